@@ -1,0 +1,143 @@
+"""The checker: one equality, one verdict, with evidence, within a time budget.
+
+The order is strongest first: a symbolic proof for every class count
+(PROVED); failing that, the instances k = 2..K, where a confirmed difference
+is a counterexample (REFUTED), exact equality on all of them is VERIFIED and
+agreement at 50 digits only is NUMERIC.  Anything else is UNKNOWN.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from contextlib import contextmanager
+
+import mpmath
+import sympy as sp
+
+from .context import Context, IllFormed
+from .instances import (CONFIRM_DIGITS, DIGITS, candidate_points, differ, evaluate, exactly_equal,
+                        instances, random_points)
+from .normalise import Trace, prepare, proves_equal
+from .validate import validate
+from .verdict import Counterexample, Outcome, Verdict
+
+__all__ = ["check_equal", "OutOfTime", "budget"]
+
+DEFAULT_BUDGET = 5.0
+DEFAULT_MAX_CLASSES = 4
+
+
+class OutOfTime(Exception):
+    """The step's time budget ran out."""
+
+
+@contextmanager
+def budget(seconds: float | None):
+    """Raise :class:`OutOfTime` in this thread after ``seconds`` (main thread only)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise OutOfTime()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def check_equal(left, right, ctx: Context, *, seconds: float | None = DEFAULT_BUDGET,
+                max_classes: int = DEFAULT_MAX_CLASSES, known=frozenset()) -> Outcome:
+    """The verdict on ``left == right`` under ``ctx``.
+
+    ``known`` is the set of names a step may use (see :func:`validate`).
+    """
+    started = time.perf_counter()
+    try:
+        with budget(seconds):
+            outcome = _decide(left, right, ctx, max_classes, known)
+    except OutOfTime:
+        outcome = Outcome(Verdict.UNKNOWN, message=f"nothing conclusive within the budget of {seconds:g} s")
+    except IllFormed as error:
+        outcome = Outcome(Verdict.ERROR, message=str(error))
+    except RecursionError:
+        outcome = Outcome(Verdict.UNKNOWN, message="the expression is too deeply nested to normalise")
+    return Outcome(outcome.verdict, outcome.rules, outcome.classes_checked, outcome.instances,
+                   outcome.counterexample, outcome.message, time.perf_counter() - started)
+
+
+def _decide(left, right, ctx, max_classes, known) -> Outcome:
+    validate(left, ctx, known)
+    validate(right, ctx, known)
+    proved, rules = proves_equal(left, right, ctx)
+    if proved:
+        return Outcome(Verdict.PROVED, rules=rules)
+    trace = Trace()
+    left, right = prepare(left, ctx, trace), prepare(right, ctx, trace)
+    exact, numeric, checked = 0, 0, []
+    for instance in instances(left, right, ctx, max_classes):
+        if instance.classes not in checked:
+            checked.append(instance.classes)
+        if exactly_equal(instance, ctx):
+            exact += 1
+            continue
+        counterexample = _counterexample(instance, ctx)
+        if counterexample is not None:
+            return Outcome(Verdict.REFUTED, rules=rules, counterexample=counterexample)
+        if not _agree_numerically(instance):
+            return Outcome(Verdict.UNKNOWN, rules=rules,
+                           message=f"no proof, and no conclusive comparison at k={instance.classes}")
+        numeric += 1
+    if exact + numeric == 0:
+        return Outcome(Verdict.UNKNOWN, rules=rules, message="no instance satisfies the assumptions")
+    verdict = Verdict.VERIFIED if numeric == 0 else Verdict.NUMERIC
+    return Outcome(verdict, rules=rules, classes_checked=tuple(checked), instances=exact + numeric)
+
+
+def _counterexample(instance, ctx) -> Counterexample | None:
+    exprs = [instance.left, instance.right]
+    for point in candidate_points(exprs, instance.classes, ctx):
+        left, right = evaluate(instance.left, point), evaluate(instance.right, point)
+        if left is None or right is None or not differ(left, right, DIGITS):
+            continue
+        left_hi = evaluate(instance.left, point, CONFIRM_DIGITS)
+        right_hi = evaluate(instance.right, point, CONFIRM_DIGITS)
+        if left_hi is None or right_hi is None or not differ(left_hi, right_hi, CONFIRM_DIGITS):
+            continue
+        return Counterexample(
+            classes=instance.classes,
+            indices=tuple((s.name, v) for s, v in instance.assignment),
+            inputs=tuple((str(base.label), tuple(str(v) for v in values))
+                         for base, values in sorted(point.items(), key=lambda kv: str(kv[0].label))),
+            left=_show(left_hi),
+            right=_show(right_hi),
+        )
+    return None
+
+
+def _show(value) -> str:
+    """A value at 30 significant digits, trailing zeros removed."""
+    if value.is_real is False:
+        return str(sp.N(value, 30))
+    text = mpmath.nstr(mpmath.mpf(sp.Float(value, 30)._mpf_), 30)
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _agree_numerically(instance) -> bool:
+    exprs = [instance.left, instance.right]
+    points = random_points(exprs, instance.classes, 3)
+    compared = 0
+    for point in points:
+        left, right = evaluate(instance.left, point), evaluate(instance.right, point)
+        if left is None or right is None:
+            continue
+        if differ(left, right, DIGITS):
+            return False
+        compared += 1
+    return compared > 0

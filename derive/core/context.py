@@ -1,0 +1,192 @@
+"""What a case assumes and defines: the context in which its steps are checked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .objects import Vector
+
+__all__ = [
+    "Equal",
+    "Distinct",
+    "OneHot",
+    "SumsToOne",
+    "Definition",
+    "Context",
+    "IllFormed",
+    "Assumption",
+]
+
+
+class IllFormed(ValueError):
+    """A step, assumption or definition that cannot be checked, with the reason."""
+
+
+@dataclass(frozen=True)
+class Equal:
+    """Two indices are equal (``j = k``)."""
+
+    left: sp.Expr
+    right: sp.Expr
+
+    def text(self) -> str:
+        return f"{self.left} = {self.right}"
+
+
+@dataclass(frozen=True)
+class Distinct:
+    """Two indices differ (``j != k``)."""
+
+    left: sp.Expr
+    right: sp.Expr
+
+    def text(self) -> str:
+        return f"{self.left} ≠ {self.right}"
+
+
+@dataclass(frozen=True)
+class OneHot:
+    """``vector`` is one-hot: a single 1, zeros elsewhere.
+
+    With ``at`` (the true class, an index symbol) every entry is known:
+    ``vector[i] = delta(i, at)``.  Without it, only what one-hot implies for
+    every true class is used: the entries sum to 1.
+    """
+
+    vector: Vector
+    at: sp.Expr | None = None
+
+    def text(self) -> str:
+        where = f" at {self.at}" if self.at is not None else ""
+        return f"{self.vector} is one-hot{where}"
+
+
+@dataclass(frozen=True)
+class SumsToOne:
+    """The entries of ``vector`` sum to 1 (a one-hot or a soft target)."""
+
+    vector: Vector
+
+    def text(self) -> str:
+        return f"sum of {self.vector} = 1"
+
+
+Assumption = Equal | Distinct | OneHot | SumsToOne
+
+
+@dataclass(frozen=True)
+class Definition:
+    """``name`` stands for ``body``.
+
+    For a vector, ``body`` is a one-argument function of the entry's index
+    (``lambda i: softmax(z, i, n)``), stored as a ``Lambda``; for a scalar it
+    is an expression.
+    """
+
+    name: sp.Basic
+    body: sp.Basic
+
+    @staticmethod
+    def of(name, body) -> "Definition":
+        if isinstance(name, sp.IndexedBase):
+            if isinstance(body, sp.Lambda):
+                return Definition(name, body)
+            if not callable(body):
+                raise IllFormed(f"definition of {name}: a vector is defined by a function of its index, "
+                                f"e.g. lambda i: softmax(z, i, n)")
+            i = sp.Dummy("i", integer=True, positive=True)
+            return Definition(name, sp.Lambda(i, body(i)))
+        if isinstance(name, sp.Symbol):
+            if not isinstance(body, sp.Expr):
+                raise IllFormed(f"definition of {name}: expected an expression, got {type(body).__name__}")
+            return Definition(name, body)
+        raise IllFormed(f"cannot define {name!r}: only a vector or a named scalar can be defined")
+
+    def entry(self, index) -> sp.Expr:
+        return self.body(index)
+
+
+@dataclass(frozen=True)
+class Context:
+    """The class count, the assumptions and the definitions of one case."""
+
+    n: sp.Symbol
+    assumptions: tuple = ()
+    definitions: tuple[Definition, ...] = ()
+    minimum_classes: int = 2
+    _substitution: dict = field(default=None, compare=False, repr=False, hash=False)
+
+    def __post_init__(self):
+        if not (isinstance(self.n, sp.Symbol) and self.n.is_integer and self.n.is_positive):
+            raise IllFormed(f"the number of classes must be a positive integer symbol (use classes('k')), "
+                            f"not {self.n!r}")
+        for a in self.assumptions:
+            if not isinstance(a, (Equal, Distinct, OneHot, SumsToOne)):
+                raise IllFormed(f"unknown assumption {a!r}: use Equal, Distinct, OneHot or SumsToOne")
+        names = [str(d.name) for d in self.definitions]
+        if len(names) != len(set(names)):
+            raise IllFormed(f"a name is defined twice among {names}")
+        object.__setattr__(self, "_substitution", self._equalities())
+        for a in self.assumptions:
+            if isinstance(a, Distinct):
+                left = a.left.xreplace(self._substitution)
+                right = a.right.xreplace(self._substitution)
+                if left == right:
+                    raise IllFormed(f"conflicting assumptions: {a.text()} contradicts the equalities "
+                                    f"{', '.join(e.text() for e in self.assumptions if isinstance(e, Equal))}")
+
+    def _equalities(self) -> dict:
+        """Map each index to the representative of its equality class."""
+        parent: dict = {}
+
+        def find(x):
+            while parent.get(x, x) != x:
+                x = parent[x]
+            return x
+
+        for a in self.assumptions:
+            if isinstance(a, Equal):
+                left, right = find(a.left), find(a.right)
+                if left == right:
+                    continue
+                if left.is_Integer and right.is_Integer:
+                    raise IllFormed(f"conflicting assumptions: {a.text()}")
+                # An integer literal, or else the left-hand symbol, represents the class.
+                if right.is_Integer:
+                    left, right = right, left
+                parent[right] = left
+        return {x: find(x) for x in parent}
+
+    @property
+    def substitution(self) -> dict:
+        return self._substitution
+
+    def distinct_pairs(self) -> list[tuple[sp.Expr, sp.Expr]]:
+        return [(a.left.xreplace(self._substitution), a.right.xreplace(self._substitution))
+                for a in self.assumptions if isinstance(a, Distinct)]
+
+    def are_distinct(self, a, b) -> bool:
+        a, b = a.xreplace(self._substitution), b.xreplace(self._substitution)
+        if a.is_Integer and b.is_Integer:
+            return a != b
+        return any({a, b} == {x, y} for x, y in self.distinct_pairs())
+
+    def definition(self, name) -> Definition | None:
+        for d in self.definitions:
+            if d.name == name:
+                return d
+        return None
+
+    def one_hot_at(self, vector):
+        for a in self.assumptions:
+            if isinstance(a, OneHot) and a.vector == vector and a.at is not None:
+                return a.at.xreplace(self._substitution)
+        return None
+
+    def sums_to_one(self, vector) -> bool:
+        return any(isinstance(a, (OneHot, SumsToOne)) and a.vector == vector for a in self.assumptions)
+
+    def one_hot(self, vector) -> bool:
+        return any(isinstance(a, OneHot) and a.vector == vector for a in self.assumptions)

@@ -1,0 +1,172 @@
+"""Concrete instances: a fixed number of classes, fixed indices, explicit sums.
+
+Used for the two verdicts below PROVED: VERIFIED (exactly equal on every
+instance up to some class count) and REFUTED (a point where the two sides
+differ, found among simple inputs first and confirmed at high precision).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy as sp
+
+from .context import Context
+from .normalise import Atoms, Trace, atomise, is_zero, simplify
+from .objects import Vector
+
+__all__ = ["Instance", "free_indices", "instances", "exactly_equal", "candidate_points", "evaluate"]
+
+DIGITS = 50
+CONFIRM_DIGITS = 100
+
+
+@dataclass(frozen=True)
+class Instance:
+    classes: int
+    assignment: tuple[tuple[sp.Symbol, int], ...]
+    left: sp.Expr
+    right: sp.Expr
+
+
+def free_indices(exprs, ctx: Context) -> list[sp.Symbol]:
+    found = set()
+    for e in exprs:
+        for s in e.free_symbols:
+            if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy) and s.is_integer and s != ctx.n:
+                found.add(s)
+    return sorted(found, key=lambda s: s.name)
+
+
+def instances(left, right, ctx: Context, max_classes: int):
+    """Every instance for k = minimum..max_classes, smallest k first."""
+    names = free_indices([left, right], ctx)
+    distinct = ctx.distinct_pairs()
+    for n in range(ctx.minimum_classes, max_classes + 1):
+        for values in itertools.product(range(1, n + 1), repeat=len(names)):
+            assignment = dict(zip(names, (sp.Integer(v) for v in values)))
+            if any(_value(a, assignment) == _value(b, assignment) for a, b in distinct
+                   if _value(a, assignment) is not None and _value(b, assignment) is not None):
+                continue
+            mapping = {ctx.n: sp.Integer(n), **assignment}
+            yield Instance(n, tuple((s, int(v)) for s, v in assignment.items()),
+                           _explicit(left, mapping), _explicit(right, mapping))
+
+
+def _value(index, assignment):
+    if index.is_Integer:
+        return int(index)
+    value = assignment.get(index)
+    return int(value) if value is not None else None
+
+
+def _explicit(expr, mapping):
+    return expr.xreplace(mapping).doit()
+
+
+def exactly_equal(instance: Instance, ctx: Context) -> bool:
+    trace = Trace()
+    difference = simplify(instance.left - instance.right, ctx, trace)
+    return is_zero(atomise(difference, Atoms(ctx)))
+
+
+def _vectors(expr) -> list[sp.IndexedBase]:
+    return sorted({e.base for e in expr.atoms(sp.Indexed)}, key=lambda b: str(b.label))
+
+
+def _domain(base) -> str:
+    return base.domain if isinstance(base, Vector) else "real"
+
+
+def _candidates(base, n: int, ctx: Context, rng: random.Random) -> list[tuple]:
+    """Entry values for one vector, simplest first."""
+    one = Fraction(1)
+    units = [tuple(one if c == i else Fraction(0) for c in range(n)) for i in range(n)]
+    domain = _domain(base)
+    if ctx.one_hot(base):
+        return units
+    if ctx.sums_to_one(base):
+        simplex = []
+        for _ in range(4):
+            weights = [rng.randint(1, 4) for _ in range(n)]
+            simplex.append(tuple(Fraction(w, sum(weights)) for w in weights))
+        return units + [tuple(Fraction(1, n) for _ in range(n))] + simplex
+    if domain == "positive":
+        found = [tuple(one for _ in range(n))]
+        found += [tuple(Fraction(2) if c == i else one for c in range(n)) for i in range(n)]
+        found += [tuple(Fraction(c + 1) for c in range(n))]
+        found += [tuple(rng.choice([Fraction(1, 2), one, Fraction(2), Fraction(3)]) for _ in range(n))
+                  for _ in range(4)]
+        return found
+    if domain == "nonnegative":
+        found = units + [tuple(one for _ in range(n)), tuple(Fraction(c) for c in range(n))]
+        found += [tuple(Fraction(rng.randint(0, 2)) for _ in range(n)) for _ in range(4)]
+        return found
+    found = [tuple(Fraction(0) for _ in range(n))] + units
+    found += [tuple(Fraction(c) for c in range(n)), tuple(-u for u in units[0])]
+    found += [tuple(Fraction(rng.randint(-2, 2)) for _ in range(n)) for _ in range(4)]
+    return found
+
+
+def candidate_points(exprs, n: int, ctx: Context, limit: int = 40, seed: int = 0) -> list[dict]:
+    """Input points for the free vectors of ``exprs``, ordered by simplicity."""
+    rng = random.Random(seed * 1000 + n)
+    bases = sorted({b for e in exprs for b in _vectors(e)}, key=lambda b: str(b.label))
+    if not bases:
+        return [{}]
+    lists = [_candidates(b, n, ctx, rng) for b in bases]
+    ranked = sorted(itertools.product(*[range(len(options)) for options in lists]),
+                    key=lambda ranks: (sum(ranks), ranks))[:limit]
+    points = []
+    for ranks in ranked:
+        point = {}
+        for base, options, r in zip(bases, lists, ranks):
+            point[base] = options[r]
+        points.append(point)
+    return points
+
+
+def random_points(exprs, n: int, count: int, seed: int = 0) -> list[dict]:
+    """Points with irregular rational entries, for the numeric comparison."""
+    rng = random.Random(seed * 7919 + n)
+    bases = sorted({b for e in exprs for b in _vectors(e)}, key=lambda b: str(b.label))
+    points = []
+    for _ in range(count):
+        point = {}
+        for base in bases:
+            if _domain(base) == "real":
+                point[base] = tuple(Fraction(rng.randint(-3000, 3000), 997) for _ in range(n))
+            else:
+                weights = [rng.randint(1, 1000) for _ in range(n)]
+                point[base] = tuple(Fraction(w, sum(weights)) for w in weights)
+        points.append(point)
+    return points
+
+
+def evaluate(expr, point: dict, digits: int = DIGITS):
+    """The value of ``expr`` at ``point``, or None where it is undefined."""
+    values = {}
+    for indexed in expr.atoms(sp.Indexed):
+        entries = point.get(indexed.base)
+        if entries is None or not indexed.indices[0].is_Integer:
+            return None
+        position = int(indexed.indices[0]) - 1
+        if not 0 <= position < len(entries):
+            return None
+        values[indexed] = sp.Rational(entries[position].numerator, entries[position].denominator)
+    try:
+        value = sp.N(expr.xreplace(values), digits)
+    except (ZeroDivisionError, ValueError, TypeError):
+        return None
+    if not value.is_number or value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        return None
+    return value
+
+
+def differ(left, right, digits: int) -> bool:
+    """Whether two values differ beyond the noise of ``digits``-digit arithmetic."""
+    scale = max(sp.Integer(1), abs(left), abs(right))
+    return bool(abs(left - right) > scale * sp.Float(10, digits) ** (-(digits // 2)))

@@ -1,0 +1,239 @@
+"""The vocabulary of derivations: class counts, indices, vectors, softmax, sums.
+
+Everything here is a SymPy object, so a step is an ordinary expression.  The
+objects that a person writes but SymPy would evaluate away (softmax, the
+cross-entropy, a sum that skips one index, a derivative) are kept as
+unevaluated nodes, so that the checked expression is the one that is shown;
+the normaliser unfolds them with :func:`unfold`.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+__all__ = [
+    "Vector",
+    "classes",
+    "indices",
+    "scalar",
+    "Softmax",
+    "LogSoftmax",
+    "CrossEntropy",
+    "SumExcept",
+    "softmax",
+    "log_softmax",
+    "cross_entropy",
+    "sum_over",
+    "sum_except",
+    "D",
+    "exp",
+    "log",
+    "is_index",
+    "is_class_count",
+]
+
+exp = sp.exp
+log = sp.log
+
+
+def classes(name: str = "k") -> sp.Symbol:
+    """The number of classes: a positive integer symbol, at least 2 in every case."""
+    return sp.Symbol(name, integer=True, positive=True)
+
+
+def indices(names: str) -> tuple[sp.Symbol, ...]:
+    """Index symbols, each ranging over ``1..n`` for the case's class count ``n``."""
+    found = sp.symbols(names, integer=True, positive=True, seq=True)
+    return tuple(found)
+
+
+def scalar(name: str) -> sp.Symbol:
+    """A named scalar, such as the loss ``L``; a case may define it."""
+    return sp.Symbol(name, real=True)
+
+
+def is_index(symbol: sp.Basic) -> bool:
+    return isinstance(symbol, sp.Symbol) and bool(symbol.is_integer)
+
+
+def is_class_count(symbol: sp.Basic, n: sp.Symbol) -> bool:
+    return symbol == n
+
+
+class Vector(sp.IndexedBase):
+    """A vector with entries ``v[1] .. v[n]``.
+
+    ``domain`` says which values an entry may take when the checker looks for
+    a counterexample: ``"real"`` (logits), ``"positive"`` (a probability
+    vector treated as free, which ``log`` needs), ``"nonnegative"`` (targets).
+    """
+
+    def __new__(cls, name: str, domain: str = "real", **kwargs):
+        if domain not in ("real", "positive", "nonnegative"):
+            raise ValueError(f"Vector {name!r}: domain must be real, positive or nonnegative, not {domain!r}")
+        obj = super().__new__(cls, name, real=True, **kwargs)
+        obj._domain = domain
+        return obj
+
+    @property
+    def domain(self) -> str:
+        return self._domain
+
+    def __getnewargs_ex__(self):
+        return ((str(self.label), self._domain), {})
+
+
+class Softmax(sp.Function):
+    """``softmax(z)_j`` for a vector ``z`` of ``n`` entries."""
+
+    nargs = 3
+
+    @property
+    def vector(self):
+        return self.args[0]
+
+    @property
+    def index(self):
+        return self.args[1]
+
+    @property
+    def size(self):
+        return self.args[2]
+
+    def unfold(self) -> sp.Expr:
+        z, j, n = self.args
+        i = sp.Dummy("i", integer=True, positive=True)
+        return sp.exp(z[j]) / sp.Sum(sp.exp(z[i]), (i, 1, n))
+
+
+class LogSoftmax(sp.Function):
+    """``log softmax(z)_j``, written as the log-sum-exp difference when unfolded."""
+
+    nargs = 3
+
+    def unfold(self) -> sp.Expr:
+        z, j, n = self.args
+        i = sp.Dummy("i", integer=True, positive=True)
+        return z[j] - sp.log(sp.Sum(sp.exp(z[i]), (i, 1, n)))
+
+
+class CrossEntropy(sp.Function):
+    """``CE(y, p) = -sum_i y_i log p_i`` over ``n`` classes."""
+
+    nargs = 3
+
+    def unfold(self) -> sp.Expr:
+        y, p, n = self.args
+        i = sp.Dummy("i", integer=True, positive=True)
+        return -sp.Sum(y[i] * sp.log(p[i]), (i, 1, n))
+
+
+class SumExcept(sp.Expr):
+    """``sum_{i=lo..hi, i != m} f(i)``: a sum that skips one index, as sources write it.
+
+    ``i`` is bound; ``m`` is free.  Unfolds to ``sum_{i=lo..hi} f(i) - f(m)``,
+    which holds whenever ``lo <= m <= hi``.
+    """
+
+    is_commutative = True
+
+    def __new__(cls, function, limits, skipped):
+        function = sp.sympify(function)
+        i, lo, hi = (sp.sympify(x) for x in limits)
+        skipped = sp.sympify(skipped)
+        return sp.Expr.__new__(cls, function, sp.Tuple(i, lo, hi), skipped)
+
+    @property
+    def function(self):
+        return self.args[0]
+
+    @property
+    def variable(self):
+        return self.args[1][0]
+
+    @property
+    def limits(self):
+        return tuple(self.args[1])
+
+    @property
+    def skipped(self):
+        return self.args[2]
+
+    @property
+    def free_symbols(self):
+        inner = self.function.free_symbols - {self.variable}
+        inner = {s for s in inner if not (isinstance(s, sp.Indexed) and self.variable in s.free_symbols)}
+        return inner | self.args[1][1].free_symbols | self.args[1][2].free_symbols | self.skipped.free_symbols
+
+    def unfold(self) -> sp.Expr:
+        i, lo, hi = self.limits
+        return sp.Sum(self.function, (i, lo, hi)) - self.function.xreplace({i: self.skipped})
+
+    def _eval_subs(self, old, new):
+        if old == self.variable:
+            return self
+        return None
+
+    def doit(self, **hints):
+        i, lo, hi = self.limits
+        function = self.function.doit(**hints) if hints.get("deep", True) else self.function
+        if (lo.is_Integer and hi.is_Integer and self.skipped.is_Integer):
+            return sp.Add(*[function.xreplace({i: sp.Integer(v)})
+                            for v in range(int(lo), int(hi) + 1) if v != int(self.skipped)])
+        return self.func(function, (i, lo, hi), self.skipped)
+
+
+def softmax(z, j, n) -> Softmax:
+    return Softmax(z, j, n)
+
+
+def log_softmax(z, j, n) -> LogSoftmax:
+    return LogSoftmax(z, j, n)
+
+
+def cross_entropy(y, p, n) -> CrossEntropy:
+    return CrossEntropy(y, p, n)
+
+
+def sum_over(function, index, n, start=1) -> sp.Sum:
+    """``sum_{index=start..n} function``, kept unevaluated."""
+    return sp.Sum(function, (index, start, n))
+
+
+def sum_except(function, index, n, skipped, start=1) -> SumExcept:
+    """``sum_{index=start..n, index != skipped} function``."""
+    return SumExcept(function, (index, start, n), skipped)
+
+
+def D(expr, variable) -> sp.Derivative:
+    """The partial derivative ``d expr / d variable``, kept unevaluated."""
+    return sp.Derivative(expr, variable, evaluate=False)
+
+
+def rename_bound(expr: sp.Basic) -> sp.Basic:
+    """Rename every bound summation index to a fresh dummy (alpha-renaming).
+
+    Innermost binders are renamed first, so an outer renaming touches only the
+    occurrences it binds; afterwards no bound name can capture a free one.
+    """
+    if expr.is_Atom or not expr.args:
+        return expr
+    args = [rename_bound(a) for a in expr.args]
+    if isinstance(expr, sp.Sum):
+        function, limits = args[0], args[1:]
+        renamed = []
+        for limit in limits:
+            i, lo, hi = limit
+            d = sp.Dummy(str(i), integer=True)
+            function = function.xreplace({i: d})
+            renamed.append((d, lo, hi))
+        return sp.Sum(function, *renamed)
+    if isinstance(expr, SumExcept):
+        function, (i, lo, hi), skipped = args
+        d = sp.Dummy(str(i), integer=True)
+        return SumExcept(function.xreplace({i: d}), (d, lo, hi), skipped)
+    if isinstance(expr, sp.Lambda):
+        return expr.func(*args)
+    if args == list(expr.args):
+        return expr
+    return expr.func(*args)

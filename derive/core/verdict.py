@@ -1,0 +1,71 @@
+"""Verdicts and the evidence behind them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+__all__ = ["Verdict", "Counterexample", "Outcome", "STRENGTH"]
+
+
+class Verdict(str, Enum):
+    PROVED = "PROVED"
+    VERIFIED = "VERIFIED"
+    NUMERIC = "NUMERIC"
+    REFUTED = "REFUTED"
+    UNKNOWN = "UNKNOWN"
+    ERROR = "ERROR"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+STRENGTH = (Verdict.PROVED, Verdict.VERIFIED, Verdict.NUMERIC, Verdict.REFUTED, Verdict.UNKNOWN, Verdict.ERROR)
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A concrete point where the two sides differ.
+
+    ``classes`` is the number of classes, ``indices`` the value of each free
+    index, ``inputs`` the entries of each free vector (as exact text), and
+    ``left``/``right`` the value of each side at 30 significant digits,
+    confirmed at a higher precision.
+    """
+
+    classes: int
+    indices: tuple[tuple[str, int], ...]
+    inputs: tuple[tuple[str, tuple[str, ...]], ...]
+    left: str
+    right: str
+
+    def text(self) -> str:
+        parts = [f"k={self.classes}"]
+        parts += [f"{name}={value}" for name, value in self.indices]
+        parts += [f"{name}=({', '.join(values)})" for name, values in self.inputs]
+        return ", ".join(parts) + f": left = {self.left}, right = {self.right}"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The verdict on one equality and what it rests on."""
+
+    verdict: Verdict
+    rules: tuple[str, ...] = ()
+    classes_checked: tuple[int, ...] = ()
+    instances: int = 0
+    counterexample: Counterexample | None = None
+    message: str = ""
+    seconds: float = field(default=0.0, compare=False)
+
+    def evidence(self) -> str:
+        """One line saying what the verdict rests on."""
+        if self.verdict is Verdict.PROVED:
+            return "rules: " + ", ".join(self.rules)
+        if self.verdict in (Verdict.VERIFIED, Verdict.NUMERIC):
+            ks = f"k = {self.classes_checked[0]}..{self.classes_checked[-1]}" if self.classes_checked else "no k"
+            how = "exactly" if self.verdict is Verdict.VERIFIED else "numerically at 50 digits"
+            return f"{how} at {ks}, {self.instances} index assignments"
+        if self.verdict is Verdict.REFUTED and self.counterexample is not None:
+            return "counterexample: " + self.counterexample.text()
+        return self.message

@@ -1,0 +1,169 @@
+"""The proof model: proofs, cases and steps, as immutable data.
+
+A proof module in ``proofs/`` builds these with the functions below; nothing
+here checks anything (that is :mod:`derive.core`), it only records what the
+author wrote, where, and what they expect of it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from .core.context import Context, Definition, IllFormed
+
+__all__ = ["Expect", "Source", "Step", "Case", "Proof", "step", "erratum", "ModelError"]
+
+
+class ModelError(ValueError):
+    """A proof, case or step that is built wrongly; the message names it."""
+
+
+class Expect(str, Enum):
+    HOLDS = "holds"
+    ERRATUM = "erratum"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a proof comes from: the document's title, and its address if it has one."""
+
+    title: str
+    url: str = ""
+
+
+def _origin(depth: int = 2) -> str:
+    frame = sys._getframe(depth)
+    try:
+        path = Path(frame.f_code.co_filename).resolve().relative_to(Path.cwd())
+    except ValueError:
+        path = Path(frame.f_code.co_filename)
+    return f"{path}:{frame.f_lineno}"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a chain: ``previous = expr``, because of ``reason``.
+
+    ``expr`` is kept as given; the checker says if it is not an expression.
+    ``note`` states a reading of ambiguous notation, or, for an erratum, what
+    goes wrong.  ``origin`` is the file and line that built the step.
+    """
+
+    expr: object
+    reason: str
+    source_ref: str = ""
+    rule: str | None = None
+    expect: Expect = Expect.HOLDS
+    note: str = ""
+    budget: float | None = None
+    origin: str = field(default="", compare=False)
+
+
+def step(expr, reason: str, *, ref: str = "", rule: str | None = None, note: str = "",
+         budget: float | None = None) -> Step:
+    """A step that should hold."""
+    return Step(expr, reason, ref, rule, Expect.HOLDS, note, budget, _origin())
+
+
+def erratum(expr, reason: str, *, ref: str = "", note: str, budget: float | None = None) -> Step:
+    """A step transcribed as the source wrote it, which does not hold; ``note`` says why."""
+    if not note:
+        raise ModelError(f"{_origin()}: an erratum needs a note saying what goes wrong")
+    return Step(expr, reason, ref, None, Expect.ERRATUM, note, budget, _origin())
+
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Case:
+    """A chain of equalities under assumptions.
+
+    ``start`` is the object the case derives (usually a derivative); each step
+    must equal the one before it.  ``definitions`` maps a vector to a function
+    of its index (``{yhat: lambda i: softmax(z, i, k)}``) or a scalar to an
+    expression (``{L: cross_entropy(y, yhat, k)}``).  ``conclusion`` says what
+    the mechanical derivation should find of the last line: ``HOLDS`` when the
+    case's result is right, ``ERRATUM`` when the source's result is wrong.
+    """
+
+    name: str
+    title: str
+    classes: object
+    start: object
+    steps: tuple[Step, ...]
+    assumptions: tuple = ()
+    definitions: object = ()
+    source_ref: str = ""
+    note: str = ""
+    conclusion: Expect = Expect.HOLDS
+    corrects: str = ""
+    origin: str = field(default="", compare=False)
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not _SLUG.match(self.name):
+            raise ModelError(f"case name {self.name!r} must be lowercase letters, digits and dashes")
+        object.__setattr__(self, "steps", tuple(self.steps))
+        object.__setattr__(self, "assumptions", tuple(self.assumptions))
+        if isinstance(self.definitions, dict):
+            try:
+                definitions = tuple(Definition.of(name, body) for name, body in self.definitions.items())
+            except IllFormed as error:
+                raise ModelError(f"case {self.name!r}: {error}") from None
+            object.__setattr__(self, "definitions", definitions)
+        else:
+            object.__setattr__(self, "definitions", tuple(self.definitions))
+        if not self.steps:
+            raise ModelError(f"case {self.name!r} has no steps")
+        for position, s in enumerate(self.steps, 1):
+            if not isinstance(s, Step):
+                raise ModelError(f"case {self.name!r}, step {position}: expected step(...) or erratum(...), "
+                                 f"got {type(s).__name__}")
+        if not self.origin:
+            object.__setattr__(self, "origin", _origin(3))
+
+    def context(self) -> Context:
+        return Context(self.classes, self.assumptions, self.definitions)
+
+    @property
+    def has_erratum(self) -> bool:
+        return any(s.expect is Expect.ERRATUM for s in self.steps)
+
+
+@dataclass(frozen=True)
+class Proof:
+    id: str
+    title: str
+    source: Source
+    claim: str
+    cases: tuple[Case, ...]
+    origin: str = field(default="", compare=False)
+
+    def __post_init__(self):
+        if not isinstance(self.id, str) or not _SLUG.match(self.id):
+            raise ModelError(f"proof id {self.id!r} must be lowercase letters, digits and dashes")
+        object.__setattr__(self, "cases", tuple(self.cases))
+        if not self.cases:
+            raise ModelError(f"proof {self.id!r} has no cases")
+        names = [c.name for c in self.cases]
+        for name in names:
+            if names.count(name) > 1:
+                raise ModelError(f"proof {self.id!r}: two cases are named {name!r}")
+        for c in self.cases:
+            if not isinstance(c, Case):
+                raise ModelError(f"proof {self.id!r}: expected Case, got {type(c).__name__}")
+        if not self.origin:
+            object.__setattr__(self, "origin", _origin(3))
+
+    def case(self, name: str) -> Case:
+        for c in self.cases:
+            if c.name == name:
+                return c
+        raise KeyError(name)
