@@ -25,7 +25,11 @@ __all__ = [
     "cross_entropy",
     "sum_over",
     "sum_except",
+    "written_out",
+    "WrittenOutSum",
     "D",
+    "as_written",
+    "rename_bound",
     "exp",
     "log",
     "is_index",
@@ -60,27 +64,42 @@ def is_class_count(symbol: sp.Basic, n: sp.Symbol) -> bool:
     return symbol == n
 
 
+_DOMAINS = {"real": {"real": True}, "positive": {"positive": True}, "nonnegative": {"nonnegative": True}}
+
+
 class Vector(sp.IndexedBase):
     """A vector with entries ``v[1] .. v[n]``.
 
-    ``domain`` says which values an entry may take when the checker looks for
-    a counterexample: ``"real"`` (logits), ``"positive"`` (a probability
-    vector treated as free, which ``log`` needs), ``"nonnegative"`` (targets).
+    ``domain`` says which values an entry may take: ``"real"`` (logits),
+    ``"positive"`` (a probability vector treated as free, which ``log``
+    needs), ``"nonnegative"`` (targets).  It is part of the vector's label,
+    so two vectors of one name and different domains are different objects.
     """
 
-    def __new__(cls, name: str, domain: str = "real", **kwargs):
-        if domain not in ("real", "positive", "nonnegative"):
+    def __new__(cls, name, domain: str = "real", **kwargs):
+        if isinstance(name, sp.Symbol):  # rebuilt by SymPy from its label
+            return super().__new__(cls, name, **kwargs)
+        if domain not in _DOMAINS:
             raise ValueError(f"Vector {name!r}: domain must be real, positive or nonnegative, not {domain!r}")
-        obj = super().__new__(cls, name, real=True, **kwargs)
-        obj._domain = domain
-        return obj
+        return super().__new__(cls, sp.Symbol(name, **_DOMAINS[domain]))
+
+    def __getnewargs__(self):
+        return (self.label.name, self.domain)
 
     @property
     def domain(self) -> str:
-        return self._domain
+        label = self.label
+        return "positive" if label.is_positive else "nonnegative" if label.is_nonnegative else "real"
 
-    def __getnewargs_ex__(self):
-        return ((str(self.label), self._domain), {})
+
+class WrittenOutSum(sp.Sum):
+    """A sum shown written out term by term (``e^{z_1} + e^{z_2} + ... + e^{z_k}``); it is a ``Sum``."""
+
+
+def written_out(function, index, n, start=1) -> WrittenOutSum:
+    """``sum_{index=start..n} function``, displayed as its terms with an ellipsis."""
+    with sp.evaluate(True):
+        return WrittenOutSum(function, (index, start, n))
 
 
 class Softmax(sp.Function):
@@ -197,7 +216,8 @@ def cross_entropy(y, p, n) -> CrossEntropy:
 
 def sum_over(function, index, n, start=1) -> sp.Sum:
     """``sum_{index=start..n} function``, kept unevaluated."""
-    return sp.Sum(function, (index, start, n))
+    with sp.evaluate(True):  # SymPy would otherwise wrap the summand as 1*f
+        return sp.Sum(function, (index, start, n))
 
 
 def sum_except(function, index, n, skipped, start=1) -> SumExcept:
@@ -237,3 +257,12 @@ def rename_bound(expr: sp.Basic) -> sp.Basic:
     if args == list(expr.args):
         return expr
     return expr.func(*args)
+
+
+def as_written():
+    """A context in which expressions keep the order and shape the author wrote.
+
+    Inside ``with as_written():`` SymPy does not evaluate or reorder, so a step
+    is shown exactly as the source writes it; the checker normalises it anyway.
+    """
+    return sp.evaluate(False)

@@ -1,0 +1,116 @@
+"""The ``derive`` command.  SymPy is imported only when a command needs it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+USAGE_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="derive",
+        description="Check hand-written derivations step by step, for any number of classes.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="check proofs (default: the proofs/ folder)")
+    check.add_argument("targets", nargs="*", metavar="FILE_OR_PROOF",
+                       help="proof files, folders or proof ids (default: proofs/ under the current directory)")
+    check.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
+    check.add_argument("--strict", action="store_true", help="demand PROVED of every step that should hold")
+    check.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
+                       help="time budget of one step (default 5)")
+    check.add_argument("--max-k", type=int, default=4, metavar="K",
+                       help="largest number of classes for instance checks (default 4)")
+
+    listing = commands.add_parser("list", help="list the proofs found")
+    listing.add_argument("targets", nargs="*", metavar="FILE_OR_PROOF")
+
+    show = commands.add_parser("show", help="print one proof in full")
+    show.add_argument("proof", metavar="PROOF", help="a proof id (see derive list)")
+    show.add_argument("--from", dest="targets", nargs="*", default=[], metavar="FILE",
+                      help="where to look (default: proofs/)")
+    return parser
+
+
+def _fail(message: str) -> int:
+    print(f"derive: {message}", file=sys.stderr)
+    return USAGE_ERROR
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return USAGE_ERROR
+    if getattr(args, "budget", 1) <= 0:
+        return _fail("--budget must be a positive number of seconds")
+    if getattr(args, "max_k", 2) < 2:
+        return _fail("--max-k must be at least 2")
+    try:
+        return {"check": _check, "list": _list, "show": _show}[args.command](args)
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+
+
+def _load(targets):
+    from .loader import select
+
+    loaded = select(Path.cwd(), list(targets))
+    for error in loaded.errors:
+        print(f"derive: {error.text()}", file=sys.stderr)
+    return loaded
+
+
+def _check(args) -> int:
+    from rich.console import Console
+
+    from .render.json import render_json
+    from .render.terminal import render_report
+    from .report import Report
+    from .run import Settings, check_proof
+
+    loaded = _load(args.targets)
+    if not loaded.proofs and not loaded.errors:
+        return _fail("no proofs found (looked in proofs/ under the current directory)")
+    settings = Settings(seconds=args.budget, max_classes=args.max_k, strict=args.strict)
+    report = Report(tuple(check_proof(proof, settings) for proof, _ in loaded.proofs), loaded.errors,
+                    args.strict)
+    if args.json:
+        sys.stdout.write(render_json(report))
+    else:
+        render_report(report, Console())
+    for line in report.ill_formed():
+        print(f"derive: {line}", file=sys.stderr)
+    return report.exit_code
+
+
+def _list(args) -> int:
+    from rich.console import Console
+
+    from .render.terminal import render_proof_listing
+
+    loaded = _load(args.targets)
+    render_proof_listing(loaded.proofs, Console())
+    return USAGE_ERROR if loaded.errors else 0
+
+
+def _show(args) -> int:
+    from rich.console import Console
+
+    from .render.terminal import render_proof
+
+    loaded = _load(list(args.targets) + [args.proof])
+    if loaded.errors:
+        return USAGE_ERROR
+    for proof, _ in loaded.proofs:
+        render_proof(proof, Console())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

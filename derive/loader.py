@@ -1,0 +1,148 @@
+"""Finding and importing proof modules.
+
+Like pytest, ``derive`` looks for ``proofs/`` under the current directory, or
+for the paths listed under ``[tool.derive] proofs`` in ``pyproject.toml``.
+Every module-level :class:`~derive.model.Proof` of a module is collected, in
+the order the module defines them.  A module that cannot be imported becomes
+a :class:`~derive.report.LoadError` naming its file and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+import tomllib
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import ModelError, Proof
+from .report import LoadError
+
+__all__ = ["Loaded", "proof_paths", "load_paths", "select"]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    proofs: tuple[tuple[Proof, str], ...]  # (proof, file)
+    errors: tuple[LoadError, ...]
+
+
+def proof_paths(root: Path) -> list[Path]:
+    """The configured proof folders under ``root`` (default: ``proofs/``)."""
+    config = root / "pyproject.toml"
+    folders = ["proofs"]
+    if config.is_file():
+        try:
+            settings = tomllib.loads(config.read_text(encoding="utf-8")).get("tool", {}).get("derive", {})
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            settings = {}
+        configured = settings.get("proofs")
+        if isinstance(configured, str):
+            folders = [configured]
+        elif isinstance(configured, list) and all(isinstance(f, str) for f in configured):
+            folders = configured
+    return [root / folder for folder in folders]
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _files(path: Path, errors: list[LoadError]) -> list[Path]:
+    if not path.exists():
+        errors.append(LoadError(_display(path), "no such file or directory"))
+        return []
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*.py") if not p.name.startswith("_") and p.is_file())
+    if path.suffix != ".py":
+        errors.append(LoadError(_display(path), "not a Python file (proof modules end in .py)"))
+        return []
+    return [path]
+
+
+def _where(error: BaseException, path: Path) -> str:
+    """The deepest frame of the traceback that lies in the proof file, as file:line."""
+    if isinstance(error, SyntaxError) and error.lineno:
+        return f"{_display(path)}:{error.lineno}"
+    line = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        if Path(frame.filename).resolve() == path.resolve():
+            line = frame.lineno
+    return f"{_display(path)}:{line}" if line else _display(path)
+
+
+def _import(path: Path):
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    name = f"derive_proofs_{path.stem}_{digest}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def load_paths(paths: list[Path]) -> Loaded:
+    errors: list[LoadError] = []
+    found: list[tuple[Proof, str]] = []
+    for path in paths:
+        for file in _files(path, errors):
+            try:
+                source = file.read_bytes()
+                if b"\0" in source:
+                    errors.append(LoadError(_display(file), "not a text file"))
+                    continue
+                module = _import(file)
+            except SyntaxError as error:
+                errors.append(LoadError(_where(error, file), f"syntax error: {error.msg}"))
+                continue
+            except ModelError as error:
+                errors.append(LoadError(_where(error, file), str(error)))
+                continue
+            except Exception as error:  # a proof module is user code: any error becomes a one-line report
+                errors.append(LoadError(_where(error, file), f"{type(error).__name__}: {error}"))
+                continue
+            seen = set()
+            for value in vars(module).values():
+                if isinstance(value, Proof) and id(value) not in seen:
+                    seen.add(id(value))
+                    found.append((value, _display(file)))
+    ids: dict[str, str] = {}
+    unique = []
+    for proof, file in found:
+        if proof.id in ids:
+            errors.append(LoadError(proof.origin or file,
+                                    f"duplicate proof id {proof.id!r} (first defined in {ids[proof.id]})"))
+            continue
+        ids[proof.id] = proof.origin or file
+        unique.append((proof, file))
+    return Loaded(tuple(unique), tuple(errors))
+
+
+def select(root: Path, targets: list[str]) -> Loaded:
+    """Load what the command line names: files or folders, proof ids, or by default ``proofs/``."""
+    paths = [Path(t) for t in targets if Path(t).exists() or t.endswith(".py") or "/" in t]
+    ids = [t for t in targets if t not in {str(p) for p in paths}]
+    if not paths:
+        paths = proof_paths(root)
+    loaded = load_paths(paths)
+    if not ids:
+        return loaded
+    by_id = {proof.id: (proof, file) for proof, file in loaded.proofs}
+    errors = list(loaded.errors)
+    chosen = []
+    for wanted in ids:
+        if wanted in by_id:
+            chosen.append(by_id[wanted])
+        else:
+            known = ", ".join(sorted(by_id)) or "none"
+            errors.append(LoadError("", f"no proof with id {wanted!r} (known: {known})"))
+    return Loaded(tuple(chosen), tuple(errors))

@@ -1,0 +1,108 @@
+"""The JSON report of ``derive check --json`` (schema in the README)."""
+
+from __future__ import annotations
+
+import json
+
+from ..core.verdict import Outcome
+from ..model import Case
+from ..printing import unicode
+from ..report import CaseReport, ProofReport, Report
+
+__all__ = ["SCHEMA_VERSION", "report_data", "render_json"]
+
+SCHEMA_VERSION = 1
+
+
+def _outcome(outcome: Outcome) -> dict:
+    data = {
+        "verdict": outcome.verdict.value,
+        "seconds": round(outcome.seconds, 3),
+        "evidence": outcome.evidence(),
+        "rules": list(outcome.rules),
+    }
+    if outcome.classes_checked:
+        data["classes_checked"] = list(outcome.classes_checked)
+        data["instances"] = outcome.instances
+    if outcome.counterexample is not None:
+        c = outcome.counterexample
+        data["counterexample"] = {
+            "k": c.classes,
+            "indices": dict(c.indices),
+            "inputs": {name: list(values) for name, values in c.inputs},
+            "left": c.left,
+            "right": c.right,
+        }
+    return data
+
+
+def _assumptions(case: Case) -> list[str]:
+    return [a.text() for a in case.assumptions]
+
+
+def _case(report: CaseReport) -> dict:
+    case = report.case
+    steps = []
+    for s in report.steps:
+        data = {
+            "index": s.index,
+            "expression": unicode(s.expr),
+            "reason": s.step.reason,
+            "source_ref": s.step.source_ref,
+            "expected": s.step.expect.value,
+            "ok": s.ok,
+        }
+        if s.step.note:
+            data["note"] = s.step.note
+        data.update(_outcome(s.outcome))
+        steps.append(data)
+    derived = None
+    if report.derived is not None:
+        derived = {
+            "expression": unicode(report.derived.expr) if report.derived.expr is not None else None,
+            "last_line": unicode(report.steps[-1].expr),
+            "expected": report.derived.expect.value,
+            "ok": report.derived.ok,
+        }
+        derived.update(_outcome(report.derived.outcome))
+    return {
+        "name": case.name,
+        "title": case.title,
+        "source_ref": case.source_ref,
+        "assumptions": _assumptions(case),
+        "start": unicode(case.start),
+        "steps": steps,
+        "derived": derived,
+        "ok": report.ok,
+    }
+
+
+def _proof(report: ProofReport) -> dict:
+    proof = report.proof
+    return {
+        "id": proof.id,
+        "title": proof.title,
+        "source": {"title": proof.source.title, "url": proof.source.url},
+        "claim": proof.claim,
+        "cases": [_case(c) for c in report.cases],
+        "ok": report.ok,
+    }
+
+
+def report_data(report: Report) -> dict:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "proofs": [_proof(p) for p in report.proofs],
+        "errors": [e.text() for e in report.errors] + report.ill_formed(),
+        "summary": {
+            "verdicts": report.counts(),
+            "steps": sum(report.counts().values()),
+            "ok": report.ok,
+            "strict": report.strict,
+            "exit_code": report.exit_code,
+        },
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_data(report), indent=2, ensure_ascii=False, sort_keys=False) + "\n"

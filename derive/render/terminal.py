@@ -1,0 +1,123 @@
+"""The terminal view of a report: a table per case, a summary line."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from ..core.verdict import Verdict
+from ..model import Expect, Proof
+from ..printing import unicode
+from ..report import CaseReport, ProofReport, Report
+
+__all__ = ["render_report", "render_proof_listing", "render_proof"]
+
+STYLE = {
+    Verdict.PROVED: "bold green",
+    Verdict.VERIFIED: "green",
+    Verdict.NUMERIC: "yellow",
+    Verdict.REFUTED: "bold red",
+    Verdict.UNKNOWN: "magenta",
+    Verdict.ERROR: "bold red reverse",
+}
+
+
+def _verdict(verdict: Verdict, expect: Expect, ok: bool) -> Text:
+    text = Text(verdict.value, style=STYLE[verdict])
+    if expect is Expect.ERRATUM:
+        text.append(" (erratum)", style="dim" if ok else "bold red")
+    if not ok:
+        text.append(" ✗", style="bold red")
+    return text
+
+
+def _case_table(report: CaseReport) -> Table:
+    case = report.case
+    assumptions = "; ".join(a.text() for a in case.assumptions) or "none"
+    table = Table(title=f"{case.title}  (assuming: {assumptions})", title_justify="left", title_style="bold",
+                  box=box.SIMPLE_HEAVY, expand=False, show_lines=False)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("expression", overflow="fold", ratio=5)
+    table.add_column("reason", overflow="fold", ratio=3)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("time", justify="right", style="dim", no_wrap=True)
+    table.add_row("", unicode(case.start), Text("start", style="dim"), "", "")
+    for s in report.steps:
+        reason = Text(s.step.reason)
+        if s.step.source_ref:
+            reason.append(f"\n[{s.step.source_ref}]", style="dim")
+        expression = Text("= " + unicode(s.expr))
+        detail = s.outcome.evidence() if s.outcome.verdict is not Verdict.PROVED else ""
+        if s.step.note:
+            expression.append("\nnote: " + s.step.note, style="italic dim")
+        if detail:
+            expression.append("\n" + detail, style="red" if s.outcome.verdict is Verdict.REFUTED else "dim")
+        table.add_row(str(s.index), expression, reason, _verdict(s.outcome.verdict, s.step.expect, s.ok),
+                      f"{s.outcome.seconds:.2f}s")
+    if report.derived is not None:
+        d = report.derived
+        shown = unicode(d.expr) if d.expr is not None else "(not derived within the budget)"
+        word = "agrees with" if d.outcome.verdict in (Verdict.PROVED, Verdict.VERIFIED, Verdict.NUMERIC) \
+            else "differs from"
+        text = Text(f"derived: {shown}  ({word} the last line)")
+        if d.outcome.counterexample is not None:
+            text.append("\n" + d.outcome.evidence(), style="red")
+        table.add_row("⊢", text, Text("mechanical derivation", style="dim"),
+                      _verdict(d.outcome.verdict, d.expect, d.ok), f"{d.outcome.seconds:.2f}s")
+    return table
+
+
+def _proof_view(report: ProofReport):
+    proof = report.proof
+    header = Text()
+    header.append(proof.title, style="bold underline")
+    header.append(f"  [{proof.id}]\n", style="dim")
+    header.append(f"source: {proof.source.title}\n", style="dim")
+    header.append(f"claim: {proof.claim}")
+    return Group(header, *[_case_table(c) for c in report.cases])
+
+
+def render_report(report: Report, console: Console) -> None:
+    for proof in report.proofs:
+        console.print(_proof_view(proof))
+        console.print()
+    counts = report.counts()
+    parts = [f"{n} {v.lower()}" for v, n in counts.items() if n]
+    steps = sum(counts.values())
+    status = Text("ok" if report.ok else "FAILED", style="bold green" if report.ok else "bold red")
+    line = Text(f"{len(report.proofs)} proofs, {steps} steps: " + ", ".join(parts) + " — ")
+    line.append_text(status)
+    console.print(line)
+
+
+def render_proof_listing(proofs, console: Console) -> None:
+    table = Table(box=box.SIMPLE)
+    table.add_column("id", style="bold")
+    table.add_column("title")
+    table.add_column("cases", justify="right")
+    table.add_column("steps", justify="right")
+    table.add_column("file", style="dim")
+    for proof, file in proofs:
+        table.add_row(proof.id, proof.title, str(len(proof.cases)),
+                      str(sum(len(c.steps) for c in proof.cases)), file)
+    console.print(table)
+
+
+def render_proof(proof: Proof, console: Console) -> None:
+    console.print(Text(proof.title, style="bold underline"), Text(f"[{proof.id}]", style="dim"))
+    console.print(f"source: {proof.source.title}" + (f" <{proof.source.url}>" if proof.source.url else ""))
+    console.print(f"claim: {proof.claim}\n")
+    for case in proof.cases:
+        console.print(Text(case.title, style="bold"))
+        if case.assumptions:
+            console.print("  assuming " + "; ".join(a.text() for a in case.assumptions))
+        for d in case.definitions:
+            console.print(f"  where {unicode(d.name)} := {unicode(d.body)}")
+        console.print(f"      {unicode(case.start)}")
+        for s in case.steps:
+            mark = " (erratum)" if s.expect is Expect.ERRATUM else ""
+            ref = f" [{s.source_ref}]" if s.source_ref else ""
+            console.print(f"    = {unicode(s.expr)}    — {s.reason}{ref}{mark}")
+        console.print()

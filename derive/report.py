@@ -1,0 +1,111 @@
+"""Reports: what the checker said of every step, case and proof, as immutable data.
+
+Renderers (terminal, JSON, LaTeX) read only these objects.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from .core.verdict import STRENGTH, Outcome, Verdict
+from .model import Case, Expect, Proof, Step
+
+__all__ = ["StepReport", "DerivedReport", "CaseReport", "ProofReport", "LoadError", "Report", "meets"]
+
+HOLDING = (Verdict.PROVED, Verdict.VERIFIED, Verdict.NUMERIC)
+
+
+def meets(verdict: Verdict, expect: Expect, strict: bool = False) -> bool:
+    """Whether a verdict is what the step expects."""
+    if expect is Expect.ERRATUM:
+        return verdict is Verdict.REFUTED
+    return verdict is Verdict.PROVED if strict else verdict in HOLDING
+
+
+@dataclass(frozen=True)
+class StepReport:
+    index: int
+    step: Step
+    expr: object
+    outcome: Outcome
+    ok: bool
+
+
+@dataclass(frozen=True)
+class DerivedReport:
+    """The case's result derived mechanically, and its comparison with the last line."""
+
+    expr: object
+    outcome: Outcome
+    expect: Expect
+    ok: bool
+
+
+@dataclass(frozen=True)
+class CaseReport:
+    case: Case
+    steps: tuple[StepReport, ...]
+    derived: DerivedReport | None
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.steps) and (self.derived is None or self.derived.ok)
+
+
+@dataclass(frozen=True)
+class ProofReport:
+    proof: Proof
+    cases: tuple[CaseReport, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.cases)
+
+    def step_reports(self):
+        for case in self.cases:
+            yield from case.steps
+
+
+@dataclass(frozen=True)
+class LoadError:
+    """A proof file or selection that could not be loaded; ``where`` is a file and line."""
+
+    where: str
+    message: str
+
+    def text(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+@dataclass(frozen=True)
+class Report:
+    proofs: tuple[ProofReport, ...]
+    errors: tuple[LoadError, ...] = ()
+    strict: bool = False
+
+    def counts(self) -> dict[str, int]:
+        found = Counter(s.outcome.verdict for p in self.proofs for s in p.step_reports())
+        return {v.value: found.get(v, 0) for v in STRENGTH}
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and all(p.ok for p in self.proofs)
+
+    def ill_formed(self) -> list[str]:
+        """One line per step that could not be evaluated, naming proof, case, step and file."""
+        lines = []
+        for p in self.proofs:
+            for c in p.cases:
+                for s in c.steps:
+                    if s.outcome.verdict is Verdict.ERROR:
+                        where = f"{s.step.origin}: " if s.step.origin else ""
+                        lines.append(f"{where}proof {p.proof.id!r}, case {c.case.name!r}, step {s.index}: "
+                                     f"{s.outcome.message}")
+        return lines
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors or self.ill_formed():
+            return 2
+        return 0 if self.ok else 1

@@ -1,0 +1,90 @@
+"""Run the checker over proofs: every step against the one before, every case's derivation."""
+
+from __future__ import annotations
+
+import time
+
+import sympy as sp
+
+from .core.checker import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES, OutOfTime, budget, check_equal
+from .core.context import IllFormed
+from .core.derivation import derive_result
+from .core.validate import as_expression, names_in
+from .core.verdict import Outcome, Verdict
+from .model import Case, Proof
+from .report import CaseReport, DerivedReport, ProofReport, StepReport, meets
+
+__all__ = ["Settings", "check_proof", "check_case"]
+
+
+class Settings:
+    """How hard to look: the time budget of a step, the largest k of the instances, strictness."""
+
+    def __init__(self, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
+                 strict: bool = False):
+        self.seconds = seconds
+        self.max_classes = max_classes
+        self.strict = strict
+
+
+def check_proof(proof: Proof, settings: Settings | None = None) -> ProofReport:
+    settings = settings or Settings()
+    return ProofReport(proof, tuple(check_case(case, settings) for case in proof.cases))
+
+
+def _known_names(case: Case, ctx) -> frozenset[str]:
+    known = {str(ctx.n)}
+    known |= names_in(as_expression(case.start, "the start"))
+    for definition in ctx.definitions:
+        known.add(str(definition.name.label) if isinstance(definition.name, sp.IndexedBase)
+                  else str(definition.name))
+        known |= names_in(definition.body)
+    for assumption in ctx.assumptions:
+        for value in vars(assumption).values():
+            if isinstance(value, sp.IndexedBase):
+                known.add(str(value.label))
+            elif isinstance(value, sp.Basic):
+                known |= names_in(value)
+    return frozenset(known)
+
+
+def check_case(case: Case, settings: Settings) -> CaseReport:
+    try:
+        ctx = case.context()
+        start = as_expression(case.start, "the start")
+        known = _known_names(case, ctx)
+    except IllFormed as error:
+        failed = Outcome(Verdict.ERROR, message=str(error))
+        return CaseReport(case, tuple(StepReport(i, s, s.expr, failed, False)
+                                      for i, s in enumerate(case.steps, 1)), None)
+    previous = start
+    reports = []
+    for index, step in enumerate(case.steps, 1):
+        try:
+            expr = as_expression(step.expr)
+        except IllFormed as error:
+            outcome = Outcome(Verdict.ERROR, message=str(error))
+            reports.append(StepReport(index, step, step.expr, outcome, False))
+            continue
+        seconds = step.budget if step.budget is not None else settings.seconds
+        outcome = check_equal(previous, expr, ctx, seconds=seconds, max_classes=settings.max_classes,
+                              known=known)
+        reports.append(StepReport(index, step, expr, outcome, meets(outcome.verdict, step.expect, settings.strict)))
+        if outcome.verdict is not Verdict.ERROR:
+            previous = expr
+    derived = _derive(case, ctx, start, previous, known, settings) if previous is not start else None
+    return CaseReport(case, tuple(reports), derived)
+
+
+def _derive(case, ctx, start, last, known, settings) -> DerivedReport:
+    started = time.perf_counter()
+    try:
+        with budget(settings.seconds):
+            expr = derive_result(start, ctx)
+    except (OutOfTime, IllFormed):
+        expr = None
+    outcome = check_equal(start, last, ctx, seconds=settings.seconds, max_classes=settings.max_classes,
+                          known=known)
+    outcome = Outcome(outcome.verdict, outcome.rules, outcome.classes_checked, outcome.instances,
+                      outcome.counterexample, outcome.message, outcome.seconds + time.perf_counter() - started)
+    return DerivedReport(expr, outcome, case.conclusion, meets(outcome.verdict, case.conclusion, settings.strict))
