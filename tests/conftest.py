@@ -1,0 +1,28 @@
+"""Shared fixtures: the bundled proofs, loaded once and checked once per test session."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture(scope="session")
+def bundled_proofs():
+    from derive.loader import load_paths
+
+    loaded = load_paths([ROOT / "proofs"])
+    assert not loaded.errors, loaded.errors
+    return [proof for proof, _ in loaded.proofs]
+
+
+@pytest.fixture(scope="session")
+def bundled_report(bundled_proofs):
+    from derive.report import Report
+    from derive.run import Settings, check_proof
+
+    return Report(tuple(check_proof(p, Settings()) for p in bundled_proofs))
