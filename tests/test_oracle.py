@@ -76,9 +76,12 @@ def assert_counterexample_is_real(oracle, left, right, counterexample, where):
     assert counterexample is not None, f"{where}: REFUTED without a counterexample"
     point = counterexample_point(oracle, counterexample)
     a, b = oracle.value(left, point), oracle.value(right, point)
-    assert abs(a - b) > mpmath.mpf("1e-20") * max(1, abs(a), abs(b)), \
-        f"{where}: at the counterexample ({counterexample.text()}) the oracle finds both sides equal to {a}"
-    assert abs(a - mpmath.mpf(counterexample.left)) < mpmath.mpf("1e-20") * max(1, abs(a)), \
-        f"{where}: left side reported {counterexample.left}, oracle computes {a}"
-    assert abs(b - mpmath.mpf(counterexample.right)) < mpmath.mpf("1e-20") * max(1, abs(b)), \
-        f"{where}: right side reported {counterexample.right}, oracle computes {b}"
+    with mpmath.workdps(50):
+        tolerance = mpmath.mpf("1e-20")
+        assert abs(a - b) > tolerance * max(1, abs(a), abs(b)), \
+            f"{where}: at the counterexample ({counterexample.text()}) the oracle finds both sides equal to {a}"
+        # The reported values carry 30 significant digits.
+        assert abs(a - mpmath.mpf(counterexample.left)) < mpmath.mpf("1e-25") * max(1, abs(a)), \
+            f"{where}: left side reported {counterexample.left}, oracle computes {a}"
+        assert abs(b - mpmath.mpf(counterexample.right)) < mpmath.mpf("1e-25") * max(1, abs(b)), \
+            f"{where}: right side reported {counterexample.right}, oracle computes {b}"

@@ -20,7 +20,7 @@ from .context import Context, IllFormed
 from .instances import (CONFIRM_DIGITS, DIGITS, candidate_points, differ, evaluate, exactly_equal,
                         instances, random_points)
 from .normalise import Trace, prepare, proves_equal
-from .validate import validate
+from .validate import free_indices_of, validate
 from .verdict import Counterexample, Outcome, Verdict
 
 __all__ = ["check_equal", "OutOfTime", "budget"]
@@ -78,16 +78,18 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
     proved, rules = proves_equal(left, right, ctx)
     if proved:
         return Outcome(Verdict.PROVED, rules=rules)
+    written = free_indices_of(left, ctx) | free_indices_of(right, ctx)
+    as_written = (left, right)
     trace = Trace()
     left, right = prepare(left, ctx, trace), prepare(right, ctx, trace)
     exact, numeric, checked = 0, 0, []
-    for instance in instances(left, right, ctx, max_classes):
+    for instance in instances(left, right, ctx, max_classes, also=written):
         if instance.classes not in checked:
             checked.append(instance.classes)
         if exactly_equal(instance, ctx):
             exact += 1
             continue
-        counterexample = _counterexample(instance, ctx)
+        counterexample = _counterexample(instance, ctx, as_written)
         if counterexample is not None:
             return Outcome(Verdict.REFUTED, rules=rules, counterexample=counterexample)
         if not _agree_numerically(instance):
@@ -100,9 +102,11 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
     return Outcome(verdict, rules=rules, classes_checked=tuple(checked), instances=exact + numeric)
 
 
-def _counterexample(instance, ctx) -> Counterexample | None:
-    exprs = [instance.left, instance.right]
-    for point in candidate_points(exprs, instance.classes, ctx):
+def _counterexample(instance, ctx, as_written) -> Counterexample | None:
+    """The simplest confirmed point where the sides differ, with every input the steps mention."""
+    exprs = [instance.left, instance.right, *as_written]
+    assignment = {s: v for s, v in instance.assignment}
+    for point in candidate_points(exprs, instance.classes, ctx, assignment=assignment):
         left, right = evaluate(instance.left, point), evaluate(instance.right, point)
         if left is None or right is None or not differ(left, right, DIGITS):
             continue
@@ -125,7 +129,8 @@ def _show(value) -> str:
     """A value at 30 significant digits, trailing zeros removed."""
     if value.is_real is False:
         return str(sp.N(value, 30))
-    text = mpmath.nstr(mpmath.mpf(sp.Float(value, 30)._mpf_), 30)
+    with mpmath.workdps(40):
+        text = mpmath.nstr(mpmath.mpf(sp.Float(value, 40)._mpf_), 30)
     return text[:-2] if text.endswith(".0") else text
 
 

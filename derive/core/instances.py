@@ -41,9 +41,13 @@ def free_indices(exprs, ctx: Context) -> list[sp.Symbol]:
     return sorted(found, key=lambda s: s.name)
 
 
-def instances(left, right, ctx: Context, max_classes: int):
-    """Every instance for k = minimum..max_classes, smallest k first."""
-    names = free_indices([left, right], ctx)
+def instances(left, right, ctx: Context, max_classes: int, also=()):
+    """Every instance for k = minimum..max_classes, smallest k first.
+
+    The free indices are those of ``left`` and ``right`` and ``also`` (the
+    indices of the steps as written, which normalising may have cancelled).
+    """
+    names = sorted(set(free_indices([left, right], ctx)) | set(also), key=lambda s: s.name)
     distinct = ctx.distinct_pairs()
     for n in range(ctx.minimum_classes, max_classes + 1):
         for values in itertools.product(range(1, n + 1), repeat=len(names)):
@@ -81,10 +85,14 @@ def _domain(base) -> str:
     return base.domain if isinstance(base, Vector) else "real"
 
 
-def _candidates(base, n: int, ctx: Context, rng: random.Random) -> list[tuple]:
+def _candidates(base, n: int, ctx: Context, rng: random.Random, assignment: dict) -> list[tuple]:
     """Entry values for one vector, simplest first."""
     one = Fraction(1)
     units = [tuple(one if c == i else Fraction(0) for c in range(n)) for i in range(n)]
+    at = ctx.one_hot_at(base)
+    if at is not None:
+        hot = int(at) if at.is_Integer else assignment.get(at)
+        return [units[int(hot) - 1]] if hot is not None else units
     domain = _domain(base)
     if ctx.one_hot(base):
         return units
@@ -111,13 +119,19 @@ def _candidates(base, n: int, ctx: Context, rng: random.Random) -> list[tuple]:
     return found
 
 
-def candidate_points(exprs, n: int, ctx: Context, limit: int = 40, seed: int = 0) -> list[dict]:
-    """Input points for the free vectors of ``exprs``, ordered by simplicity."""
+def candidate_points(exprs, n: int, ctx: Context, limit: int = 40, seed: int = 0,
+                     assignment: dict | None = None) -> list[dict]:
+    """Input points for the free vectors of ``exprs``, ordered by simplicity.
+
+    A vector one-hot at a given index has the one value the ``assignment``
+    of that index gives it; it is listed so that a counterexample shows it.
+    """
     rng = random.Random(seed * 1000 + n)
-    bases = sorted({b for e in exprs for b in _vectors(e)}, key=lambda b: str(b.label))
+    bases = sorted({b for e in exprs for b in _vectors(e) if ctx.definition(b) is None},
+                   key=lambda b: str(b.label))
     if not bases:
         return [{}]
-    lists = [_candidates(b, n, ctx, rng) for b in bases]
+    lists = [_candidates(b, n, ctx, rng, assignment or {}) for b in bases]
     ranked = sorted(itertools.product(*[range(len(options)) for options in lists]),
                     key=lambda ranks: (sum(ranks), ranks))[:limit]
     points = []

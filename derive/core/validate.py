@@ -8,7 +8,7 @@ from .context import Context, IllFormed
 from .normalise import nonnegative
 from .objects import SumExcept
 
-__all__ = ["validate", "as_expression", "names_in"]
+__all__ = ["validate", "as_expression", "names_in", "free_indices_of"]
 
 
 def as_expression(value, what: str = "a step") -> sp.Expr:
@@ -32,6 +32,19 @@ def names_in(expr) -> set[str]:
     found = set()
     _walk(expr, set(), lambda node, bound: found.update(_free_names(node, bound)))
     return found
+
+
+def free_indices_of(expr, ctx: Context) -> set:
+    """The free index symbols of an expression as written (bound ones excluded)."""
+    found = set()
+
+    def visit(node, bound):
+        if (isinstance(node, sp.Symbol) and node not in bound and not isinstance(node, sp.Dummy)
+                and node.is_integer and node != ctx.n):
+            found.add(node.xreplace(ctx.substitution))
+
+    _walk(expr, set(), visit)
+    return {s for s in found if isinstance(s, sp.Symbol)}
 
 
 def _free_names(node, bound):
@@ -78,8 +91,9 @@ def validate(expr, ctx: Context, known: frozenset = frozenset()) -> None:
 
     def visit(node, bound):
         if isinstance(node, sp.Symbol) and node not in bound and not isinstance(node, sp.Dummy):
-            if node != ctx.n and not node.is_integer and known and node.name not in known:
-                problems.append(f"unknown symbol {node.name!r}: it is not in the case's start expression, "
+            if node != ctx.n and known and node.name not in known:
+                kind = "index" if node.is_integer else "symbol"
+                problems.append(f"unknown {kind} {node.name!r}: it is not in the case's start expression, "
                                 f"definitions or assumptions")
         if isinstance(node, sp.Indexed):
             if known and str(node.base.label) not in known:

@@ -1,0 +1,67 @@
+"""Mutants of every bundled step that should hold are refuted, with a real counterexample.
+
+A mutant the independent oracle finds equal to the original step at every
+sampled point is equivalent, and is only required not to be refuted; every
+other mutant must come out REFUTED (never PROVED or VERIFIED or NUMERIC), and
+the oracle must see both sides differ at the counterexample.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import sympy as sp
+
+from derive.core.checker import check_equal
+from derive.core.validate import names_in
+from derive.core.verdict import Verdict
+from derive.model import Expect
+from mutants import mutants
+from oracle import Oracle
+from test_oracle import assert_counterexample_is_real
+
+
+def _index_symbols(case):
+    """The case's free indices: those of its start expression and its assumptions."""
+    ctx = case.context()
+    names = names_in(sp.sympify(case.start))
+    found = {s for s in sp.sympify(case.start).atoms(sp.Symbol)
+             if s.is_integer and s != ctx.n and s.name in names}
+    found |= {s for s in ctx.substitution} | set(ctx.substitution.values())
+    return sorted(found, key=str)
+
+
+def test_every_mutant_of_every_step_is_refuted_or_equivalent(bundled_proofs):
+    tally = Counter()
+    operators_per_step = []
+    for proof in bundled_proofs:
+        for case in proof.cases:
+            ctx = case.context()
+            oracle = Oracle(case)
+            previous = case.start
+            for position, s in enumerate(case.steps, 1):
+                where = f"{proof.id} / {case.name} / step {position}"
+                if s.expect is Expect.ERRATUM:
+                    previous = s.expr
+                    continue
+                original = sp.sympify(s.expr)
+                points = list(oracle.points([previous, original], ks=(2, 3), per_assignment=1))
+                used = set()
+                for operator, mutant in mutants(original, _index_symbols(case)):
+                    equivalent = all(oracle.agree(original, mutant, p) for p in points)
+                    outcome = check_equal(previous, mutant, ctx, seconds=10)
+                    label = f"{where}, {operator} mutant {mutant}"
+                    if equivalent:
+                        assert outcome.verdict is not Verdict.REFUTED, f"{label}: equivalent but REFUTED"
+                        tally["equivalent"] += 1
+                        continue
+                    assert outcome.verdict is Verdict.REFUTED, f"{label}: came out {outcome.verdict}"
+                    assert_counterexample_is_real(oracle, previous, mutant, outcome.counterexample, label)
+                    tally["killed"] += 1
+                    used.add(operator)
+                operators_per_step.append((where, used, original))
+                previous = s.expr
+    assert tally["killed"] >= 150, tally
+    # Every step has mutants that were killed, and a step that is not 0 loses to a flipped sign.
+    assert all(used for _, used, _ in operators_per_step), [w for w, used, _ in operators_per_step if not used]
+    assert all("flip-sign" in used for _, used, expr in operators_per_step if expr != 0)
