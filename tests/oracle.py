@@ -195,6 +195,10 @@ class Oracle:
                     yield Point(k, indices, {v: self._sample(v, k, indices, ctx, rng) for v in vectors})
 
     def _sample(self, base, k, indices, ctx, rng):
+        with mpmath.workdps(DIGITS):
+            return self._sample_at_precision(base, k, indices, ctx, rng)
+
+    def _sample_at_precision(self, base, k, indices, ctx, rng):
         for a in ctx.assumptions:
             if isinstance(a, OneHot) and a.vector == base:
                 hot = indices[a.at] if a.at is not None else rng.randint(1, k)

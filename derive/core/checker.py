@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import mpmath
 import sympy as sp
 
-from .context import Context, IllFormed
+from .context import Context, IllFormed, as_expression
 from .instances import (CONFIRM_DIGITS, DIGITS, candidate_points, differ, evaluate, exactly_equal,
                         instances, random_points)
 from .normalise import Trace, prepare, proves_equal
@@ -73,6 +73,7 @@ def check_equal(left, right, ctx: Context, *, seconds: float | None = DEFAULT_BU
 
 
 def _decide(left, right, ctx, max_classes, known) -> Outcome:
+    left, right = as_expression(left, "the left side"), as_expression(right, "the right side")
     validate(left, ctx, known)
     validate(right, ctx, known)
     proved, rules = proves_equal(left, right, ctx)

@@ -17,11 +17,28 @@ __all__ = [
     "Context",
     "IllFormed",
     "Assumption",
+    "as_expression",
 ]
 
 
 class IllFormed(ValueError):
     """A step, assumption or definition that cannot be checked, with the reason."""
+
+
+def as_expression(value, what: str = "a step") -> sp.Expr:
+    """``value`` as a SymPy expression, or a clear error; text is never parsed."""
+    if isinstance(value, bool) or value is None:
+        raise IllFormed(f"{what} is {value!r}, not an expression")
+    if isinstance(value, str):
+        raise IllFormed(f"{what} is the text {value!r}; text is never parsed: build the expression "
+                        f"with the derive API (e.g. exp(z[j]) / sum_over(exp(z[i]), i, k))")
+    if isinstance(value, float):
+        raise IllFormed(f"{what} is the float {value!r}, which is inexact: write an integer or sympy.Rational")
+    if isinstance(value, int):
+        return sp.Integer(value)
+    if isinstance(value, sp.Expr):
+        return value
+    raise IllFormed(f"{what} is a {type(value).__name__}, not an expression")
 
 
 @dataclass(frozen=True)

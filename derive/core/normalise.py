@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .context import Context, IllFormed
+from .context import Context, IllFormed, as_expression
 from .objects import CrossEntropy, LogSoftmax, Softmax, SumExcept, Vector, rename_bound
 
 __all__ = ["RULES", "Trace", "nonnegative", "prepare", "simplify", "normal_form", "atomise", "canonical", "is_zero", "proves_equal"]
@@ -371,6 +371,7 @@ def normal_form(expr, ctx: Context, trace: Trace):
 def proves_equal(left, right, ctx: Context) -> tuple[bool, tuple[str, ...]]:
     """Decide ``left == right`` for every class count; returns (proved, rules used)."""
     trace = Trace()
+    left, right = as_expression(left, "the left side"), as_expression(right, "the right side")
     difference = normal_form(left, ctx, trace) - normal_form(right, ctx, trace)
     difference = simplify(difference, ctx, trace)
     atoms = Atoms(ctx)

@@ -4,27 +4,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .context import Context, IllFormed
+from .context import Context, IllFormed, as_expression
 from .normalise import nonnegative
 from .objects import SumExcept
 
 __all__ = ["validate", "as_expression", "names_in", "free_indices_of"]
-
-
-def as_expression(value, what: str = "a step") -> sp.Expr:
-    """``value`` as a SymPy expression, or a clear error; text is never parsed."""
-    if isinstance(value, bool) or value is None:
-        raise IllFormed(f"{what} is {value!r}, not an expression")
-    if isinstance(value, str):
-        raise IllFormed(f"{what} is the text {value!r}; text is never parsed: build the expression "
-                        f"with the derive API (e.g. exp(z[j]) / sum_over(exp(z[i]), i, k))")
-    if isinstance(value, float):
-        raise IllFormed(f"{what} is the float {value!r}, which is inexact: write an integer or sympy.Rational")
-    if isinstance(value, int):
-        return sp.Integer(value)
-    if isinstance(value, sp.Expr):
-        return value
-    raise IllFormed(f"{what} is a {type(value).__name__}, not an expression")
 
 
 def names_in(expr) -> set[str]:
@@ -97,7 +81,7 @@ def validate(expr, ctx: Context, known: frozenset = frozenset()) -> None:
                                 f"definitions or assumptions")
         if isinstance(node, sp.Indexed):
             if known and str(node.base.label) not in known:
-                problems.append(f"unknown vector {node.base.label!r}: it is not in the case's start "
+                problems.append(f"unknown vector {str(node.base.label)!r}: it is not in the case's start "
                                 f"expression, definitions or assumptions")
             for index in node.indices:
                 problems.extend(_index_problem(node, index, bound, ctx))
