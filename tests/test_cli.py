@@ -144,3 +144,14 @@ def test_the_json_report_has_the_documented_fields(bundled_json):
     assert set(case) >= {"name", "assumptions", "steps", "derived"}
     assert set(case["steps"][0]) >= {"index", "source_ref", "verdict", "expected", "ok", "seconds", "evidence"}
     assert set(data["summary"]) >= {"verdicts", "ok"}
+
+
+def test_the_readme_example_checks_as_written(tmp_path):
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    code = re.search(r"Copy this into `proofs/softmax_diagonal.py`.*?```python\n(.*?)```", readme, re.S).group(1)
+    write(tmp_path, "softmax_diagonal.py", code)
+    result = derive("check", "--strict", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 proved" in result.stdout
