@@ -22,8 +22,16 @@ def derive_result(start, ctx: Context) -> sp.Expr:
     atoms = Atoms(ctx)
     rational = sp.cancel(sp.together(atomise(normal_form(start, ctx, Trace()), atoms)))
     rational = _fold_softmax(rational, atoms, ctx)
-    expr = rational.xreplace(atoms.back())
+    expr = _readable_bound_names(rational.xreplace(atoms.back()))
     return sp.factor_terms(expr)
+
+
+def _readable_bound_names(expr):
+    """Give the summation indices of the normal form ordinary names not used elsewhere."""
+    taken = {s.name for s in expr.free_symbols}
+    spare = [name for name in ("i", "n", "m", "p", "q", "r") if name not in taken]
+    fixed = sorted({s for s in expr.atoms(sp.Symbol) if s.name.startswith("ι")}, key=lambda s: s.name)
+    return expr.xreplace({s: sp.Symbol(name, integer=True, positive=True) for s, name in zip(fixed, spare)})
 
 
 def _fold_softmax(rational, atoms: Atoms, ctx: Context):
