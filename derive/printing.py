@@ -59,6 +59,13 @@ class UnicodePrinter(StrPrinter):
             text = f"Σ_{{{self._print(i)}={self._print(lo)}..{self._print(hi)}}} {text}"
         return text
 
+    def _print_WrittenOutSum(self, expr):
+        (i, lo, hi), = expr.limits
+        term = expr.function
+        shown = [self._print(term.xreplace({i: lo})), self._print(term.xreplace({i: lo + 1})), "…",
+                 self._print(term.xreplace({i: hi}))]
+        return "(" + " + ".join(shown) + ")"
+
     def _print_SumExcept(self, expr):
         i, lo, hi = expr.limits
         body = self.parenthesize(expr.function, PRECEDENCE["Mul"])
