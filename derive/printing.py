@@ -64,7 +64,7 @@ class UnicodePrinter(StrPrinter):
         term = expr.function
         shown = [self._print(term.xreplace({i: lo})), self._print(term.xreplace({i: lo + 1})), "…",
                  self._print(term.xreplace({i: hi}))]
-        return "(" + " + ".join(shown) + ")"
+        return " + ".join(shown)
 
     def _print_SumExcept(self, expr):
         i, lo, hi = expr.limits
