@@ -25,6 +25,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="time budget of one step (default 5)")
     check.add_argument("--max-k", type=int, default=4, metavar="K",
                        help="largest number of classes for instance checks (default 4)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="check every step afresh, neither reading nor writing .derive-cache/")
 
     listing = commands.add_parser("list", help="list the proofs found")
     listing.add_argument("targets", nargs="*", metavar="FILE_OR_PROOF")
@@ -69,6 +71,7 @@ def _load(targets):
 def _check(args) -> int:
     from rich.console import Console
 
+    from .cache import CACHE_DIR, Cache
     from .render.json import render_json
     from .render.terminal import render_report
     from .report import Report
@@ -77,7 +80,8 @@ def _check(args) -> int:
     loaded = _load(args.targets)
     if not loaded.proofs and not loaded.errors:
         return _fail("no proofs found (looked in proofs/ under the current directory)")
-    settings = Settings(seconds=args.budget, max_classes=args.max_k, strict=args.strict)
+    cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
+    settings = Settings(seconds=args.budget, max_classes=args.max_k, strict=args.strict, cache=cache)
     report = Report(tuple(check_proof(proof, settings) for proof, _ in loaded.proofs), loaded.errors,
                     args.strict)
     if args.json:
@@ -86,6 +90,8 @@ def _check(args) -> int:
         render_report(report, Console())
     for line in report.ill_formed():
         print(f"derive: {line}", file=sys.stderr)
+    for line in cache.warnings if cache is not None else ():
+        print(f"derive: warning: {line}", file=sys.stderr)
     return report.exit_code
 
 

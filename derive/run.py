@@ -21,10 +21,20 @@ class Settings:
     """How hard to look: the time budget of a step, the largest k of the instances, strictness."""
 
     def __init__(self, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
-                 strict: bool = False):
+                 strict: bool = False, cache=None):
         self.seconds = seconds
         self.max_classes = max_classes
         self.strict = strict
+        self.cache = cache  # where outcomes are replayed from and stored (derive.cache), or None
+
+
+def _check_equal(settings: Settings, left, right, ctx, **options):
+    """``check_equal``, through the settings' cache when there is one."""
+    if settings.cache is None:
+        return check_equal(left, right, ctx, **options)
+    from .cache import check_cached
+
+    return check_cached(settings.cache, left, right, ctx, **options)
 
 
 def check_proof(proof: Proof, settings: Settings | None = None) -> ProofReport:
@@ -67,8 +77,8 @@ def check_case(case: Case, settings: Settings) -> CaseReport:
             reports.append(StepReport(index, step, step.expr, outcome, False))
             continue
         seconds = step.budget if step.budget is not None else settings.seconds
-        outcome = check_equal(previous, expr, ctx, seconds=seconds, max_classes=settings.max_classes,
-                              known=known)
+        outcome = _check_equal(settings, previous, expr, ctx, seconds=seconds,
+                               max_classes=settings.max_classes, known=known)
         reports.append(StepReport(index, step, expr, outcome, meets(outcome.verdict, step.expect, settings.strict)))
         if outcome.verdict is not Verdict.ERROR:
             previous = expr
@@ -83,8 +93,8 @@ def _derive(case, ctx, start, last, known, settings) -> DerivedReport:
             expr = derive_result(start, ctx)
     except (OutOfTime, IllFormed):
         expr = None
-    outcome = check_equal(start, last, ctx, seconds=settings.seconds, max_classes=settings.max_classes,
-                          known=known)
+    outcome = _check_equal(settings, start, last, ctx, seconds=settings.seconds,
+                           max_classes=settings.max_classes, known=known)
     outcome = Outcome(outcome.verdict, outcome.rules, outcome.classes_checked, outcome.instances,
                       outcome.counterexample, outcome.message, outcome.seconds + time.perf_counter() - started)
     return DerivedReport(expr, outcome, case.conclusion, meets(outcome.verdict, case.conclusion, settings.strict))

@@ -1,0 +1,270 @@
+"""The result cache: replays unchanged steps, re-checks changed ones, never turns a failing proof green."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from derive.cache import (CACHE_DIR, Cache, MemoryStore, check_cached, outcome_data, outcome_from_data,
+                          step_key)
+from derive.core.verdict import Counterexample, Outcome, Verdict
+from derive.loader import load_paths
+from derive.report import Report
+from derive.run import Settings, check_proof
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PROOF = """
+from derive import Case, Proof, Source, Vector, as_written, classes, exp, indices, softmax, step, sum_over, D, Equal
+
+k = classes("k")
+i, j, m = indices("i j m")
+z = Vector("z")
+with as_written():
+    S = sum_over(exp(z[i]), i, k)
+    PROOF = Proof("tiny", "A tiny proof", Source("Test notes"), "d softmax_j / d z_j",
+        cases=[Case("diagonal", "j = m", classes=k, assumptions=[Equal(j, m)],
+                    start=D(softmax(z, j, k), z[j]),
+                    steps=[step(exp(z[j]) / S - exp(z[j]) ** 2 / S ** 2, "quotient rule"),
+                           step(softmax(z, j, k) - softmax(z, j, k) ** 2, "recognise softmax"),
+                           step({third}, "factor")])])
+"""
+RIGHT = "softmax(z, j, k) * (1 - softmax(z, j, k))"
+WRONG = "softmax(z, j, k) * (1 + softmax(z, j, k))"
+
+
+class CountingStore(MemoryStore):
+    """A store that counts what was replayed and what had to be checked."""
+
+    def __init__(self, entries=None):
+        super().__init__(entries)
+        self.hits = self.misses = 0
+
+    def get(self, key):
+        found = super().get(key)
+        self.hits += found is not None
+        self.misses += found is None
+        return found
+
+
+def _load(folder: Path, third: str):
+    (folder / "proofs").mkdir(exist_ok=True)
+    (folder / "proofs" / "tiny.py").write_text(textwrap.dedent(PROOF.format(third=third)))
+    loaded = load_paths([folder / "proofs"])
+    assert not loaded.errors, loaded.errors
+    return loaded.proofs[0][0]
+
+
+def _verdicts(report):
+    return [(s.outcome.verdict, s.ok) for s in report.step_reports()] + \
+        [(c.derived.outcome.verdict, c.derived.ok) for c in report.cases]
+
+
+def test_an_outcome_survives_the_round_trip_through_plain_data(bundled_report):
+    refuted = Outcome(Verdict.REFUTED, ("definition",), (), 0,
+                      Counterexample(2, (("j", 1), ("m", 2)), (("z", ("0", "1/2")),), "-0.25", "0.25"),
+                      "", 0.125)
+    verified = Outcome(Verdict.VERIFIED, ("rational",), (2, 3, 4), 9, None, "", 1.5)
+    unknown = Outcome(Verdict.UNKNOWN, (), (), 0, None, "nothing conclusive within the budget of 5 s", 5.0)
+    outcomes = [s.outcome for p in bundled_report.proofs for s in p.step_reports()] + [refuted, verified, unknown]
+    for outcome in outcomes:
+        data = json.loads(json.dumps(outcome_data(outcome)))
+        back = outcome_from_data(data)
+        assert back == outcome and back.seconds == outcome.seconds
+        assert back.evidence() == outcome.evidence()
+
+
+def test_the_key_of_a_step_is_the_same_when_the_proof_is_loaded_again(tmp_path):
+    first, second = _load(tmp_path, RIGHT), _load(tmp_path, RIGHT)
+    # each load builds new dummy symbols: the key must not depend on them
+    keys = []
+    for proof in (first, second):
+        case = proof.cases[0]
+        ctx = case.context()
+        keys.append([step_key(case.start, s.expr, ctx, seconds=5.0, max_classes=4, known=frozenset({"z", "k"}))
+                     for s in case.steps])
+    assert keys[0] == keys[1]
+    assert len(set(keys[0])) == 3
+
+
+def test_the_key_of_a_step_is_the_same_in_another_process_with_another_hash_seed(tmp_path):
+    _load(tmp_path, RIGHT)
+    script = textwrap.dedent("""
+        from pathlib import Path
+        from derive.cache import step_key
+        from derive.loader import load_paths
+        for proof, _ in load_paths([Path("proofs")]).proofs:
+            for case in proof.cases:
+                ctx = case.context()
+                for s in case.steps:
+                    print(step_key(case.start, s.expr, ctx, seconds=5.0, max_classes=4, known=frozenset()))
+        """)
+    keys = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed}
+        result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        keys.append(result.stdout.split())
+    assert len(keys[0]) == 3 and keys[0] == keys[1]
+
+
+def test_the_key_changes_with_the_budget_the_largest_k_and_the_known_names(tmp_path):
+    case = _load(tmp_path, RIGHT).cases[0]
+    ctx = case.context()
+    expr = case.steps[0].expr
+    base = step_key(case.start, expr, ctx, seconds=5.0, max_classes=4, known=frozenset())
+    assert step_key(case.start, expr, ctx, seconds=6.0, max_classes=4, known=frozenset()) != base
+    assert step_key(case.start, expr, ctx, seconds=5.0, max_classes=5, known=frozenset()) != base
+    assert step_key(case.start, expr, ctx, seconds=5.0, max_classes=4, known=frozenset({"w"})) != base
+    assert step_key(expr, case.start, ctx, seconds=5.0, max_classes=4, known=frozenset()) != base
+
+
+def test_a_warm_cache_replays_every_check_with_the_same_verdicts(tmp_path):
+    proof = _load(tmp_path, WRONG)
+    cold_cache = Cache(tmp_path / CACHE_DIR)
+    cold = check_proof(proof, Settings(cache=cold_cache))
+    assert (cold_cache.hits, cold_cache.misses) == (0, 4)  # three steps and the derived result
+    warm_cache = Cache(tmp_path / CACHE_DIR)
+    warm = check_proof(_load(tmp_path, WRONG), Settings(cache=warm_cache))
+    assert (warm_cache.hits, warm_cache.misses) == (4, 0)
+    assert not warm_cache.warnings
+    assert _verdicts(warm) == _verdicts(cold) == _verdicts(check_proof(proof, Settings()))
+    assert [s.outcome for s in warm.step_reports()] == [s.outcome for s in cold.step_reports()]
+
+
+def test_a_changed_step_rechecks_only_what_changed(tmp_path):
+    store = CountingStore()
+    check_proof(_load(tmp_path, RIGHT), Settings(cache=store))
+    assert (store.hits, store.misses) == (0, 4)
+    store.hits = store.misses = 0
+    report = check_proof(_load(tmp_path, WRONG), Settings(cache=store))
+    # steps 1 and 2 are replayed; step 3 and the comparison of the derived result with it are new
+    assert (store.hits, store.misses) == (2, 2)
+    assert [s.outcome.verdict for s in report.step_reports()] == [Verdict.PROVED, Verdict.PROVED, Verdict.REFUTED]
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.json"))
+
+
+def test_a_corrupted_cache_entry_is_ignored_with_a_warning(tmp_path):
+    proof = _load(tmp_path, WRONG)
+    folder = tmp_path / CACHE_DIR
+    expected = _verdicts(check_proof(proof, Settings(cache=Cache(folder))))
+    entries = _entries(folder)
+    assert len(entries) == 4
+    for path in entries:
+        path.write_text(path.read_text()[: len(path.read_text()) // 2])  # a truncated write
+    cache = Cache(folder)
+    assert _verdicts(check_proof(proof, Settings(cache=cache))) == expected
+    assert cache.hits == 0 and len(cache.warnings) == 4
+    assert all("not valid JSON" in w and CACHE_DIR in w for w in cache.warnings)
+    # the entries were written afresh
+    again = Cache(folder)
+    check_proof(proof, Settings(cache=again))
+    assert again.hits == 4 and not again.warnings
+
+
+def test_an_edited_entry_cannot_turn_a_refuted_step_green(tmp_path):
+    proof = _load(tmp_path, WRONG)
+    folder = tmp_path / CACHE_DIR
+    check_proof(proof, Settings(cache=Cache(folder)))
+    forged = 0
+    for path in _entries(folder):
+        entry = json.loads(path.read_text())
+        if entry["outcome"]["verdict"] == "REFUTED":
+            entry["outcome"].update(verdict="PROVED", counterexample=None, rules=["rational"])
+            path.write_text(json.dumps(entry))
+            forged += 1
+    assert forged == 2  # step 3, and the derived result compared with it
+    cache = Cache(folder)
+    report = check_proof(proof, Settings(cache=cache))
+    assert not report.ok
+    assert report.cases[0].steps[2].outcome.verdict is Verdict.REFUTED
+    assert len(cache.warnings) == 2 and all("digest" in w for w in cache.warnings)
+
+
+def test_a_foreign_entry_is_ignored_with_a_warning(tmp_path):
+    """An entry copied under another step's name, or written by another version, is not used."""
+    proof = _load(tmp_path, WRONG)
+    folder = tmp_path / CACHE_DIR
+    check_proof(proof, Settings(cache=Cache(folder)))
+    entries = {json.loads(p.read_text())["outcome"]["verdict"]: p for p in _entries(folder)}
+    proved, refuted = entries["PROVED"], entries["REFUTED"]
+    refuted.write_text(proved.read_text())  # a PROVED outcome under the refuted step's key
+    other = json.loads(proved.read_text())
+    other["derive"] = "0.0.0"
+    proved.write_text(json.dumps(other))
+    cache = Cache(folder)
+    report = check_proof(proof, Settings(cache=cache))
+    assert not report.ok and cache.hits == 2
+    assert sorted(w.split(": ", 1)[1].split(";")[0] for w in cache.warnings) == [
+        "written by another version (format 1, derive '0.0.0')",
+        "written for another step (its key does not match its name)"]
+
+
+def test_an_unknown_outcome_is_not_stored(tmp_path):
+    case = _load(tmp_path, RIGHT).cases[0]
+    store = CountingStore()
+    slow = check_cached(store, case.start, case.steps[2].expr, case.context(), seconds=1e-6, max_classes=4)
+    assert slow.verdict is Verdict.UNKNOWN
+    folder = tmp_path / CACHE_DIR
+    key = step_key(case.start, case.steps[2].expr, case.context(), seconds=1e-6, max_classes=4, known=frozenset())
+    Cache(folder).put(key, slow)
+    assert not (folder / f"{key}.json").exists()
+
+
+def test_an_unwritable_cache_folder_gives_one_warning_and_the_same_verdicts(tmp_path):
+    proof = _load(tmp_path, WRONG)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    cache = Cache(blocker / CACHE_DIR)
+    assert _verdicts(check_proof(proof, Settings(cache=cache))) == _verdicts(check_proof(proof, Settings()))
+    assert len(cache.warnings) == 1 and "results are not cached" in cache.warnings[0]
+
+
+def _derive(*args, cwd):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "160"}
+    return subprocess.run([sys.executable, "-m", "derive.cli", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def _without_seconds(value):
+    if isinstance(value, dict):
+        return {k: _without_seconds(v) for k, v in value.items() if k != "seconds"}
+    if isinstance(value, list):
+        return [_without_seconds(v) for v in value]
+    return value
+
+
+def test_derive_check_cold_and_warm_give_the_same_json_and_no_cache_writes_nothing(tmp_path):
+    _load(tmp_path, WRONG)
+    uncached = _derive("check", "--json", "--no-cache", cwd=tmp_path)
+    assert not (tmp_path / CACHE_DIR).exists()
+    cold = _derive("check", "--json", cwd=tmp_path)
+    assert len(_entries(tmp_path / CACHE_DIR)) == 4
+    assert (tmp_path / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
+    warm = _derive("check", "--json", cwd=tmp_path)
+    assert uncached.returncode == cold.returncode == warm.returncode == 1
+    assert "warning" not in cold.stderr + warm.stderr
+    documents = [_without_seconds(json.loads(r.stdout)) for r in (uncached, cold, warm)]
+    assert documents[0] == documents[1] == documents[2]
+
+
+def test_derive_check_warns_on_one_line_about_a_corrupted_entry(tmp_path):
+    _load(tmp_path, WRONG)
+    _derive("check", cwd=tmp_path)
+    victim = _entries(tmp_path / CACHE_DIR)[0]
+    victim.write_bytes(b"\xff\xfe garbage")
+    result = _derive("check", cwd=tmp_path)
+    assert result.returncode == 1
+    warnings = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("derive: warning: ignoring cache entry ")
+    assert victim.name in warnings[0] and "Traceback" not in result.stderr
