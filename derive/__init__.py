@@ -14,6 +14,7 @@ _EXPORTS = {
     # the proof model
     "Proof": "derive.model",
     "Case": "derive.model",
+    "Claim": "derive.model",
     "Source": "derive.model",
     "Expect": "derive.model",
     "step": "derive.model",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .core.context import Context, Definition, IllFormed
 
-__all__ = ["Expect", "Source", "Step", "Case", "Proof", "step", "erratum", "ModelError"]
+__all__ = ["Expect", "Source", "Step", "Case", "Claim", "Proof", "step", "erratum", "ModelError"]
 
 
 class ModelError(ValueError):
@@ -82,6 +82,14 @@ def erratum(expr, reason: str, *, ref: str = "", note: str, budget: float | None
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
+def _expectation(value, where: str) -> Expect:
+    """``value`` as an :class:`Expect` (``"holds"`` and ``"erratum"`` are accepted as text)."""
+    try:
+        return Expect(value)
+    except ValueError:
+        raise ModelError(f"{where}: the expectation must be 'holds' or 'erratum', not {value!r}") from None
+
+
 @dataclass(frozen=True)
 class Case:
     """A chain of equalities under assumptions.
@@ -112,6 +120,7 @@ class Case:
             raise ModelError(f"case name {self.name!r} must be lowercase letters, digits and dashes")
         object.__setattr__(self, "steps", tuple(self.steps))
         object.__setattr__(self, "assumptions", tuple(self.assumptions))
+        object.__setattr__(self, "conclusion", _expectation(self.conclusion, f"case {self.name!r}"))
         if isinstance(self.definitions, dict):
             try:
                 definitions = tuple(Definition.of(name, body) for name, body in self.definitions.items())
@@ -138,6 +147,40 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A formula that recombines cases: ``subject = expr`` in every case named in ``cases``.
+
+    It is checked against each case's own conclusion: under that case's
+    assumptions and definitions, the case must derive ``subject`` (its start)
+    and ``expr`` must equal the case's last line.  ``expect`` is ``HOLDS``, or
+    ``ERRATUM`` when a case it recombines concludes wrongly, so that the claim
+    is expected to contradict it; ``note`` says how the formula is read.
+    """
+
+    name: str
+    title: str
+    subject: object
+    expr: object
+    cases: tuple[str, ...]
+    expect: Expect = Expect.HOLDS
+    source_ref: str = ""
+    note: str = ""
+    origin: str = field(default="", compare=False)
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not _SLUG.match(self.name):
+            raise ModelError(f"claim name {self.name!r} must be lowercase letters, digits and dashes")
+        if isinstance(self.cases, str):
+            object.__setattr__(self, "cases", (self.cases,))
+        object.__setattr__(self, "cases", tuple(self.cases))
+        if not self.cases:
+            raise ModelError(f"claim {self.name!r} recombines no cases: name at least one")
+        object.__setattr__(self, "expect", _expectation(self.expect, f"claim {self.name!r}"))
+        if not self.origin:
+            object.__setattr__(self, "origin", _origin(3))
+
+
+@dataclass(frozen=True)
 class Proof:
     id: str
     title: str
@@ -145,6 +188,7 @@ class Proof:
     claim: str
     cases: tuple[Case, ...]
     origin: str = field(default="", compare=False)
+    claims: tuple[Claim, ...] = ()
 
     def __post_init__(self):
         if not isinstance(self.id, str) or not _SLUG.match(self.id):
@@ -159,6 +203,17 @@ class Proof:
         for c in self.cases:
             if not isinstance(c, Case):
                 raise ModelError(f"proof {self.id!r}: expected Case, got {type(c).__name__}")
+        object.__setattr__(self, "claims", tuple(self.claims))
+        claimed = [c.name for c in self.claims if isinstance(c, Claim)]
+        for c in self.claims:
+            if not isinstance(c, Claim):
+                raise ModelError(f"proof {self.id!r}: expected Claim, got {type(c).__name__}")
+            if claimed.count(c.name) > 1:
+                raise ModelError(f"proof {self.id!r}: two claims are named {c.name!r}")
+            for name in c.cases:
+                if name not in names:
+                    raise ModelError(f"proof {self.id!r}, claim {c.name!r}: no case named {name!r} "
+                                     f"(cases: {', '.join(names)})")
         if not self.origin:
             object.__setattr__(self, "origin", _origin(3))
 

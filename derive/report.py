@@ -9,9 +9,10 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .core.verdict import STRENGTH, Outcome, Verdict
-from .model import Case, Expect, Proof, Step
+from .model import Case, Claim, Expect, Proof, Step
 
-__all__ = ["StepReport", "DerivedReport", "CaseReport", "ProofReport", "LoadError", "Report", "meets"]
+__all__ = ["StepReport", "DerivedReport", "CaseReport", "ClaimCheck", "ClaimReport", "ProofReport", "LoadError",
+           "Report", "meets"]
 
 HOLDING = (Verdict.PROVED, Verdict.VERIFIED, Verdict.NUMERIC)
 
@@ -54,13 +55,44 @@ class CaseReport:
 
 
 @dataclass(frozen=True)
+class ClaimCheck:
+    """A claim against one case it recombines.
+
+    ``subject`` compares the case's start with the claim's subject (``None``
+    when they are the same expression); ``outcome`` compares the case's
+    conclusion (its last line) with the claim's formula, under the case's
+    assumptions: left is the case, right the claim.
+    """
+
+    case: str
+    assumptions: str
+    start: object
+    conclusion: object
+    subject: Outcome | None
+    outcome: Outcome
+
+
+@dataclass(frozen=True)
+class ClaimReport:
+    """What became of one claim: ``text`` (what it says), ``holds``, and ``reason`` in one line."""
+
+    claim: Claim
+    text: str
+    holds: bool
+    reason: str
+    checks: tuple[ClaimCheck, ...]
+    ok: bool
+
+
+@dataclass(frozen=True)
 class ProofReport:
     proof: Proof
     cases: tuple[CaseReport, ...]
+    claims: tuple[ClaimReport, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.cases)
+        return all(c.ok for c in self.cases) and all(c.ok for c in self.claims)
 
     def step_reports(self):
         for case in self.cases:
@@ -88,6 +120,12 @@ class Report:
         found = Counter(s.outcome.verdict for p in self.proofs for s in p.step_reports())
         return {v.value: found.get(v, 0) for v in STRENGTH}
 
+    def claim_counts(self) -> dict[str, int]:
+        """How many claims hold and how many do not."""
+        claims = [c for p in self.proofs for c in p.claims]
+        held = sum(1 for c in claims if c.holds)
+        return {"hold": held, "do_not_hold": len(claims) - held}
+
     @property
     def ok(self) -> bool:
         return not self.errors and all(p.ok for p in self.proofs)
@@ -102,6 +140,13 @@ class Report:
                         where = f"{s.step.origin}: " if s.step.origin else ""
                         lines.append(f"{where}proof {p.proof.id!r}, case {c.case.name!r}, step {s.index}: "
                                      f"{s.outcome.message}")
+            for claim in p.claims:
+                for check in claim.checks:
+                    for outcome in (check.subject, check.outcome):
+                        if outcome is not None and outcome.verdict is Verdict.ERROR:
+                            where = f"{claim.claim.origin}: " if claim.claim.origin else ""
+                            lines.append(f"{where}proof {p.proof.id!r}, claim {claim.claim.name!r}, "
+                                         f"case {check.case!r}: {outcome.message}")
         return lines
 
     @property

@@ -6,6 +6,7 @@ import time
 
 import sympy as sp
 
+from .claims import check_claims
 from .core.checker import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES, OutOfTime, budget, check_equal
 from .core.context import IllFormed
 from .core.derivation import derive_result
@@ -39,7 +40,8 @@ def _check_equal(settings: Settings, left, right, ctx, **options):
 
 def check_proof(proof: Proof, settings: Settings | None = None) -> ProofReport:
     settings = settings or Settings()
-    return ProofReport(proof, tuple(check_case(case, settings) for case in proof.cases))
+    cases = tuple(check_case(case, settings) for case in proof.cases)
+    return ProofReport(proof, cases, check_claims(proof, cases, settings, _known_names))
 
 
 def _known_names(case: Case, ctx) -> frozenset[str]:

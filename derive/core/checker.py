@@ -122,6 +122,7 @@ def _counterexample(instance, ctx, as_written) -> Counterexample | None:
                          for base, values in sorted(point.items(), key=lambda kv: str(kv[0].label))),
             left=_show(left_hi),
             right=_show(right_hi),
+            classes_name=str(ctx.n),
         )
     return None
 

@@ -30,7 +30,9 @@ class Counterexample:
     ``classes`` is the number of classes, ``indices`` the value of each free
     index, ``inputs`` the entries of each free vector (as exact text), and
     ``left``/``right`` the value of each side at 30 significant digits,
-    confirmed at a higher precision.
+    confirmed at a higher precision.  ``classes_name`` is what the case calls
+    its number of classes (``k``, or ``N`` in a source that uses ``k`` as an
+    index).
     """
 
     classes: int
@@ -38,12 +40,17 @@ class Counterexample:
     inputs: tuple[tuple[str, tuple[str, ...]], ...]
     left: str
     right: str
+    classes_name: str = "k"
 
-    def text(self) -> str:
-        parts = [f"k={self.classes}"]
+    def point(self) -> str:
+        """The point alone: the number of classes, the indices and the inputs."""
+        parts = [f"{self.classes_name}={self.classes}"]
         parts += [f"{name}={value}" for name, value in self.indices]
         parts += [f"{name}=({', '.join(values)})" for name, values in self.inputs]
-        return ", ".join(parts) + f": left = {self.left}, right = {self.right}"
+        return ", ".join(parts)
+
+    def text(self) -> str:
+        return self.point() + f": left = {self.left}, right = {self.right}"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import json
 from ..core.verdict import Outcome
 from ..model import Case
 from ..printing import unicode
-from ..report import CaseReport, ProofReport, Report
+from ..report import CaseReport, ClaimReport, ProofReport, Report
 
 __all__ = ["SCHEMA_VERSION", "report_data", "render_json"]
 
@@ -32,6 +32,7 @@ def _outcome(outcome: Outcome) -> dict:
             "inputs": {name: list(values) for name, values in c.inputs},
             "left": c.left,
             "right": c.right,
+            "classes_name": c.classes_name,
         }
     return data
 
@@ -77,6 +78,34 @@ def _case(report: CaseReport) -> dict:
     }
 
 
+def _claim(report: ClaimReport) -> dict:
+    claim = report.claim
+    data = {
+        "name": claim.name,
+        "text": report.text,
+        "holds": report.holds,
+        "reason": report.reason,
+        "expected": claim.expect.value,
+        "ok": report.ok,
+        "source_ref": claim.source_ref,
+    }
+    if claim.note:
+        data["note"] = claim.note
+    cases = []
+    for check in report.checks:
+        case = {
+            "case": check.case,
+            "assumptions": check.assumptions,
+            "conclusion": unicode(check.conclusion) if check.conclusion is not None else None,
+        }
+        if check.subject is not None:
+            case["subject"] = _outcome(check.subject)
+        case.update(_outcome(check.outcome))
+        cases.append(case)
+    data["cases"] = cases
+    return data
+
+
 def _proof(report: ProofReport) -> dict:
     proof = report.proof
     return {
@@ -85,6 +114,7 @@ def _proof(report: ProofReport) -> dict:
         "source": {"title": proof.source.title, "url": proof.source.url},
         "claim": proof.claim,
         "cases": [_case(c) for c in report.cases],
+        "claims": [_claim(c) for c in report.claims],
         "ok": report.ok,
     }
 
@@ -97,6 +127,7 @@ def report_data(report: Report) -> dict:
         "summary": {
             "verdicts": report.counts(),
             "steps": sum(report.counts().values()),
+            "claims": report.claim_counts(),
             "ok": report.ok,
             "strict": report.strict,
             "exit_code": report.exit_code,

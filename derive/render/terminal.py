@@ -76,7 +76,26 @@ def _proof_view(report: ProofReport):
     header.append(f"  [{proof.id}]\n", style="dim")
     header.append(f"source: {proof.source.title}\n", style="dim")
     header.append(f"claim: {proof.claim}")
-    return Group(header, *[_case_table(c) for c in report.cases])
+    return Group(header, *_claim_lines(report), *[_case_table(c) for c in report.cases])
+
+
+def _claim_lines(report: ProofReport) -> list[Text]:
+    """One line per claim, at the top of the proof's section: holds or not, and why."""
+    lines = []
+    for c in report.claims:
+        line = Text("  ")
+        if c.holds:
+            line.append("✓ holds", style="bold green")
+        else:
+            line.append("✗ does not hold", style="bold red" if not c.ok else "bold yellow")
+        if c.claim.expect is Expect.ERRATUM:
+            line.append(" (erratum)", style="dim" if c.ok else "bold red")
+        if not c.ok:
+            line.append(" — not as expected", style="bold red")
+        line.append(f"  {c.text}", style="bold")
+        line.append(f" — {c.reason}", style="dim" if c.holds else "red")
+        lines.append(line)
+    return lines
 
 
 def render_report(report: Report, console: Console) -> None:
@@ -87,7 +106,10 @@ def render_report(report: Report, console: Console) -> None:
     parts = [f"{n} {v.lower()}" for v, n in counts.items() if n]
     steps = sum(counts.values())
     status = Text("ok" if report.ok else "FAILED", style="bold green" if report.ok else "bold red")
-    line = Text(f"{len(report.proofs)} proofs, {steps} steps: " + ", ".join(parts) + " — ")
+    claims = report.claim_counts()
+    total = claims["hold"] + claims["do_not_hold"]
+    shown = f"; {total} claims: {claims['hold']} hold, {claims['do_not_hold']} do not" if total else ""
+    line = Text(f"{len(report.proofs)} proofs, {steps} steps: " + ", ".join(parts) + shown + " — ")
     line.append_text(status)
     console.print(line)
 
