@@ -211,6 +211,14 @@ class Oracle:
             return [mpmath.mpf(rng.uniform(-3, 3)) for _ in range(k)]
         return [mpmath.mpf(rng.uniform(0.05, 1)) for _ in range(k)]
 
+    def defined(self, expr, point) -> bool:
+        """Whether ``expr`` has a finite value at ``point`` (no division by zero, no log of zero)."""
+        try:
+            value = self.value(expr, point)
+        except (ZeroDivisionError, ValueError):
+            return False
+        return bool(mpmath.isfinite(value))
+
     def agree(self, left, right, point) -> bool:
         a, b = self.value(left, point), self.value(right, point)
         return abs(a - b) <= TOLERANCE * max(1, abs(a), abs(b))

@@ -11,6 +11,7 @@ import mpmath
 import pytest
 import sympy as sp
 
+from derive.core.context import OneHot
 from derive.core.verdict import Verdict
 from oracle import Oracle, Point
 
@@ -58,6 +59,13 @@ def counterexample_point(oracle: Oracle, counterexample) -> Point:
     for name, values in counterexample.inputs:
         base = next(b for b in _all_bases(oracle) if str(b.label) == name)
         vectors[base] = [mpmath.mpf(sp.Rational(v).p) / sp.Rational(v).q for v in values]
+    # A target one-hot at a given index may have cancelled out of both sides; its entries follow from the index.
+    for assumption in oracle.case.context().assumptions:
+        if isinstance(assumption, OneHot) and assumption.at is not None and assumption.vector not in vectors:
+            hot = indices.get(assumption.at)
+            if hot is not None:
+                vectors[assumption.vector] = [mpmath.mpf(1 if c == hot else 0)
+                                              for c in range(1, counterexample.classes + 1)]
     return Point(counterexample.classes, indices, vectors)
 
 
