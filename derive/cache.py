@@ -102,6 +102,7 @@ def outcome_data(outcome: Outcome) -> dict:
             "inputs": [[name, list(values)] for name, values in c.inputs],
             "left": c.left,
             "right": c.right,
+            "classes_name": c.classes_name,
         },
         "message": outcome.message,
         "seconds": outcome.seconds,
@@ -139,7 +140,8 @@ def outcome_from_data(data) -> Outcome:
     counterexample = None
     raw = data["counterexample"]
     if raw is not None:
-        _expect(isinstance(raw, dict) and set(raw) == {"classes", "indices", "inputs", "left", "right"},
+        _expect(isinstance(raw, dict) and set(raw) == {"classes", "indices", "inputs", "left", "right",
+                                                      "classes_name"},
                 "the counterexample's fields are not the expected ones")
         _expect(isinstance(raw["indices"], list) and all(isinstance(p, list) and len(p) == 2 and
                                                          isinstance(p[0], str) for p in raw["indices"]),
@@ -149,12 +151,14 @@ def outcome_from_data(data) -> Outcome:
                 "the counterexample's inputs are not name/values pairs")
         _expect(isinstance(raw["left"], str) and isinstance(raw["right"], str),
                 "the counterexample's values are not text")
+        _expect(isinstance(raw["classes_name"], str), "the counterexample's name of the class count is not text")
         counterexample = Counterexample(
             classes=_integer(raw["classes"], "the counterexample's k"),
             indices=tuple((name, _integer(value, "an index value")) for name, value in raw["indices"]),
             inputs=tuple((name, _strings(values, "an input")) for name, values in raw["inputs"]),
             left=raw["left"],
             right=raw["right"],
+            classes_name=raw["classes_name"],
         )
     _expect((verdict is Verdict.REFUTED) == (counterexample is not None),
             "a REFUTED outcome needs a counterexample, and only it has one")

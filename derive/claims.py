@@ -23,14 +23,20 @@ from .report import HOLDING, CaseReport, ClaimCheck, ClaimReport, meets
 __all__ = ["check_claims", "check_claim"]
 
 
-def check_claims(proof: Proof, cases: tuple[CaseReport, ...], settings, known_names) -> tuple[ClaimReport, ...]:
-    """Every claim of ``proof``; ``known_names(case, ctx)`` gives the names a case may use."""
+def check_claims(proof: Proof, cases: tuple[CaseReport, ...], settings, known_names,
+                 check=check_equal) -> tuple[ClaimReport, ...]:
+    """Every claim of ``proof``.
+
+    ``known_names(case, ctx)`` gives the names a case may use; ``check`` is
+    :func:`check_equal` or a function that answers as it does (from a cache).
+    """
     by_name = {c.case.name: c for c in cases}
-    return tuple(check_claim(claim, by_name, settings, known_names) for claim in proof.claims)
+    return tuple(check_claim(claim, by_name, settings, known_names, check) for claim in proof.claims)
 
 
-def check_claim(claim: Claim, cases: dict[str, CaseReport], settings, known_names) -> ClaimReport:
-    checks = tuple(_against(claim, cases[name], settings, known_names) for name in claim.cases)
+def check_claim(claim: Claim, cases: dict[str, CaseReport], settings, known_names,
+                check=check_equal) -> ClaimReport:
+    checks = tuple(_against(claim, cases[name], settings, known_names, check) for name in claim.cases)
     verdicts = [v for c in checks for v in _verdicts(c)]
     holds = all(v in HOLDING for v in verdicts)
     contradicted = any(v is Verdict.REFUTED for v in verdicts)
@@ -51,7 +57,7 @@ def _text(claim: Claim) -> str:
     return f"{claim.title}: {unicode(claim.subject)} = {unicode(claim.expr)}"
 
 
-def _against(claim: Claim, report: CaseReport, settings, known_names) -> ClaimCheck:
+def _against(claim: Claim, report: CaseReport, settings, known_names, check) -> ClaimCheck:
     case = report.case
     assumptions = "; ".join(a.text() for a in case.assumptions) or "no assumptions"
     conclusion = next((s.expr for s in reversed(report.steps) if s.outcome.verdict is not Verdict.ERROR), None)
@@ -67,9 +73,9 @@ def _against(claim: Claim, report: CaseReport, settings, known_names) -> ClaimCh
         failed = Outcome(Verdict.ERROR, message=f"case {case.name!r} has no step that could be evaluated")
         return ClaimCheck(case.name, assumptions, case.start, None, None, failed)
     same_subject = sp.sympify(case.start) == subject
-    subject_outcome = None if same_subject else check_equal(
+    subject_outcome = None if same_subject else check(
         case.start, subject, ctx, seconds=settings.seconds, max_classes=settings.max_classes, known=known)
-    outcome = check_equal(conclusion, expr, ctx, seconds=settings.seconds, max_classes=settings.max_classes,
+    outcome = check(conclusion, expr, ctx, seconds=settings.seconds, max_classes=settings.max_classes,
                           known=known)
     return ClaimCheck(case.name, assumptions, case.start, conclusion, subject_outcome, outcome)
 

@@ -41,7 +41,9 @@ def _check_equal(settings: Settings, left, right, ctx, **options):
 def check_proof(proof: Proof, settings: Settings | None = None) -> ProofReport:
     settings = settings or Settings()
     cases = tuple(check_case(case, settings) for case in proof.cases)
-    return ProofReport(proof, cases, check_claims(proof, cases, settings, _known_names))
+    claims = check_claims(proof, cases, settings, _known_names,
+                          lambda *args, **options: _check_equal(settings, *args, **options))
+    return ProofReport(proof, cases, claims)
 
 
 def _known_names(case: Case, ctx) -> frozenset[str]:

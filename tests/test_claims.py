@@ -197,3 +197,22 @@ def test_a_proof_without_claims_reports_none():
     out = io.StringIO()
     render_report(report, Console(file=out, width=400, color_system=None))
     assert "claims" not in out.getvalue()
+
+
+def test_claims_and_their_counterexamples_replay_from_the_cache_unchanged():
+    from derive.cache import MemoryStore
+
+    N = classes("N")
+    with as_written():
+        case = Case("c", "C", classes=N, assumptions=[Distinct(j, m)], start=D(exp(z[j]), z[m]),
+                    steps=[step(0, "e^{z_j} does not depend on z_m")])
+    claim = Claim("wrong", "Wrong", D(exp(z[j]), z[m]), exp(z[j]), ("c",), expect="erratum")
+    proof = Proof(id="n-classes", title="N", source=Source("notes"), claim="c", cases=[case], claims=[claim])
+    store = MemoryStore()
+    cold = check_proof(proof, Settings(cache=store))
+    stored = len(store.entries)
+    warm = check_proof(proof, Settings(cache=store))
+    # One entry for the step (the derivation compares the same two sides), one for the claim; then replayed.
+    assert stored == 2 and len(store.entries) == stored
+    assert warm.claims[0].reason == cold.claims[0].reason
+    assert "at N=2, j=" in warm.claims[0].reason and warm.claims[0].ok
