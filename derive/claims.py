@@ -93,7 +93,7 @@ def _reason(checks: tuple[ClaimCheck, ...], holds: bool) -> str:
                          f"({c.subject.verdict.value}{_because(c.subject)})")
         elif c.outcome.verdict is Verdict.REFUTED:
             where = c.outcome.counterexample
-            at = (f": at {where.point()} the case gives {where.left}, the claim {where.right}"
+            at = (f": at {where.point()} {c.case} gives {where.left}, the claim {where.right}"
                   if where is not None else "")
             parts.append(f"contradicts {c.case} ({c.assumptions}), which concludes {unicode(c.conclusion)}{at}")
         elif c.outcome.verdict not in HOLDING:

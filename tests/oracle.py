@@ -1,4 +1,13 @@
-"""An evaluator independent of the checker: plain high-precision arithmetic.
+"""Evaluators independent of the checker.
+
+``FloatOracle`` is plain NumPy in double precision at random logits, with
+every derivative taken by central finite differences of the function itself
+(the loss, when a side differentiates the loss); the oracle test judges every
+step with it.  ``Oracle`` is the same reading at 50 digits with mpmath, used
+where a value must be confirmed to many digits (a reported counterexample)
+and by the mutation tests.
+
+``Oracle``: plain high-precision arithmetic.
 
 It reads a step's expression tree directly: sums are loops, softmax is the
 stable max-shifted formula, and a derivative is a central finite difference
@@ -17,7 +26,10 @@ import itertools
 import random
 from dataclasses import dataclass, field
 
+import math
+
 import mpmath
+import numpy as np
 import sympy as sp
 
 from derive.core.context import Distinct, Equal, OneHot, SumsToOne
@@ -38,8 +50,8 @@ class Point:
     vectors: dict
     overrides: dict = field(default_factory=dict)
 
-    def describe(self) -> str:
-        parts = [f"k={self.k}"] + [f"{s}={v}" for s, v in sorted(self.indices.items(), key=lambda kv: str(kv[0]))]
+    def describe(self, classes_name: str = "k") -> str:
+        parts = [f"{classes_name}={self.k}"] + [f"{s}={v}" for s, v in sorted(self.indices.items(), key=lambda kv: str(kv[0]))]
         parts += [f"{b}={[mpmath.nstr(x, 5) for x in vs]}" for b, vs in self.vectors.items()]
         return ", ".join(parts)
 
@@ -246,3 +258,179 @@ def _consistent(indices, assumptions) -> bool:
         if isinstance(a, Distinct) and value(a.left) == value(a.right):
             return False
     return True
+
+
+# --- plain NumPy ----------------------------------------------------------------------------------
+
+FLOAT_TOLERANCE = 1e-6   # relative; finite differences in double precision are good to about 1e-9
+
+
+class FloatOracle:
+    """A step's two sides in double precision, read directly from the expression tree.
+
+    Sums are loops, softmax and log-softmax are the max-shifted formulas, and a
+    derivative is a central difference ``(f(x + h) - f(x - h)) / 2h`` of the
+    function with one entry of its vector moved: the five-point stencil
+    ``(f(x-2h) - 8 f(x-h) + 8 f(x+h) - f(x+2h)) / 12h`` with
+    ``h = 1e-4 * max(|x|, 1e-2)``, so that a small probability is moved by a
+    small fraction of itself.  Truncation error is of relative order
+    (h/x)^4 <= 1e-16 and rounding error of order 1e-16 / h <= 1e-10, well below
+    :data:`FLOAT_TOLERANCE`.  A value that is not finite (a division by zero)
+    is ``nan``, which agrees with nothing.
+    """
+
+    def __init__(self, case: Case):
+        self.case = case
+        self.n = case.classes
+        self.definitions = {d.name: d for d in case.context().definitions}
+
+    def value(self, expr, point: Point) -> float:
+        with np.errstate(all="ignore"):
+            try:
+                return float(self._value(sp.sympify(expr), point, {}))
+            except (ZeroDivisionError, OverflowError, ValueError):
+                return math.nan
+
+    def agree(self, left, right, point: Point) -> bool:
+        a, b = self.value(left, point), self.value(right, point)
+        return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= FLOAT_TOLERANCE * max(1.0, abs(a), abs(b))
+
+    def _index(self, expr, point, bound) -> int:
+        return int(round(self._value(expr, point, bound)))
+
+    def _entry(self, base, index: int, point, bound):
+        if base in point.overrides:
+            return point.overrides[base][index - 1]
+        definition = self.definitions.get(base)
+        if definition is not None:
+            (variable,), body = definition.body.variables, definition.body.expr
+            return self._value(body, point, {**bound, variable: index})
+        return point.vectors[base][index - 1]
+
+    def _vector(self, base, point, bound) -> np.ndarray:
+        return np.array([self._entry(base, i, point, bound) for i in range(1, point.k + 1)], dtype=float)
+
+    def _value(self, e, point, bound):
+        if e.is_Rational:
+            return float(e.p) / float(e.q)
+        if isinstance(e, sp.Symbol):
+            if e in bound:
+                return float(bound[e])
+            if e == self.n:
+                return float(point.k)
+            if e in point.indices:
+                return float(point.indices[e])
+            if e in point.overrides:
+                return point.overrides[e]
+            if e in self.definitions:
+                return self._value(self.definitions[e].body, point, bound)
+            raise KeyError(f"no value for {e}")
+        if isinstance(e, sp.Indexed):
+            return self._entry(e.base, self._index(e.indices[0], point, bound), point, bound)
+        if e.is_Add:
+            return math.fsum(self._value(a, point, bound) for a in e.args)
+        if e.is_Mul:
+            return float(np.prod([self._value(a, point, bound) for a in e.args]))
+        if e.is_Pow:
+            base, exponent = self._value(e.base, point, bound), self._value(e.exp, point, bound)
+            return math.nan if base == 0 and exponent < 0 else float(np.power(base, exponent))
+        if isinstance(e, sp.exp):
+            return float(np.exp(self._value(e.args[0], point, bound)))
+        if isinstance(e, sp.log):
+            return float(np.log(self._value(e.args[0], point, bound)))
+        if isinstance(e, sp.KroneckerDelta):
+            a, b = (self._index(x, point, bound) for x in e.args)
+            return 1.0 if a == b else 0.0
+        if isinstance(e, sp.Sum):
+            return self._sum(e.function, list(e.limits), point, bound, None)
+        if isinstance(e, SumExcept):
+            i, lo, hi = e.limits
+            return self._sum(e.function, [(i, lo, hi)], point, bound, self._index(e.skipped, point, bound))
+        if isinstance(e, Softmax):
+            z, j, _ = e.args
+            values = self._vector(z, point, bound)
+            shifted = np.exp(values - values.max())
+            return float(shifted[self._index(j, point, bound) - 1] / shifted.sum())
+        if isinstance(e, LogSoftmax):
+            z, j, _ = e.args
+            values = self._vector(z, point, bound)
+            top = values.max()
+            return float(values[self._index(j, point, bound) - 1] - top - np.log(np.exp(values - top).sum()))
+        if isinstance(e, CrossEntropy):
+            y, p, _ = e.args
+            return float(-np.sum(self._vector(y, point, bound) * np.log(self._vector(p, point, bound))))
+        if isinstance(e, sp.Derivative):
+            return self._derivative(e.expr, list(e.variable_count), point, bound)
+        raise TypeError(f"the oracle cannot evaluate {type(e).__name__}: {e}")
+
+    def _sum(self, function, limits, point, bound, skip):
+        (i, lo, hi), rest = limits[0], limits[1:]
+        lo, hi = self._index(lo, point, bound), self._index(hi, point, bound)
+        terms = []
+        for v in range(lo, hi + 1):
+            if v == skip:
+                continue
+            inner = {**bound, i: v}
+            terms.append(self._sum(function, rest, point, inner, None) if rest else
+                         self._value(function, point, inner))
+        return math.fsum(terms)
+
+    def _derivative(self, function, variables, point, bound):
+        if not variables:
+            return self._value(function, point, bound)
+        (variable, count), rest = variables[0], variables[1:]
+        if count > 1:
+            rest = [(variable, count - 1)] + rest
+        if isinstance(variable, sp.Indexed):
+            base = variable.base
+            index = self._index(variable.indices[0], point, bound)
+            current = self._vector(base, point, bound)
+            h = 1e-4 * max(abs(current[index - 1]), 1e-2)
+
+            def at(delta):
+                moved = current.copy()
+                moved[index - 1] += delta
+                shifted = Point(point.k, point.indices, point.vectors, {**point.overrides, base: moved})
+                return self._derivative(function, rest, shifted, bound)
+        else:
+            current = self._value(variable, point, bound)
+            h = 1e-4 * max(abs(current), 1e-2)
+
+            def at(delta):
+                shifted = Point(point.k, point.indices, point.vectors, {**point.overrides, variable: current + delta})
+                return self._derivative(function, rest, shifted, bound)
+        return (at(-2 * h) - 8 * at(-h) + 8 * at(h) - at(2 * h)) / (12 * h)
+
+    # --- points -----------------------------------------------------------------------------------
+
+    def points(self, exprs, ks=(2, 3, 4, 5), per_assignment=3, seed=0):
+        """Random points consistent with the case's assumptions: normal logits, uniform free probabilities."""
+        rng = np.random.default_rng(seed)
+        ctx = self.case.context()
+        names = sorted({s for e in exprs for s in sp.sympify(e).atoms(sp.Symbol)
+                        if not isinstance(s, sp.Dummy) and s.is_integer and s != self.n}
+                       | {s for a in ctx.assumptions for s in _symbols(a)}, key=str)
+        vectors = sorted({x.base for e in exprs for x in sp.sympify(e).atoms(sp.Indexed)}
+                         | {b for d in ctx.definitions for b in _bases(d.body)}, key=str)
+        vectors = [v for v in vectors if v not in self.definitions]
+        for k in ks:
+            for values in itertools.product(range(1, k + 1), repeat=len(names)):
+                indices = dict(zip(names, values))
+                if not _consistent(indices, ctx.assumptions):
+                    continue
+                for _ in range(per_assignment):
+                    yield Point(k, indices, {v: self._sample(v, k, indices, ctx, rng) for v in vectors})
+
+    @staticmethod
+    def _sample(base, k, indices, ctx, rng) -> np.ndarray:
+        for a in ctx.assumptions:
+            if isinstance(a, OneHot) and a.vector == base:
+                hot = indices[a.at] if a.at is not None else int(rng.integers(1, k + 1))
+                return np.array([1.0 if i == hot else 0.0 for i in range(1, k + 1)])
+            if isinstance(a, SumsToOne) and a.vector == base:
+                weights = rng.uniform(0.05, 1.0, k)
+                return weights / weights.sum()
+        domain = base.domain if isinstance(base, Vector) else "real"
+        if domain == "real":
+            return rng.normal(0.0, 2.0, k)
+        return rng.uniform(0.05, 1.0, k)

@@ -68,7 +68,7 @@ def test_a_claim_contradicting_a_case_names_the_case_its_conclusion_and_a_point(
     assert found.reason.endswith("agrees with diagonal")
     # The counterexample's values are the case's and the claim's, at the same point.
     ce = off.outcome.counterexample
-    assert f"the case gives {ce.left}, the claim {ce.right}" in found.reason
+    assert f"off-diagonal gives {ce.left}, the claim {ce.right}" in found.reason
     assert "Too simple" in found.text
 
 
