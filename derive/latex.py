@@ -1,0 +1,491 @@
+"""LaTeX as a person writes it: the one printer behind every LaTeX and Markdown output.
+
+``latex(expr)`` prints a checked expression the way course notes write it:
+``\\hat{y}_j``, ``z_j``, ``\\operatorname{softmax}(z)_j``, ``\\sum_{i=1}^{k}``,
+``\\sum_{j \\ne k}``, ``\\frac{\\partial L}{\\partial z_k}``, ``\\delta_{jk}``,
+``\\log``.  Terms and factors keep the order and grouping the author built
+(expressions made under ``as_written()``); a leading ``-1`` factor is shown
+as a sign and a negative power as a fraction, without reordering anything.
+
+``prose(text)`` turns free text (reasons, titles, claims) into LaTeX text in
+which the mathematical words (``e^{z_j}``, ``ŷ_k``, ``j ≠ k``) become inline
+math; nothing is parsed into an expression.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from .core.objects import CrossEntropy, LogSoftmax, Softmax, SumExcept, WrittenOutSum
+
+__all__ = ["latex", "DeriveLatexPrinter", "symbol_name", "prose", "prose_parts", "escape_text"]
+
+# Characters that may appear in names and in free text, and how LaTeX math writes them.
+# A trailing space keeps a control word apart from a letter that follows it.
+_MATH_CHARACTERS = {
+    "ŷ": r"\hat{y}", "ẑ": r"\hat{z}", "ℓ": r"\ell ", "≠": r"\ne ", "−": "-", "Σ": r"\sum ",
+    "∑": r"\sum ", "∂": r"\partial ", "·": r"\cdot ", "×": r"\times ", "≤": r"\le ", "≥": r"\ge ",
+    "→": r"\to ", "∈": r"\in ", "…": r"\dots ", "∇": r"\nabla ", "∞": r"\infty ", "≈": r"\approx ",
+    "⊢": r"\vdash ",
+}
+_ACCENTS = {"COMBINING CIRCUMFLEX ACCENT": r"\hat", "COMBINING TILDE": r"\tilde",
+            "COMBINING MACRON": r"\bar", "COMBINING DOT ABOVE": r"\dot"}
+_OPERATOR_NAMES = {"softmax": r"\operatorname{softmax}", "CE": r"\operatorname{CE}", "log": r"\log",
+                   "exp": r"\exp", "ln": r"\ln"}
+
+
+def _greek(char: str) -> str | None:
+    name = unicodedata.name(char, "")
+    match = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER ([A-Z]+)", name)
+    if not match:
+        return None
+    letter = match.group(2).lower()
+    if match.group(1) == "CAPITAL":
+        if letter in ("gamma", "delta", "theta", "lambda", "xi", "pi", "sigma", "upsilon", "phi", "psi",
+                      "omega"):
+            return "\\" + letter.capitalize() + " "
+        return None
+    if letter == "lamda":
+        letter = "lambda"
+    return "\\" + letter + " "
+
+
+def _math_character(char: str) -> str | None:
+    """How LaTeX math writes one character, or ``None`` if it needs nothing special."""
+    if char in _MATH_CHARACTERS:
+        return _MATH_CHARACTERS[char]
+    if char.isascii():
+        return None
+    greek = _greek(char)
+    if greek:
+        return greek
+    parts = unicodedata.normalize("NFD", char)
+    if len(parts) == 2 and parts[0].isascii() and unicodedata.name(parts[1], "") in _ACCENTS:
+        return f"{_ACCENTS[unicodedata.name(parts[1])]}{{{parts[0]}}}"
+    return None
+
+
+def symbol_name(name: str) -> str:
+    """A symbol's or vector's name in LaTeX: ``ŷ`` is ``\\hat{y}``, ``ℓ`` is ``\\ell``."""
+    if len(name) == 1:
+        mapped = _math_character(name)
+        return mapped.strip() if mapped else name
+    if name in _OPERATOR_NAMES:
+        return _OPERATOR_NAMES[name]
+    if all(_math_character(c) is None for c in name):
+        return None  # let SymPy spell it (Greek names, subscripts written with _)
+    return "".join((_math_character(c) or c) for c in name).strip()
+
+
+def _is_fraction(expr) -> bool:
+    return isinstance(expr, sp.Mul) and any(_negative_power(a) for a in expr.args) or \
+        isinstance(expr, sp.Rational) and not expr.is_Integer or \
+        isinstance(expr, sp.Derivative) or _negative_power(expr)
+
+
+def _negative_power(expr) -> bool:
+    return isinstance(expr, sp.Pow) and expr.exp.is_Number and expr.exp.is_negative
+
+
+def _leading_minus(expr):
+    """``(True, rest)`` if ``expr`` is written with a leading minus sign, without evaluating anything."""
+    if isinstance(expr, sp.Number) and expr.is_negative:
+        return True, -expr
+    if isinstance(expr, sp.Mul) and expr.args:
+        first, rest = expr.args[0], expr.args[1:]
+        if isinstance(first, sp.Number) and first.is_negative:
+            if first == -1:
+                if not rest:
+                    return True, sp.Integer(1)
+                return True, rest[0] if len(rest) == 1 else sp.Mul(*rest, evaluate=False)
+            return True, sp.Mul(-first, *rest, evaluate=False)
+    return False, expr
+
+
+def _atomic(expr) -> bool:
+    """Written without any operator at its top: a symbol, an entry, a number, a function value."""
+    return isinstance(expr, (sp.Symbol, sp.Indexed, sp.IndexedBase, Softmax, sp.KroneckerDelta)) or \
+        (isinstance(expr, sp.Integer) and expr >= 0)
+
+
+class DeriveLatexPrinter(LatexPrinter):
+    """SymPy's LaTeX printer, taught the notation of the sources and the author's term order."""
+
+    printmethod = "_derive_latex"
+
+    def __init__(self):
+        super().__init__({"order": "none", "mul_symbol": None, "fold_short_frac": False})
+
+    # -- grouping ------------------------------------------------------------------------------------
+
+    def _group(self, text: str) -> str:
+        """Parentheses, sized to their contents only when those are tall."""
+        if any(tall in text for tall in (r"\frac", r"\sum", r"\dfrac")):
+            return r"\left(" + text + r"\right)"
+        return "(" + text + ")"
+
+    def _operand(self, expr) -> str:
+        """``expr`` as an operand of a product or a power: grouped unless it is one thing."""
+        text = self._print(expr)
+        if isinstance(expr, (sp.Add, WrittenOutSum)) or _leading_minus(expr)[0]:
+            return self._group(text)
+        return text
+
+    # -- names ---------------------------------------------------------------------------------------
+
+    def _print_Symbol(self, expr, style="plain"):
+        name = symbol_name(expr.name)
+        return name if name is not None else super()._print_Symbol(expr, style)
+
+    def _print_Dummy(self, expr):
+        name = symbol_name(expr.name)
+        return name if name is not None else expr.name
+
+    def _subscript(self, parts) -> str:
+        texts = [self._print(p) for p in parts]
+        text = ",".join(texts)
+        return "_" + text if re.fullmatch(r"[A-Za-z0-9]", text) else "_{" + text + "}"
+
+    def _print_Indexed(self, expr):
+        return self._print(expr.base.label) + self._subscript(expr.indices)
+
+    def _print_IndexedBase(self, expr):
+        return self._print(expr.label)
+
+    def _print_Vector(self, expr):
+        return self._print(expr.label)
+
+    def _print_KroneckerDelta(self, expr, exp=None):
+        a, b = (self._print(x) for x in expr.args)
+        single = re.compile(r"[A-Za-z0-9]|\\[A-Za-z]+")
+        if single.fullmatch(a) and single.fullmatch(b):
+            joined = a + (" " if a.startswith("\\") and b[0].isalpha() else "") + b
+        else:
+            joined = a + "," + b
+        text = r"\delta_{" + joined + "}"
+        return text if exp is None else f"{text}^{{{exp}}}"
+
+    # -- functions -----------------------------------------------------------------------------------
+
+    def _print_exp(self, expr, exp=None):
+        text = "e^{" + self._print(expr.args[0]) + "}"
+        return text if exp is None else self._group(text) + "^{" + exp + "}"
+
+    def _print_log(self, expr, exp=None):
+        arg = expr.args[0]
+        inner = self._print(arg)
+        text = r"\log " + inner if _atomic(arg) else r"\log" + self._group(inner)
+        return text if exp is None else r"\log^{" + exp + "}" + text[4:]
+
+    def _print_Softmax(self, expr, exp=None):
+        text = r"\operatorname{softmax}(" + self._print(expr.vector) + ")" + self._subscript([expr.index])
+        return text if exp is None else self._group(text) + "^{" + exp + "}"
+
+    def _print_LogSoftmax(self, expr, exp=None):
+        z, j, _ = expr.args
+        return r"\log \operatorname{softmax}(" + self._print(z) + ")" + self._subscript([j])
+
+    def _print_CrossEntropy(self, expr, exp=None):
+        y, p, _ = expr.args
+        return r"\operatorname{CE}(" + self._print(y) + ", " + self._print(p) + ")"
+
+    # -- sums ----------------------------------------------------------------------------------------
+
+    def _summand(self, body) -> str:
+        if isinstance(body, (sp.Add, WrittenOutSum)) or _leading_minus(body)[0]:
+            return self._group(self._print(body))
+        return self._print(body)
+
+    def _print_Sum(self, expr):
+        if isinstance(expr, WrittenOutSum):
+            return self._print_WrittenOutSum(expr)
+        text = self._summand(expr.function)
+        for i, lo, hi in reversed(expr.limits):
+            text = r"\sum_{" + f"{self._print(i)}={self._print(lo)}" + "}^{" + self._print(hi) + "} " + text
+        return text
+
+    def _print_WrittenOutSum(self, expr):
+        (i, lo, hi), = expr.limits
+        term = expr.function
+        with sp.evaluate(True):
+            first, second = term.xreplace({i: lo}), term.xreplace({i: lo + 1})
+            last = term.xreplace({i: hi})
+        return " + ".join([self._print(first), self._print(second), r"\dots", self._print(last)])
+
+    def _print_SumExcept(self, expr):
+        i, lo, hi = expr.limits
+        return r"\sum_{" + f"{self._print(i)} \\ne {self._print(expr.skipped)}" + "} " + \
+            self._summand(expr.function)
+
+    # -- derivatives ---------------------------------------------------------------------------------
+
+    def _print_Derivative(self, expr):
+        order = sum(int(count) for _, count in expr.variable_count)
+        below = " ".join(r"\partial " + self._print(v) + (f"^{{{c}}}" if c != 1 else "")
+                         for v, c in expr.variable_count)
+        top = r"\partial" if order == 1 else r"\partial^{" + str(order) + "}"
+        inner = expr.expr
+        if isinstance(inner, (sp.Symbol, sp.Indexed)):
+            return r"\frac{" + top + " " + self._print(inner) + "}{" + below + "}"
+        body = self._print(inner)
+        if isinstance(inner, (sp.Add, sp.Mul, WrittenOutSum)) or _leading_minus(inner)[0]:
+            body = self._group(body)
+        return r"\frac{" + top + "}{" + below + "} " + body
+
+    # -- arithmetic, in the author's order ----------------------------------------------------------
+
+    def _print_Add(self, expr, order=None):
+        pieces = []
+        for position, term in enumerate(expr.args):
+            negative, magnitude = _leading_minus(term)
+            if isinstance(term, sp.Add):  # grouping the author wrote: keep it
+                text, negative = self._group(self._print(term)), False
+            elif negative:
+                text = self._print(magnitude)
+                if isinstance(magnitude, sp.Add):
+                    text = self._group(text)
+            else:
+                text = self._print(term)
+            if position == 0:
+                pieces.append(("-" if negative else "") + text)
+            else:
+                pieces.append((" - " if negative else " + ") + text)
+        return "".join(pieces)
+
+    def _print_Mul(self, expr):
+        negative, magnitude = _leading_minus(expr)
+        if negative:
+            if magnitude == 1:
+                return "-1"
+            text = self._print(magnitude)
+            return "-" + (self._group(text) if isinstance(magnitude, sp.Add) else text)
+        factors = list(expr.args)
+        numerator = [f for f in factors if not _negative_power(f)]
+        denominator = [sp.Pow(f.base, -f.exp, evaluate=False) if f.exp != -1 else f.base
+                       for f in factors if _negative_power(f)]
+        if denominator:
+            sign, top = "", numerator
+            if len(numerator) == 1:
+                lead, rest = _leading_minus(numerator[0])
+                if lead:
+                    sign, top = "-", ([] if rest == 1 else [rest])
+            top_text = (self._print(top[0]) if len(top) == 1 else self._product(top)) if top else "1"
+            return sign + r"\frac{" + top_text + "}{" + self._product(denominator, in_fraction=True) + "}"
+        return self._product(factors)
+
+    def _product(self, factors, in_fraction: bool = False) -> str:
+        if len(factors) == 1 and in_fraction:
+            f = factors[0]
+            return self._print(f)
+        texts = []
+        for position, f in enumerate(factors):
+            last = position == len(factors) - 1
+            negative = _leading_minus(f)[0]
+            if isinstance(f, sp.Mul) and not _is_fraction(f) and position > 0:
+                text = self._group(self._print(f))  # a product the author grouped
+            elif negative and (position > 0 or len(factors) > 1 and not _atomic(_leading_minus(f)[1])):
+                text = self._group(self._print(f))  # (-a/b) * c, as the sources write it
+            elif isinstance(f, (sp.Sum, SumExcept)) and not last:
+                text = self._group(self._print(f))
+            else:
+                text = self._operand(f) if not (negative and position == 0) else self._print(f)
+            texts.append((f, text))
+        out = texts[0][1]
+        for (previous, _), (f, text) in zip(texts, texts[1:]):
+            out += (" " if self._juxtapose(previous, f, text) else r" \cdot ") + text
+        return out
+
+    @staticmethod
+    def _juxtapose(previous, current, text) -> bool:
+        """Whether two factors are written side by side (``\\hat{y}_j \\hat{y}_k``) rather than with a dot."""
+        if text[:1].isdigit() or text.startswith(("-", r"\left(-", "(-")):
+            return False
+        negative, magnitude = _leading_minus(previous)
+        if negative and isinstance(magnitude, sp.Mul) and magnitude.args:
+            previous = magnitude.args[-1]
+        elif negative:
+            previous = magnitude
+        if isinstance(previous, sp.Number):
+            return previous not in (0, 1) and not isinstance(current, sp.Number)
+        simple = (sp.Symbol, sp.Indexed, sp.KroneckerDelta, sp.Add, Softmax, sp.log, sp.Sum, SumExcept)
+        return isinstance(previous, simple) and isinstance(current, simple + (sp.Pow,)) and \
+            not isinstance(previous, (sp.Sum, SumExcept))
+
+    def _print_Pow(self, expr):
+        base, exponent = expr.base, expr.exp
+        if exponent.is_Number and exponent.is_negative:
+            if exponent == -1:
+                return r"\frac{1}{" + self._print(base) + "}"
+            return r"\frac{1}{" + self._print(sp.Pow(base, -exponent, evaluate=False)) + "}"
+        if exponent == sp.Rational(1, 2):
+            return r"\sqrt{" + self._print(base) + "}"
+        if isinstance(base, (sp.exp, sp.log, Softmax)):
+            return getattr(self, "_print_" + type(base).__name__)(base, exp=self._print(exponent))
+        text = self._print(base)
+        if not _atomic(base) or _leading_minus(base)[0] or isinstance(base, sp.Rational) and not base.is_Integer:
+            text = self._group(text)
+        return text + "^{" + self._print(exponent) + "}"
+
+    def _print_Lambda(self, expr):
+        (variable,), body = expr.args
+        return self._print(body)
+
+
+_PRINTER = None
+
+
+def latex(expr) -> str:
+    """``expr`` in LaTeX math, as the author wrote it."""
+    global _PRINTER
+    if _PRINTER is None:
+        _PRINTER = DeriveLatexPrinter()
+    if isinstance(expr, bool) or expr is None or isinstance(expr, str):
+        raise TypeError(f"not an expression: {expr!r}")
+    if isinstance(expr, int):
+        expr = sp.Integer(expr)
+    return _PRINTER.doprint(expr)
+
+
+# -- free text -------------------------------------------------------------------------------------
+
+_TEXT_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                  "—": "---", "–": "--", "’": "'", "‘": "`", "“": "``", "”": "''", "<": r"\textless{}",
+                  ">": r"\textgreater{}", "|": r"\textbar{}"}
+
+_OPERATORS = {"=", "+", "-", "−", "≠", "<", ">", "≤", "≥", "·", "×", "/", "→", "≈", "∈"}
+_FUNCTION_WORDS = {"log", "exp", "softmax", "ln"}
+_STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇]|^(log|exp|softmax|CE)\(|^[A-Za-z]'+$|^[A-Za-z]\(.*\)$|"
+                     r"[α-ωΑ-Ω]")
+_WORD = re.compile(r"^([(\[]*)(.*?)([.,;:!?)\]]*)$", re.S)
+
+
+def escape_text(text: str) -> str:
+    """Plain text made safe for LaTeX text mode."""
+    out = []
+    for char in text:
+        if char in _TEXT_SPECIALS:
+            out.append(_TEXT_SPECIALS[char])
+        elif char == "…":
+            out.append(r"\dots{}")
+        elif not char.isascii() and _math_character(char) and not unicodedata.normalize("NFD", char)[0].isascii():
+            out.append("$" + _math_character(char).strip() + "$")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _kind(core: str) -> str:
+    if not core:
+        return "text"
+    if core in _OPERATORS:
+        return "operator"
+    if _STRONG.search(core):
+        return "math" if _balanced(core) else "text"
+    if re.fullmatch(r"[A-Za-z]", core) and core not in ("a", "A", "I"):
+        return "letter"
+    if re.fullmatch(r"\d+", core):
+        return "number"
+    if core in _FUNCTION_WORDS:
+        return "function"
+    return "text"
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    paren = text.count("(") - text.count(")")
+    return depth == 0 and paren == 0
+
+
+def _math_of(text: str) -> str:
+    """A run of mathematical words in LaTeX math (characters mapped, function names as operators)."""
+    out = []
+    for word in re.split(r"(\s+)", text):
+        if word.isspace() or not word:
+            out.append(word)
+            continue
+        for name, command in sorted(_OPERATOR_NAMES.items(), key=lambda kv: -len(kv[0])):
+            word = re.sub(rf"(?<![A-Za-z\\]){name}(?![A-Za-z])", lambda _m, c=command: c + "\0", word)
+        word = "".join((_math_character(c) or c) for c in word)
+        word = word.replace("\0(", "(").replace("\0", " ")
+        out.append(word)
+    joined = re.sub(r" +", " ", "".join(out)).strip()
+    return re.sub(r"(\\[A-Za-z]+) ([_^])", r"\1\2", joined)
+
+
+def prose_parts(text: str) -> list[tuple[str, str]]:
+    """Split free text into ``("text", ...)`` and ``("math", latex)`` pieces, in order.
+
+    A run of words becomes math when it is mathematical notation: it contains a
+    sub- or superscript or a mathematical character (``e^{z_j}``, ``ŷ_k``,
+    ``j ≠ k``), or it is a single-letter name, possibly joined by operators to
+    others (``u = 0``).  Surrounding brackets and punctuation stay text.
+    """
+    words = re.split(r"(\s+)", text)
+    tokens = []  # (lead, core, trail, kind, space_after)
+    for index in range(0, len(words), 2):
+        word = words[index]
+        space = words[index + 1] if index + 1 < len(words) else ""
+        if not word:
+            if space:
+                tokens.append(("", "", "", "text", space))
+            continue
+        lead, core, trail = _WORD.match(word).groups()
+        while core.count("(") > core.count(")") and trail.startswith(")"):
+            core, trail = core + ")", trail[1:]
+        tokens.append((lead, core, trail, _kind(core), space))
+
+    parts: list[tuple[str, str]] = []
+
+    def add(kind, value):
+        if parts and parts[-1][0] == kind and kind == "text":
+            parts[-1] = ("text", parts[-1][1] + value)
+        elif value:
+            parts.append((kind, value))
+
+    index = 0
+    while index < len(tokens):
+        lead, core, trail, kind, space = tokens[index]
+        if kind in ("math", "letter", "function"):
+            end = index  # extend the run while words are mathematical and not broken by punctuation
+            while not tokens[end][2] and end + 1 < len(tokens):
+                nxt = tokens[end + 1]
+                if nxt[0] or nxt[3] == "text":
+                    break
+                if nxt[3] == "number" and tokens[end][3] != "operator":
+                    break
+                if nxt[3] == "operator" and not (end + 2 < len(tokens) and not nxt[2]
+                                                 and tokens[end + 2][3] in ("math", "letter", "number",
+                                                                            "function")
+                                                 and not tokens[end + 2][0]):
+                    break
+                end += 1
+            run = tokens[index:end + 1]
+            strong = any(t[3] in ("math", "letter") for t in run)
+            if kind == "function" and len(run) == 1 or not strong:
+                add("text", lead + core + trail + space)
+                index += 1
+                continue
+            math_text = "".join(t[1] + (t[4] if i < len(run) - 1 else "") for i, t in enumerate(run))
+            add("text", lead)
+            add("math", _math_of(math_text))
+            add("text", run[-1][2] + run[-1][4])
+            index = end + 1
+            continue
+        add("text", lead + core + trail + space)
+        index += 1
+    return parts
+
+
+def prose(text: str) -> str:
+    """Free text as LaTeX text mode, with its mathematical words as inline math."""
+    return "".join(escape_text(value) if kind == "text" else "$" + value + "$"
+                   for kind, value in prose_parts(text))
