@@ -35,6 +35,21 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("proof", metavar="PROOF", help="a proof id (see derive list)")
     show.add_argument("--from", dest="targets", nargs="*", default=[], metavar="FILE",
                       help="where to look (default: proofs/)")
+
+    notes = commands.add_parser("latex", help="write the proofs as course notes: LaTeX, a fragment, Markdown or PDF")
+    notes.add_argument("targets", nargs="*", metavar="PROOF",
+                       help="proof files, folders or proof ids (default: proofs/ under the current directory)")
+    notes.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output; "
+                       "with --pdf, derive.pdf)")
+    form = notes.add_mutually_exclusive_group()
+    form.add_argument("--fragment", action="store_true", help="only the body, to \\input into existing notes")
+    form.add_argument("--preamble", action="store_true", help="print the preamble a fragment needs, and stop")
+    form.add_argument("--markdown", action="store_true", help="Markdown with $$ display blocks (MathJax, KaTeX)")
+    form.add_argument("--pdf", action="store_true", help="compile the standalone document with latexmk or pdflatex")
+    notes.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
+                       help="time budget of one step (default 5)")
+    notes.add_argument("--max-k", type=int, default=4, metavar="K",
+                       help="largest number of classes for instance checks (default 4)")
     return parser
 
 
@@ -54,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "max_k", 2) < 2:
         return _fail("--max-k must be at least 2")
     try:
-        return {"check": _check, "list": _list, "show": _show}[args.command](args)
+        return {"check": _check, "list": _list, "show": _show, "latex": _latex}[args.command](args)
     except KeyboardInterrupt:
         return _fail("interrupted")
 
@@ -115,6 +130,57 @@ def _show(args) -> int:
         return USAGE_ERROR
     for proof, _ in loaded.proofs:
         render_proof(proof, Console())
+    return 0
+
+
+def _latex(args) -> int:
+    if args.preamble:
+        from .render.latex import PREAMBLE
+
+        return _write(PREAMBLE, args.output)
+    from .report import Report
+    from .run import Settings, check_proof
+
+    loaded = _load(args.targets)
+    if not loaded.proofs:
+        return USAGE_ERROR if loaded.errors else _fail("no proofs found (looked in proofs/ under the current "
+                                                       "directory)")
+    settings = Settings(seconds=args.budget, max_classes=args.max_k)
+    report = Report(tuple(check_proof(proof, settings) for proof, _ in loaded.proofs), loaded.errors)
+    for line in report.ill_formed():
+        print(f"derive: {line}", file=sys.stderr)
+    if args.markdown:
+        from .render.markdown import render_markdown
+
+        status = _write(render_markdown(report), args.output)
+    elif args.pdf:
+        from .render.latex import render_latex
+        from .render.pdf import PdfError, compile_pdf
+
+        output = Path(args.output or "derive.pdf")
+        try:
+            compile_pdf(render_latex(report), output)
+        except PdfError as error:
+            return _fail(str(error))
+        except OSError as error:
+            return _fail(f"{output}: {error.strerror or error}")
+        print(f"wrote {output}", file=sys.stderr)
+        status = 0
+    else:
+        from .render.latex import render_latex
+
+        status = _write(render_latex(report, fragment=args.fragment), args.output)
+    return status or (USAGE_ERROR if loaded.errors else 0)
+
+
+def _write(text: str, output: str | None) -> int:
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as error:
+        return _fail(f"{output}: {error.strerror or error}")
     return 0
 
 

@@ -1,0 +1,226 @@
+"""Course notes in LaTeX: a standalone document, or a fragment to ``\\input``.
+
+Each proof opens with its claim and its source; each case is a subsection
+with its assumptions in words and symbols and an ``align*`` chain, one step a
+line, the reason in a right-hand column and the verdict as a tag at the right
+margin.  A refuted line's counterexample follows the chain in plain numbers;
+a corrected derivation follows the case it corrects.  The document ends with
+a summary table.  The output depends only on the proofs and their verdicts
+(no dates, no timings), so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core.verdict import Verdict
+from ..latex import escape_text
+from .notes import LEGEND, MARKS, ProofView, mark, numeric_passed, proof_view
+
+__all__ = ["PREAMBLE", "preamble", "render_latex", "render_fragment", "proof_latex"]
+
+PREAMBLE = r"""% The preamble a derive fragment needs (derive latex --preamble).
+\usepackage{amsmath}
+\usepackage{amssymb}
+% Verdict marks: proved, verified up to #1 classes, numeric only, refuted, undecided, not evaluable.
+\providecommand{\deriveproved}{\ensuremath{\checkmark}}
+\providecommand{\deriveverified}[1]{\ensuremath{\checkmark_{k\le #1}}}
+\providecommand{\derivenumeric}{\ensuremath{\approx}}
+\providecommand{\deriverefuted}{\ensuremath{\boldsymbol{\times}}}
+\providecommand{\deriveunknown}{\ensuremath{?}}
+\providecommand{\deriveerror}{\ensuremath{!}}
+% The reason of a step, in a column to the right of the equation.
+\providecommand{\derivereason}[1]{\parbox[t]{0.3\linewidth}{\raggedright\small #1}}
+"""
+
+_DOCUMENT_START = r"""\documentclass[11pt]{article}
+\usepackage[a4paper,margin=2.2cm]{geometry}
+""" + PREAMBLE + r"""\allowdisplaybreaks
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.5\baselineskip}
+
+\begin{document}
+"""
+
+_MACROS = {
+    Verdict.PROVED: r"\deriveproved",
+    Verdict.NUMERIC: r"\derivenumeric",
+    Verdict.REFUTED: r"\deriverefuted",
+    Verdict.UNKNOWN: r"\deriveunknown",
+    Verdict.ERROR: r"\deriveerror",
+}
+_VERIFIED = re.compile(r"\\checkmark_\{k \\le (\w+)\}")
+
+
+def _macro(math: str) -> str | None:
+    """The preamble's macro for a verdict mark written as math, if ``math`` is one."""
+    found = _VERIFIED.fullmatch(math)
+    if found:
+        return r"\deriveverified{" + found.group(1) + "}"
+    for verdict, macro in _MACROS.items():
+        if math == MARKS[verdict]:
+            return macro
+    return None
+
+
+def _inline(parts) -> str:
+    out = []
+    for kind, value in parts:
+        if kind == "text":
+            out.append(escape_text(value))
+        else:
+            out.append(_macro(value) or "$" + value + "$")
+    return "".join(out)
+
+
+def _verdict_macro(line_or_outcome, verdict) -> str:
+    return _macro(mark(verdict, line_or_outcome)) or ""
+
+
+def _chain(case) -> list[str]:
+    from ..latex import latex
+
+    out = [r"\begin{align*}"]
+    for position, line in enumerate(case.lines):
+        left = latex(case.start) if position == 0 else ""
+        reason = _inline(line.reason)
+        if line.erratum:
+            reason += r" \emph{(erratum)}"
+        row = f"  {left} &= {latex(line.expr)} && \\derivereason{{{reason}}}"
+        if line.verdict is not None:
+            row += f" \\tag*{{{_verdict_macro(line.outcome, line.verdict)}}}"
+        if position < len(case.lines) - 1:
+            row += r" \\"
+        out.append(row)
+    out.append(r"\end{align*}")
+    return out
+
+
+def _case(case) -> list[str]:
+    out = [f"\\subsection{{{_inline(case.heading)}}}\\label{{{case.label}}}"]
+    if case.source:
+        out.append(f"\\textit{{Source:}} {escape_text(case.source)}.")
+        out.append("")
+    if case.corrects:
+        out.append(f"\\textit{{This corrects the derivation of Section~\\ref{{{case.corrects}}}}} "
+                   f"({_inline(case.corrects_title)}).")
+        out.append("")
+    out.append(r"\textit{Assuming:} " + "; ".join(_inline(a) for a in case.assumptions) + ".")
+    out += _chain(case)
+    for parts in case.counterexamples:
+        out.append(r"\textbf{Counterexample.} " + _inline(parts))
+        out.append("")
+    for parts in case.notes:
+        out.append(r"\textit{Note.} " + _inline(parts))
+        out.append("")
+    if case.derived is not None:
+        out.append(r"\textit{Check.} " + _inline(case.derived))
+        out.append("")
+    return out
+
+
+def _table(headers, rows) -> list[str]:
+    columns = "l" * len(headers)
+    out = [r"\begin{center}\footnotesize", f"\\begin{{tabular}}{{{columns}}}", r"\hline",
+           " & ".join(escape_text(h) for h in headers) + r" \\", r"\hline"]
+    out += [" & ".join(_inline(cell) for cell in row) + r" \\" for row in rows]
+    out += [r"\hline", r"\end{tabular}", r"\end{center}"]
+    return out
+
+
+def proof_latex(view: ProofView) -> list[str]:
+    out = [f"\\section{{{_inline(view.title)}}}\\label{{{view.label}}}",
+           r"\textbf{Claim.} " + _inline(view.claim), "",
+           r"\textbf{Source.} \emph{" + _inline(view.source) + "}"
+           + (f", \\texttt{{{escape_text(view.proof.source.url)}}}" if view.proof.source.url else "") + ".", ""]
+    for case in view.cases:
+        out += _case(case)
+    if view.claims:
+        out.append(r"\subsection*{The claims, case by case}")
+        out.append(r"\begin{itemize}")
+        for claim_mark, statement, reason in view.claims:
+            out.append(f"  \\item[{_macro(claim_mark) or ''}] {_inline(statement)}: {_inline(reason)}")
+        out.append(r"\end{itemize}")
+    if view.numeric is not None:
+        out.append(r"\subsection*{Numeric checks of the conclusions}")
+        out += _table(*view.numeric)
+    out.append("")
+    return out
+
+
+def _legend() -> list[str]:
+    items = [f"{_verdict_macro(None, v)}~{escape_text(words)}" for v, words in LEGEND]
+    return [r"\textit{Marks:} " + "; ".join(items) + ".", ""]
+
+
+def _numeric_summary(report) -> str | None:
+    rows = list(getattr(report, "numeric", ()) or ())
+    if not rows:
+        return None
+    verdicts = [numeric_passed(r) for r in rows]
+    passed = sum(1 for v in verdicts if v)
+    known = [v for v in verdicts if v is not None]
+    text = f"{passed} of {len(rows)} within tolerance" if known else f"{len(rows)} checks"
+    good = known and all(known)
+    return text, (r"\deriveproved" if good else r"\deriverefuted" if known else "")
+
+
+def _summary(report) -> list[str]:
+    heads = " & ".join(_verdict_macro(None, v) for v, _ in LEGEND)
+    out = [r"\section*{Summary}", r"\begin{center}\small",
+           r"\begin{tabular}{r@{\quad}p{0.55\linewidth}cccccc@{\quad}c}",
+           r"\hline", f"& case & {heads} & as expected \\\\", r"\hline"]
+    for p in report.proofs:
+        title = p.proof.title
+        out.append(f"\\multicolumn{{9}}{{l}}{{\\textbf{{{_inline(_prose(title))}}}}} \\\\")
+        for c in p.cases:
+            counts = [sum(1 for s in c.steps if s.outcome.verdict is v) for v, _ in LEGEND]
+            cells = " & ".join(str(n) if n else "" for n in counts)
+            label = f"derive:{p.proof.id}:{c.case.name}"
+            out.append(f"\\ref{{{label}}} & \\raggedright {_inline(_prose(c.case.title))} & {cells} & "
+                       f"{_ok(c.ok)} \\\\")
+        claims = list(getattr(p, "claims", ()) or ())
+        if claims:
+            held = sum(1 for c in claims if getattr(c, "holds", False))
+            good = all(getattr(c, "ok", True) for c in claims)
+            out.append(f"& \\textit{{claims: {held} of {len(claims)} hold}} & \\multicolumn{{6}}{{c}}{{}} & "
+                       f"{_ok(good)} \\\\")
+        numeric = _numeric_summary(p)
+        if numeric is not None:
+            text, verdict = numeric
+            out.append(f"& \\textit{{numeric checks: {text}}} & \\multicolumn{{6}}{{c}}{{}} & {verdict} \\\\")
+    out += [r"\hline", r"\end{tabular}", r"\end{center}", ""]
+    return out
+
+
+def _ok(ok: bool) -> str:
+    return r"\deriveproved" if ok else r"\deriverefuted"
+
+
+def _prose(text):
+    from ..latex import prose_parts
+
+    return prose_parts(text)
+
+
+def render_fragment(report) -> str:
+    """The body of the notes, ready to ``\\input`` (needs :data:`PREAMBLE`)."""
+    out = ["% Generated by derive latex --fragment; the preamble it needs: derive latex --preamble", ""]
+    out += _legend()
+    for p in report.proofs:
+        out += proof_latex(proof_view(p))
+    out += _summary(report)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def render_latex(report, *, fragment: bool = False) -> str:
+    """The standalone LaTeX document of a report (or only its body, with ``fragment``)."""
+    body = render_fragment(report)
+    if fragment:
+        return body
+    head = _DOCUMENT_START + "\\title{Derivations, checked step by step}\n\\date{}\n\\maketitle\n\n"
+    return head + body + "\\end{document}\n"
+
+
+def preamble() -> str:
+    return PREAMBLE

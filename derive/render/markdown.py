@@ -1,0 +1,133 @@
+"""Course notes in Markdown: headings, ``$...$`` inline math and ``$$ ... $$`` display blocks.
+
+The display blocks use only what MathJax and KaTeX both render (``aligned``,
+``\\text``, ``\\frac``, ``\\operatorname``, ``\\checkmark``), and each chain
+keeps the layout of the LaTeX notes: the step, its reason in text, its verdict
+mark.  Same content as :mod:`derive.render.latex`, from the same printer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..core.verdict import Verdict
+from ..latex import escape_text, latex, prose_parts
+from .notes import LEGEND, ProofView, mark, numeric_passed, proof_view
+
+__all__ = ["render_markdown", "proof_markdown"]
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#|$])")
+
+
+def _text(words: str) -> str:
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", words)
+
+
+def _inline(parts) -> str:
+    return "".join(_text(value) if kind == "text" else "$" + value + "$" for kind, value in parts)
+
+
+def _in_math(parts) -> str:
+    """Text and math parts inside a display block: text as ``\\text{...}``."""
+    out = []
+    for kind, value in parts:
+        if kind == "text":
+            if value:
+                out.append(r"\text{" + escape_text(value) + "}")
+        else:
+            out.append(value)
+    return " ".join(out)
+
+
+def _chain(case) -> list[str]:
+    out = ["$$", r"\begin{aligned}"]
+    for position, line in enumerate(case.lines):
+        left = latex(case.start) if position == 0 else ""
+        reason = list(line.reason) + ([("text", " (erratum)")] if line.erratum else [])
+        row = f"{left} &= {latex(line.expr)} && {_in_math(reason)}"
+        if line.verdict is not None:
+            row += f" && {mark(line.verdict, line.outcome)}"
+        if position < len(case.lines) - 1:
+            row += r" \\"
+        out.append(row)
+    out += [r"\end{aligned}", "$$"]
+    return out
+
+
+def _case(case) -> list[str]:
+    out = [f"### {_inline(case.heading)}", ""]
+    if case.source:
+        out += [f"*Source:* {_text(case.source)}.", ""]
+    if case.corrects:
+        out += [f"*This corrects the derivation of “{_inline(case.corrects_title)}” above.*", ""]
+    out += ["*Assuming:* " + "; ".join(_inline(a) for a in case.assumptions) + ".", ""]
+    out += _chain(case) + [""]
+    for parts in case.counterexamples:
+        out += ["**Counterexample.** " + _inline(parts), ""]
+    for parts in case.notes:
+        out += ["*Note.* " + _inline(parts), ""]
+    if case.derived is not None:
+        out += ["*Check.* " + _inline(case.derived), ""]
+    return out
+
+
+def _table(headers, rows) -> list[str]:
+    out = ["| " + " | ".join(_text(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(_inline(cell) for cell in row) + " |" for row in rows]
+    return out + [""]
+
+
+def proof_markdown(view: ProofView) -> list[str]:
+    out = [f"## {_inline(view.title)}", "", "**Claim.** " + _inline(view.claim), "",
+           "**Source.** *" + _inline(view.source) + "*"
+           + (f", <{view.proof.source.url}>" if view.proof.source.url else "") + ".", ""]
+    for case in view.cases:
+        out += _case(case)
+    if view.claims:
+        out += ["### The claims, case by case", ""]
+        out += [f"- ${claim_mark}$ {_inline(statement)}: {_inline(reason)}"
+                for claim_mark, statement, reason in view.claims]
+        out.append("")
+    if view.numeric is not None:
+        out += ["### Numeric checks of the conclusions", ""] + _table(*view.numeric)
+    return out
+
+
+def _legend() -> list[str]:
+    return ["*Marks:* " + "; ".join(f"${mark(v)}$ {_text(words)}" for v, words in LEGEND) + ".", ""]
+
+
+def _summary(report) -> list[str]:
+    heads = " | ".join(f"${mark(v)}$" for v, _ in LEGEND)
+    out = ["## Summary", "", f"| proof | case | {heads} | as expected |", "|---|---|" + "---|" * len(LEGEND) + "---|"]
+    ok, bad = f"${mark(Verdict.PROVED)}$", f"${mark(Verdict.REFUTED)}$"
+    empty = " | ".join("" for _ in LEGEND)
+    for p in report.proofs:
+        title = _inline(prose_parts(p.proof.title))
+        for c in p.cases:
+            counts = [sum(1 for s in c.steps if s.outcome.verdict is v) for v, _ in LEGEND]
+            cells = " | ".join(str(n) if n else "" for n in counts)
+            out.append(f"| {title} | {_inline(prose_parts(c.case.title))} | {cells} | {ok if c.ok else bad} |")
+        claims = list(getattr(p, "claims", ()) or ())
+        if claims:
+            held = sum(1 for c in claims if getattr(c, "holds", False))
+            good = all(getattr(c, "ok", True) for c in claims)
+            out.append(f"| {title} | *claims: {held} of {len(claims)} hold* | {empty} | {ok if good else bad} |")
+        rows = list(getattr(p, "numeric", ()) or ())
+        if rows:
+            verdicts = [numeric_passed(r) for r in rows]
+            known = [v for v in verdicts if v is not None]
+            text = f"{sum(1 for v in known if v)} of {len(rows)} within tolerance" if known else f"{len(rows)} checks"
+            verdict = (ok if all(known) else bad) if known else ""
+            out.append(f"| {title} | *numeric checks: {text}* | {empty} | {verdict} |")
+    return out + [""]
+
+
+def render_markdown(report, *, title: bool = True) -> str:
+    """The Markdown notes of a report: every proof, then a summary table."""
+    out = ["# Derivations, checked step by step", ""] if title else []
+    out += _legend()
+    for p in report.proofs:
+        out += proof_markdown(proof_view(p))
+    out += _summary(report)
+    return "\n".join(out).rstrip("\n") + "\n"

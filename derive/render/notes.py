@@ -1,0 +1,325 @@
+"""What course notes say about a proof, shared by the LaTeX and the Markdown renderers.
+
+Everything here is data: sentences are lists of parts, ``("text", words)`` or
+``("math", latex)``, which each renderer writes in its own syntax.  The math is
+printed by :mod:`derive.latex`, the one printer behind every output.  A proof
+that has not been checked (a :class:`~derive.model.Proof`) is shown without
+verdicts; a :class:`~derive.report.ProofReport` with them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import sympy as sp
+
+from ..core.context import Distinct, Equal, OneHot, SumsToOne
+from ..core.verdict import Verdict
+from ..latex import latex, prose_parts, symbol_name
+from ..model import Case, Expect, Proof
+
+__all__ = ["Line", "CaseView", "ProofView", "proof_view", "MARKS", "LEGEND", "number", "summary_rows",
+           "numeric_rows", "claim_views"]
+
+Parts = list  # of ("text" | "math", str)
+
+# A verdict's mark, as LaTeX math (the standalone document defines a macro for each, see PREAMBLE).
+MARKS = {
+    Verdict.PROVED: r"\checkmark",
+    Verdict.VERIFIED: r"\checkmark_{k \le K}",
+    Verdict.NUMERIC: r"\approx",
+    Verdict.REFUTED: r"\times",
+    Verdict.UNKNOWN: "?",
+    Verdict.ERROR: "!",
+}
+LEGEND = (
+    (Verdict.PROVED, "proved for every number of classes"),
+    (Verdict.VERIFIED, "verified exactly on every instance up to K classes"),
+    (Verdict.NUMERIC, "agrees numerically only"),
+    (Verdict.REFUTED, "refuted by a counterexample"),
+    (Verdict.UNKNOWN, "undecided within the time budget"),
+    (Verdict.ERROR, "could not be evaluated"),
+)
+
+
+def mark(verdict: Verdict, outcome=None) -> str:
+    """The mark of a verdict as LaTeX math; a verified step names the largest k it was checked at."""
+    if verdict is Verdict.VERIFIED and outcome is not None and outcome.classes_checked:
+        return MARKS[verdict].replace("K", str(max(outcome.classes_checked)))
+    return MARKS[verdict]
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a chain: ``= expr``, its reason, and (when checked) its verdict."""
+
+    index: int
+    expr: object
+    reason: Parts
+    verdict: Verdict | None
+    outcome: object
+    erratum: bool
+    ok: bool
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case: Case
+    label: str
+    heading: Parts
+    source: str
+    assumptions: list[Parts]
+    start: object
+    lines: list[Line]
+    counterexamples: list[Parts]
+    notes: list[Parts]
+    derived: Parts | None
+    corrects: str  # the label of the case this one corrects, or ""
+    corrects_title: Parts
+
+
+@dataclass(frozen=True)
+class ProofView:
+    proof: Proof
+    label: str
+    title: Parts
+    claim: Parts
+    source: Parts
+    cases: list[CaseView]
+    claims: list[tuple[str | None, Parts, Parts]]  # (mark, statement, reason)
+    numeric: tuple[list[str], list[list[Parts]]] | None  # (headers, rows)
+
+
+def _text(words: str) -> Parts:
+    return [("text", words)]
+
+
+def _math(value) -> Parts:
+    return [("math", value if isinstance(value, str) else latex(value))]
+
+
+def _name(name: str) -> str:
+    return symbol_name(name) or name
+
+
+def number(value: str) -> tuple[str, bool]:
+    """A value of a counterexample in plain numbers: at most 6 significant digits, and whether it was rounded."""
+    try:
+        exact = Decimal(value)
+    except InvalidOperation:
+        return value, False
+    if exact == 0:
+        return "0", False
+    rounded = Decimal(f"{exact:.6g}")
+    text = f"{rounded:f}" if abs(rounded.adjusted()) < 7 else f"{rounded:E}"
+    if "." in text and "E" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return text, rounded != exact
+
+
+def _assumption(a, case: Case) -> Parts:
+    if isinstance(a, Equal):
+        return _math(f"{latex(a.left)} = {latex(a.right)}") + _text(" (the indices are equal)")
+    if isinstance(a, Distinct):
+        return _math(f"{latex(a.left)} \\ne {latex(a.right)}") + _text(" (the indices differ)")
+    if isinstance(a, OneHot):
+        vector = latex(a.vector)
+        if a.at is not None:
+            at = latex(a.at)
+            return (_math(vector) + _text(" is one-hot at the true class ") + _math(at) + _text(": ")
+                    + _math(f"{vector}_i = \\delta_{{i{at}}}"))
+        return _math(vector) + _text(" is one-hot: one entry is 1, the others are 0")
+    if isinstance(a, SumsToOne):
+        vector = latex(a.vector)
+        return (_text("the entries of ") + _math(vector) + _text(" sum to one: ")
+                + _math(f"\\sum_{{i=1}}^{{{latex(case.classes)}}} {vector}_i = 1"))
+    return _text(str(a))
+
+
+def _definition(d) -> Parts:
+    name = d.name
+    if isinstance(name, sp.IndexedBase) and isinstance(d.body, sp.Lambda):
+        (variable,), body = d.body.args
+        return _math(f"{latex(name)}_{latex(variable)} = {latex(body)}")
+    return _math(f"{latex(name)} = {latex(d.body)}")
+
+
+def _counterexample(line: Line, case: Case, classes_name: str) -> Parts:
+    c = line.outcome.counterexample
+    parts = _text(f"Line {line.index} does not hold. Take ") + _math(f"{classes_name} = {c.classes}")
+    parts += _text(" classes")
+    for name, value in c.indices:
+        parts += _text(", ") + _math(f"{_name(name)} = {value}")
+    for name, values in c.inputs:
+        parts += _text(", ") + _math(f"{_name(name)} = ({', '.join(number(v)[0] for v in values)})")
+    left, left_rounded = number(c.left)
+    right, right_rounded = number(c.right)
+    parts += _text(": the line before it is ") + _math(("\\approx " if left_rounded else "") + left)
+    parts += _text(" but this line is ") + _math(("\\approx " if right_rounded else "") + right) + _text(".")
+    return parts
+
+
+def _derived(report, case: Case) -> Parts | None:
+    d = getattr(report, "derived", None)
+    if d is None:
+        return None
+    holding = d.outcome.verdict in (Verdict.PROVED, Verdict.VERIFIED, Verdict.NUMERIC)
+    if d.expr is None:
+        parts = _text("Differentiating the definitions directly did not finish within the time budget")
+    else:
+        parts = _text("Differentiating the definitions directly gives ") + _math(d.expr)
+    parts += _text(", which " + ("agrees with" if holding else "differs from") + " the last line ")
+    parts += _math(mark(d.outcome.verdict, d.outcome))
+    if d.expect is Expect.ERRATUM:
+        parts += _text(" (the source's result is wrong here, as expected)" if d.ok else
+                       " (expected to differ: the source's result is wrong)")
+    elif not d.ok:
+        parts += _text(" (this was expected to agree)")
+    return parts + _text(".")
+
+
+def _case_view(proof: Proof, case: Case, report, labels: dict[str, str]) -> CaseView:
+    classes_name = latex(case.classes)
+    assumptions = [_text("any number of classes ") + _math(f"{classes_name} \\ge 2")]
+    assumptions += [_assumption(a, case) for a in case.assumptions]
+    assumptions += [_text("where ") + _definition(d) for d in case.definitions]
+    lines = []
+    step_reports = getattr(report, "steps", None)
+    for index, s in enumerate(case.steps, 1):
+        r = step_reports[index - 1] if step_reports else None
+        reason = prose_parts(s.reason)
+        lines.append(Line(index, r.expr if r is not None else s.expr, reason,
+                          r.outcome.verdict if r is not None else None, r.outcome if r is not None else None,
+                          s.expect is Expect.ERRATUM, r.ok if r is not None else True))
+    counterexamples = [_counterexample(line, case, classes_name) for line in lines
+                       if line.verdict is Verdict.REFUTED and line.outcome.counterexample is not None]
+    notes = []
+    for line, s in zip(lines, case.steps):
+        if s.note:
+            lead = f"Line {line.index} is an erratum: " if line.erratum else f"On line {line.index}: "
+            notes.append(_text(lead) + prose_parts(s.note))
+        if line.verdict is Verdict.ERROR:
+            notes.append(_text(f"Line {line.index} could not be checked: {line.outcome.message}"))
+    corrects = labels.get(case.corrects, "") if case.corrects else ""
+    corrected = next((c for c in proof.cases if c.name == case.corrects), None)
+    return CaseView(case, labels[case.name], prose_parts(case.title), case.source_ref, assumptions,
+                    case.start, lines, counterexamples, notes, _derived(report, case), corrects,
+                    prose_parts(corrected.title) if corrected is not None else [])
+
+
+def _in_reading_order(cases):
+    """The proof's cases in order, each correction moved right after the case it corrects."""
+    names = {c.name for c in cases}
+    corrections = {}
+    for c in cases:
+        if c.corrects and c.corrects in names and c.corrects != c.name:
+            corrections.setdefault(c.corrects, []).append(c)
+    placed = [c for c in cases if not (c.corrects and c.corrects in names and c.corrects != c.name)]
+    ordered = []
+
+    def place(c):
+        ordered.append(c)
+        for fix in corrections.get(c.name, ()):
+            if fix not in ordered:
+                place(fix)
+
+    for c in placed:
+        place(c)
+    ordered += [c for c in cases if c not in ordered]  # corrections of corrections in a cycle
+    return ordered
+
+
+def claim_views(report) -> list[tuple[str | None, Parts, Parts]]:
+    """Each checked claim of a proof: its mark, what it says, and why it holds or not."""
+    views = []
+    for claim in getattr(report, "claims", ()) or ():
+        model = getattr(claim, "claim", None)
+        subject, expr = getattr(model, "subject", None), getattr(model, "expr", None)
+        if isinstance(subject, sp.Basic) and isinstance(expr, (sp.Basic, int)):
+            statement = _math(f"{latex(subject)} = {latex(expr)}")
+        else:
+            statement = prose_parts(str(getattr(claim, "text", "")))
+        title = getattr(model, "title", "")
+        if title:
+            statement = prose_parts(title) + _text(": ") + statement
+        holds = bool(getattr(claim, "holds", False))
+        reason = prose_parts(str(getattr(claim, "reason", "")))
+        if getattr(model, "expect", Expect.HOLDS) is Expect.ERRATUM:
+            reason += _text(" (expected not to hold: the source is wrong here)")
+        views.append((MARKS[Verdict.PROVED] if holds else MARKS[Verdict.REFUTED], statement, reason))
+    return views
+
+
+_NUMERIC_HEADERS = {"k": "k", "classes": "k", "max_abs_error": "max abs error", "max_rel_error": "max rel error"}
+
+
+def _cell(value) -> Parts:
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return _math(MARKS[Verdict.PROVED] if value else MARKS[Verdict.REFUTED])
+    if isinstance(value, float):
+        return [("math", _float(float(value)))]
+    if isinstance(value, int):
+        return _math(str(value))
+    if isinstance(value, sp.Basic):
+        return _math(value)
+    if hasattr(value, "value") and isinstance(getattr(value, "value"), str):
+        return prose_parts(value.value)
+    return prose_parts(str(value))
+
+
+def _float(value: float) -> str:
+    if value != value:
+        return r"\mathrm{NaN}"
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    exponent = int(exponent)
+    return mantissa if exponent == 0 else f"{mantissa} \\times 10^{{{exponent}}}"
+
+
+def numeric_rows(report):
+    """The numeric checks of a proof's conclusions as a table (headers, rows), if it has any."""
+    rows = list(getattr(report, "numeric", ()) or ())
+    if not rows:
+        return None
+    first = rows[0]
+    if dataclasses.is_dataclass(first):
+        fields = [f.name for f in dataclasses.fields(first) if not f.name.startswith("_") and f.repr]
+    else:
+        fields = [name for name in vars(first) if not name.startswith("_")]
+    fields = [name for name in fields if name not in ("seed", "seconds", "origin", "proof")]
+    headers = [_NUMERIC_HEADERS.get(name, name.replace("_", " ")) for name in fields]
+    return headers, [[_cell(getattr(row, name)) for name in fields] for row in rows]
+
+
+def numeric_passed(row) -> bool | None:
+    for name in ("passed", "ok", "pass_", "passes", "holds"):
+        value = getattr(row, name, None)
+        if isinstance(value, bool):
+            return value
+    return None
+
+
+def proof_view(item) -> ProofView:
+    """The view of a proof (unchecked) or a proof report (with verdicts)."""
+    report = item if not isinstance(item, Proof) else None
+    proof = item if isinstance(item, Proof) else item.proof
+    labels = {c.name: f"derive:{proof.id}:{c.name}" for c in proof.cases}
+    case_reports = {r.case.name: r for r in report.cases} if report is not None else {}
+    cases = [_case_view(proof, c, case_reports.get(c.name), labels) for c in _in_reading_order(proof.cases)]
+    source = [("text", proof.source.title)]
+    return ProofView(proof, f"derive:{proof.id}", prose_parts(proof.title), prose_parts(proof.claim), source,
+                     cases, claim_views(report) if report is not None else [],
+                     numeric_rows(report) if report is not None else None)
+
+
+def summary_rows(report) -> list[tuple[str, str, list[int], bool]]:
+    """Per proof and case: (proof title, case title, counts of each verdict, as expected)."""
+    rows = []
+    for p in report.proofs:
+        for c in p.cases:
+            counts = [sum(1 for s in c.steps if s.outcome.verdict is v) for v, _ in LEGEND]
+            rows.append((p.proof.title, c.case.title, counts, c.ok))
+    return rows

@@ -1,0 +1,201 @@
+"""`derive latex` over the bundled proofs: a document that compiles, with no SymPy-isms, byte for byte the same."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from derive.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What the stock SymPy printers would leave in the notes, and the notes must never show.
+SYMPY_ISMS = [
+    ("KroneckerDelta", re.compile(r"KroneckerDelta")),
+    (r"\operatorname{Indexed}", re.compile(r"\\operatorname\{Indexed")),
+    ("an operatorname of a SymPy class", re.compile(r"\\operatorname\{(SumExcept|Softmax|LogSoftmax|"
+                                                    r"CrossEntropy|WrittenOutSum|Derivative)")),
+    ("Sum(", re.compile(r"\bSum\(")),
+    ("exp( as text", re.compile(r"(?<![\\A-Za-z])exp\(")),
+    ("Derivative(", re.compile(r"Derivative\(")),
+    ("a Dummy's name", re.compile(r"_\{?\w+_\d+\}?|Dummy")),
+    (r"\left( around a single symbol",
+     re.compile(r"\\left\(\s*\{?(\\hat\{\w\}|\\?[A-Za-z]+)\}?(_\{?[\w\\]+\}?)?\s*\\right\)")),
+    (r"\left(-1\right)", re.compile(r"\\left\(-1\\right\)")),
+    (r"\frac{d}{d ...} of a partial derivative", re.compile(r"\\frac\{d\}\{d")),
+    ("{ŷ} or another raw Unicode letter in math", re.compile(r"[ŷℓΣ∂≠−]")),
+    ("the log's \\left( around its argument", re.compile(r"\\log\{\\left\(")),
+]
+
+
+def sympy_isms(text: str) -> list[str]:
+    return [name for name, pattern in SYMPY_ISMS if pattern.search(text)]
+
+
+def _derive_latex(folder: Path, *arguments: str) -> str:
+    output = folder / ("notes-" + "-".join(a.strip("-") for a in arguments) + ".out")
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        assert main(["latex", *arguments, "-o", str(output)]) == 0
+    finally:
+        os.chdir(cwd)
+    return output.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def notes(tmp_path_factory):
+    """The standalone document, the fragment and the Markdown of every bundled proof, from the CLI."""
+    folder = tmp_path_factory.mktemp("notes")
+    return {"tex": _derive_latex(folder), "fragment": _derive_latex(folder, "--fragment"),
+            "md": _derive_latex(folder, "--markdown")}
+
+
+def _pdflatex() -> str:
+    found = shutil.which("pdflatex")
+    if found is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("pdflatex is missing under CI: .ci/run installs TeX Live first")
+        pytest.skip("pdflatex is not installed")
+    return found
+
+
+def _compile(tex: str, folder: Path) -> str:
+    """Compile twice (for references) and return the log; fail on any error or undefined name."""
+    pdflatex = _pdflatex()
+    (folder / "notes.tex").write_text(tex, encoding="utf-8")
+    for _ in range(2):
+        result = subprocess.run([pdflatex, "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
+                                 "notes.tex"], cwd=folder, capture_output=True, text=True, errors="replace",
+                                timeout=300)
+        log = (folder / "notes.log").read_text(encoding="utf-8", errors="replace")
+        errors = [line for line in log.splitlines() if line.startswith("!") or re.match(r".*\.tex:\d+: ", line)]
+        assert result.returncode == 0 and not errors, "\n".join(errors) or result.stdout[-2000:]
+    assert "Undefined control sequence" not in log
+    assert "undefined" not in log.lower().replace("undefined references", ""), \
+        [line for line in log.splitlines() if "undefined" in line.lower()]
+    assert "There were undefined references" not in log
+    assert (folder / "notes.pdf").stat().st_size > 10_000
+    return log
+
+
+def test_the_standalone_document_of_every_bundled_proof_compiles(notes, tmp_path, bundled_proofs):
+    tex = notes["tex"]
+    assert tex.startswith(r"\documentclass")
+    for proof in bundled_proofs:
+        assert proof.id in tex and all(f"derive:{proof.id}:{c.name}" in tex for c in proof.cases)
+    log = _compile(tex, tmp_path)
+    assert "Output written on notes.pdf" in log
+
+
+def test_the_fragment_compiles_with_the_documented_preamble(notes, tmp_path, capsys):
+    assert main(["latex", "--preamble"]) == 0
+    preamble = capsys.readouterr().out
+    assert r"\usepackage{amsmath}" in preamble and r"\documentclass" not in preamble
+    fragment = notes["fragment"]
+    assert r"\documentclass" not in fragment and r"\begin{document}" not in fragment
+    _compile("\\documentclass{article}\n" + preamble + "\\begin{document}\n" + fragment + "\\end{document}\n",
+             tmp_path)
+
+
+@pytest.mark.parametrize("form", ["tex", "fragment", "md"])
+def test_no_sympy_isms_in_the_notes(notes, form):
+    assert sympy_isms(notes[form]) == []
+
+
+def test_the_sympy_ism_check_catches_what_sympy_prints():
+    import sympy as sp
+
+    from derive.core.objects import Vector, indices, sum_except
+
+    j, k = indices("j k")
+    y = Vector("y")
+    stock = str(sp.KroneckerDelta(j, k)) + sp.latex(sum_except(y[j], j, k, k)) + \
+        sp.latex(sp.Indexed(y, j) * sp.exp(y[j]), order="none") + str(sp.Sum(y[j], (j, 1, k))) + \
+        r"\left(x\right) \left({y}_{j}\right)"
+    found = sympy_isms(stock + " exp(z_j)")
+    for name in ("KroneckerDelta", "an operatorname of a SymPy class", "Sum(", "exp( as text",
+                 r"\left( around a single symbol"):
+        assert name in found
+
+
+def test_every_case_is_a_heading_with_its_chain_reasons_and_marks(notes, bundled_report):
+    tex = notes["tex"]
+    cases = [c for p in bundled_report.proofs for c in p.cases]
+    assert tex.count(r"\subsection{") == len(cases)
+    assert tex.count(r"\begin{align*}") == len(cases)
+    steps = sum(len(c.steps) for c in cases)
+    assert tex.count(r"\derivereason{") == steps
+    assert tex.count(r"\tag*{") == steps
+    assert r"\section*{Summary}" in tex
+    for p in bundled_report.proofs:
+        assert p.proof.source.title.split()[0] in tex
+
+
+def test_an_erratum_is_marked_refuted_with_its_counterexample_and_correction_after(notes, bundled_report):
+    errata = [(p, c, s) for p in bundled_report.proofs for c in p.cases for s in c.steps
+              if s.step.expect.value == "erratum"]
+    if not errata:
+        pytest.skip("no bundled proof has an erratum")
+    tex = notes["tex"]
+    for p, c, s in errata:
+        label = f"derive:{p.proof.id}:{c.case.name}"
+        section = tex[tex.index(label):]
+        section = section[:section.index(r"\subsection{", 1) if r"\subsection{" in section[1:] else len(section)]
+        assert r"\emph{(erratum)} \tag*{\deriverefuted}" in section
+        chain_end = section.index(r"\end{align*}")
+        assert section.index(r"\textbf{Counterexample.}") > chain_end
+        corrections = [o for o in p.cases if o.case.corrects == c.case.name]
+        for fix in corrections:
+            assert tex.index(f"derive:{p.proof.id}:{fix.case.name}") > tex.index(label)
+
+
+def test_generating_twice_gives_the_same_bytes(notes, tmp_path):
+    again = {"tex": _derive_latex(tmp_path), "fragment": _derive_latex(tmp_path, "--fragment"),
+             "md": _derive_latex(tmp_path, "--markdown")}
+    assert again == notes
+
+
+def test_other_hash_seeds_in_other_processes_give_the_same_bytes(tmp_path):
+    outputs = []
+    for seed in ("0", "12345"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        files = [tmp_path / f"{seed}.tex", tmp_path / f"{seed}.md"]
+        script = ("import sys; from derive.cli import main; "
+                  f"sys.exit(main(['latex', '-o', {str(files[0])!r}]) or main(['latex', '--markdown', '-o', "
+                  f"{str(files[1])!r}]))")
+        subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, timeout=600)
+        outputs.append([f.read_bytes() for f in files])
+    assert outputs[0] == outputs[1]
+    assert len(outputs[0][0]) > 5000
+
+
+def test_pdf_says_clearly_when_there_is_no_latex(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.chdir(ROOT)
+    assert main(["latex", "--pdf", "-o", str(tmp_path / "notes.pdf")]) == 2
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error[-1].startswith("derive: no LaTeX here: --pdf needs latexmk or pdflatex")
+    assert not (tmp_path / "notes.pdf").exists()
+
+
+def test_pdf_compiles_the_standalone_document(tmp_path, monkeypatch, capsys):
+    _pdflatex()
+    monkeypatch.chdir(ROOT)
+    output = tmp_path / "notes.pdf"
+    assert main(["latex", "--pdf", "-o", str(output)]) == 0
+    assert output.read_bytes().startswith(b"%PDF")
+    assert f"wrote {output}" in capsys.readouterr().err
+
+
+def test_an_unknown_proof_is_a_one_line_error(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(ROOT)
+    assert main(["latex", "no-such-proof", "-o", str(tmp_path / "x.tex")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("derive: ") and "no-such-proof" in err[0]
