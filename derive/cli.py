@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="time budget of one step (default 5)")
     notes.add_argument("--max-k", type=int, default=4, metavar="K",
                        help="largest number of classes for instance checks (default 4)")
+    notes.add_argument("--no-cache", action="store_true",
+                       help="check every step afresh, neither reading nor writing .derive-cache/")
     return parser
 
 
@@ -145,10 +147,15 @@ def _latex(args) -> int:
     if not loaded.proofs:
         return USAGE_ERROR if loaded.errors else _fail("no proofs found (looked in proofs/ under the current "
                                                        "directory)")
-    settings = Settings(seconds=args.budget, max_classes=args.max_k)
+    from .cache import CACHE_DIR, Cache
+
+    cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
+    settings = Settings(seconds=args.budget, max_classes=args.max_k, cache=cache)
     report = Report(tuple(check_proof(proof, settings) for proof, _ in loaded.proofs), loaded.errors)
     for line in report.ill_formed():
         print(f"derive: {line}", file=sys.stderr)
+    for line in cache.warnings if cache is not None else ():
+        print(f"derive: warning: {line}", file=sys.stderr)
     if args.markdown:
         from .render.markdown import render_markdown
 

@@ -359,7 +359,7 @@ _TEXT_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
 
 _OPERATORS = {"=", "+", "-", "−", "≠", "<", ">", "≤", "≥", "·", "×", "/", "→", "≈", "∈"}
 _FUNCTION_WORDS = {"log", "exp", "softmax", "ln"}
-_STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇]|^(log|exp|softmax|CE)\(|^[A-Za-z]'+$|^[A-Za-z]\(.*\)$|"
+_STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇=]|^(log|exp|softmax|CE)\(|^[A-Za-z]'+$|^[A-Za-z]\(.*\)$|"
                      r"[α-ωΑ-Ω]")
 _WORD = re.compile(r"^([(\[]*)(.*?)([.,;:!?)\]]*)$", re.S)
 
@@ -418,7 +418,24 @@ def _math_of(text: str) -> str:
         word = word.replace("\0(", "(").replace("\0", " ")
         out.append(word)
     joined = re.sub(r" +", " ", "".join(out)).strip()
-    return re.sub(r"(\\[A-Za-z]+) ([_^])", r"\1\2", joined)
+    return re.sub(r"(\\[A-Za-z]+) ([_^/),])", r"\1\2", joined)
+
+
+def _calls_kept_whole(words: list[str]) -> list[str]:
+    """Rejoin a function call or a tuple that spaces split (``CE(y, ŷ)``, ``z=(0, 0)``) into one word."""
+    out = list(words)
+    index = 0
+    while index < len(out):
+        word = out[index]
+        opened = re.search(r"[\w'=]\(", word) and word.count("(") > word.count(")")
+        if opened:
+            for end in range(index + 2, min(index + 9, len(out)), 2):
+                joined = "".join(out[index:end + 1])
+                if joined.count("(") == joined.count(")"):
+                    out[index:end + 1] = [joined.replace(" ", "\0")]
+                    break
+        index += 2
+    return out
 
 
 def prose_parts(text: str) -> list[tuple[str, str]]:
@@ -429,7 +446,7 @@ def prose_parts(text: str) -> list[tuple[str, str]]:
     ``j ≠ k``), or it is a single-letter name, possibly joined by operators to
     others (``u = 0``).  Surrounding brackets and punctuation stay text.
     """
-    words = re.split(r"(\s+)", text)
+    words = _calls_kept_whole(re.split(r"(\s+)", text))
     tokens = []  # (lead, core, trail, kind, space_after)
     for index in range(0, len(words), 2):
         word = words[index]
@@ -438,7 +455,7 @@ def prose_parts(text: str) -> list[tuple[str, str]]:
             if space:
                 tokens.append(("", "", "", "text", space))
             continue
-        lead, core, trail = _WORD.match(word).groups()
+        lead, core, trail = (part.replace("\0", " ") for part in _WORD.match(word).groups())
         while core.count("(") > core.count(")") and trail.startswith(")"):
             core, trail = core + ")", trail[1:]
         tokens.append((lead, core, trail, _kind(core), space))

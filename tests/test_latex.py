@@ -93,8 +93,8 @@ def test_a_written_out_sum_shows_its_first_terms_and_its_last():
 
 
 def _entries_latex(text: str) -> list[str]:
-    return [("ŷ" if base == r"\hat{y}" else base) + "_" + index
-            for base, index in re.findall(r"(\\hat\{y\}|[a-zA-Z])_\{?(\w)", text)]
+    return [("ŷ" if base == r"\hat{y}" else base) + "_" + ("ℓ" if index == r"\ell" else index)
+            for base, index in re.findall(r"(\\hat\{y\}|[a-zA-Z])_\{?(\\ell|\w)", text)]
 
 
 def _entries_unicode(text: str) -> list[str]:

@@ -148,7 +148,7 @@ def test_an_erratum_is_marked_refuted_with_its_counterexample_and_correction_aft
         label = f"derive:{p.proof.id}:{c.case.name}"
         section = tex[tex.index(label):]
         section = section[:section.index(r"\subsection{", 1) if r"\subsection{" in section[1:] else len(section)]
-        assert r"\emph{(erratum)} \tag*{\deriverefuted}" in section
+        assert r"\emph{(erratum)}} \tag*{\deriverefuted}" in section
         chain_end = section.index(r"\end{align*}")
         assert section.index(r"\textbf{Counterexample.}") > chain_end
         corrections = [o for o in p.cases if o.case.corrects == c.case.name]

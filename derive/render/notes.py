@@ -156,9 +156,9 @@ def _counterexample(line: Line, case: Case, classes_name: str) -> Parts:
         parts += _text(", ") + _math(f"{_name(name)} = ({', '.join(number(v)[0] for v in values)})")
     left, left_rounded = number(c.left)
     right, right_rounded = number(c.right)
-    parts += _text(": the line before it is ") + _math(("\\approx " if left_rounded else "") + left)
-    parts += _text(" but this line is ") + _math(("\\approx " if right_rounded else "") + right) + _text(".")
-    return parts
+    parts += _text(": the expression before it equals ") + _math(("\\approx " if left_rounded else "") + left)
+    parts += _text(f" but line {line.index} equals ") + _math(("\\approx " if right_rounded else "") + right)
+    return parts + _text(".")
 
 
 def _derived(report, case: Case) -> Parts | None:
