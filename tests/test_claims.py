@@ -216,3 +216,22 @@ def test_claims_and_their_counterexamples_replay_from_the_cache_unchanged():
     assert stored == 2 and len(store.entries) == stored
     assert warm.claims[0].reason == cold.claims[0].reason
     assert "at N=2, j=" in warm.claims[0].reason and warm.claims[0].ok
+
+
+def test_the_readme_claim_example_checks_as_written(tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    code = re.search(r"Copy this into `proofs/cross_entropy_cases.py`.*?```python\n(.*?)```", readme, re.S).group(1)
+    (tmp_path / "proofs").mkdir()
+    (tmp_path / "proofs" / "cross_entropy_cases.py").write_text(code)
+    result = subprocess.run([sys.executable, "-m", "derive.cli", "check", "--strict", "--no-cache"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✓ holds  Both cases at once: ∂L/∂z_j = p_j − y_j" in result.stdout
+    assert result.stdout.rstrip().endswith("1 proofs, 2 steps: 2 proved; 1 claims: 1 hold, 0 do not — ok")

@@ -7,6 +7,7 @@ gives 1/2 to each class), not copied from the checker's output.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -116,7 +117,8 @@ def test_strict_mode_holds_too(proof):
 
 def _derive(*args):
     return subprocess.run([sys.executable, "-m", "derive.cli", "check", "--no-cache", *args],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+                          capture_output=True, text=True, timeout=300, cwd=ROOT,
+                          env={**os.environ, "COLUMNS": "200"})
 
 
 def test_derive_check_shows_the_claims_first_and_counts_them():
