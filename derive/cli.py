@@ -27,6 +27,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="largest number of classes for instance checks (default 4)")
     check.add_argument("--no-cache", action="store_true",
                        help="check every step afresh, neither reading nor writing .derive-cache/")
+    check.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                       help="check in N worker processes (default 1); the report is the same")
+    check.add_argument("--no-progress", action="store_true",
+                       help="show no progress bar (on a terminal) or progress lines (elsewhere) on stderr")
 
     listing = commands.add_parser("list", help="list the proofs found")
     listing.add_argument("targets", nargs="*", metavar="FILE_OR_PROOF")
@@ -70,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("--budget must be a positive number of seconds")
     if getattr(args, "max_k", 2) < 2:
         return _fail("--max-k must be at least 2")
+    if getattr(args, "jobs", 1) < 1:
+        return _fail("--jobs must be at least 1")
     try:
         return {"check": _check, "list": _list, "show": _show, "latex": _latex}[args.command](args)
     except KeyboardInterrupt:
@@ -89,18 +95,21 @@ def _check(args) -> int:
     from rich.console import Console
 
     from .cache import CACHE_DIR, Cache
+    from .parallel import check_proofs
     from .render.json import render_json
+    from .render.progress import progress_for
     from .render.terminal import render_report
     from .report import Report
-    from .run import Settings, check_proof
+    from .run import Settings
 
     loaded = _load(args.targets)
     if not loaded.proofs and not loaded.errors:
         return _fail("no proofs found (looked in proofs/ under the current directory)")
     cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
     settings = Settings(seconds=args.budget, max_classes=args.max_k, strict=args.strict, cache=cache)
-    report = Report(tuple(check_proof(proof, settings) for proof, _ in loaded.proofs), loaded.errors,
-                    args.strict)
+    progress = progress_for(enabled=not args.no_progress)
+    checked = check_proofs([proof for proof, _ in loaded.proofs], settings, jobs=args.jobs, progress=progress)
+    report = Report(checked, loaded.errors, args.strict)
     if args.json:
         sys.stdout.write(render_json(report))
     else:
