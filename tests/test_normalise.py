@@ -136,3 +136,12 @@ def test_shadowed_summation_index_is_bound_not_free():
     assert proved
     proved, _ = proves_equal(D(sum_over(z[j], j, k), z[j]), k, ctx())
     assert not proved
+
+
+def test_the_rules_used_are_listed_in_one_order_whatever_fired_first():
+    first, second = Trace(), Trace()
+    for rule in ("rational", "one-hot", "definition"):
+        first.add(rule)
+    for rule in ("definition", "rational", "one-hot", "definition"):
+        second.add(rule)
+    assert first.used == second.used == ["definition", "one-hot", "rational"]

@@ -40,11 +40,17 @@ RULES: dict[str, str] = {
     "exp-sum": "exp(a + b) = exp(a)·exp(b)",
     "rational": "the difference is a rational function of the remaining atoms that cancels to 0",
 }
+_RULE_ORDER = {rule: position for position, rule in enumerate(RULES)}
 
 
 @dataclass
 class Trace:
-    """The rules that fired while normalising, in first-use order."""
+    """The rules that fired while normalising, listed in the order of ``RULES``.
+
+    Not in first-use order: which rule fires first can depend on the order of
+    an expression's terms, which SymPy's caches make depend on what was
+    checked before; the list must depend only on the step.
+    """
 
     used: list[str] = field(default_factory=list)
 
@@ -52,6 +58,7 @@ class Trace:
         assert rule in RULES, rule
         if rule not in self.used:
             self.used.append(rule)
+            self.used.sort(key=_RULE_ORDER.__getitem__)
 
 
 # --- preparing: bind, substitute, differentiate, unfold ---------------------------------------
