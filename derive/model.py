@@ -217,6 +217,13 @@ class Proof:
         if not self.origin:
             object.__setattr__(self, "origin", _origin(3))
 
+    def _repr_markdown_(self) -> str:
+        """The proof as course notes in a notebook (unchecked: no verdicts)."""
+        from .render.markdown import proof_markdown
+        from .render.notes import proof_view
+
+        return "\n".join(proof_markdown(proof_view(self))).rstrip("\n") + "\n"
+
     def case(self, name: str) -> Case:
         for c in self.cases:
             if c.name == name:

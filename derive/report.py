@@ -94,6 +94,13 @@ class ProofReport:
     def ok(self) -> bool:
         return all(c.ok for c in self.cases) and all(c.ok for c in self.claims)
 
+    def _repr_markdown_(self) -> str:
+        """The checked proof as course notes in a notebook, with a verdict mark on every line."""
+        from .render.markdown import proof_markdown
+        from .render.notes import proof_view
+
+        return "\n".join(proof_markdown(proof_view(self))).rstrip("\n") + "\n"
+
     def step_reports(self):
         for case in self.cases:
             yield from case.steps
@@ -115,6 +122,12 @@ class Report:
     proofs: tuple[ProofReport, ...]
     errors: tuple[LoadError, ...] = ()
     strict: bool = False
+
+    def _repr_markdown_(self) -> str:
+        """Every checked proof as course notes in a notebook, and the summary table."""
+        from .render.markdown import render_markdown
+
+        return render_markdown(self, title=False)
 
     def counts(self) -> dict[str, int]:
         found = Counter(s.outcome.verdict for p in self.proofs for s in p.step_reports())

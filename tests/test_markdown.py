@@ -1,0 +1,102 @@
+"""Markdown notes: `$$` blocks that MathJax and KaTeX render, the same content as the LaTeX, notebook display."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from derive.render.markdown import render_markdown
+from test_latex_document import sympy_isms
+
+# Control words that both MathJax (with its AMS extensions) and KaTeX render out of the box.
+RENDERED_BY_MATHJAX_AND_KATEX = {
+    "frac", "partial", "hat", "sum", "ne", "operatorname", "log", "exp", "left", "right", "cdot", "dots",
+    "text", "checkmark", "approx", "times", "le", "ge", "delta", "ell", "begin", "end", "nabla", "sqrt",
+    "to", "in", "infty", "alpha", "beta", "gamma", "lambda", "sigma", "tilde", "bar", "dot", "vdash",
+}
+
+
+@pytest.fixture(scope="module")
+def markdown(bundled_report):
+    return render_markdown(bundled_report)
+
+
+def _display_blocks(text: str) -> list[str]:
+    lines = text.split("\n")
+    blocks, current = [], None
+    for line in lines:
+        if line == "$$":
+            if current is None:
+                current = []
+            else:
+                blocks.append("\n".join(current))
+                current = None
+        elif current is not None:
+            current.append(line)
+    assert current is None, "a $$ block is not closed"
+    return blocks
+
+
+def test_every_case_is_a_heading_with_one_display_block(markdown, bundled_report):
+    cases = [c for p in bundled_report.proofs for c in p.cases]
+    assert len(re.findall(r"^### ", markdown, re.M)) >= len(cases)
+    blocks = _display_blocks(markdown)
+    assert len(blocks) == len(cases)
+    for block, case in zip(blocks, [c for p in bundled_report.proofs for c in p.cases]):
+        assert block.startswith(r"\begin{aligned}") and block.endswith(r"\end{aligned}")
+        assert "" not in block.split("\n"), "a blank line inside $$ ends the block in most renderers"
+        rows = block.split("\n")[1:-1]
+        assert len(rows) == len(case.steps)
+        assert all(row.count("&&") == 2 for row in rows), "each row: the step, its reason, its mark"
+
+
+def test_math_uses_only_what_mathjax_and_katex_render(markdown):
+    math = "\n".join(_display_blocks(markdown))
+    math += "\n".join(re.findall(r"(?<!\\)\$([^$\n]+)(?<!\\)\$", markdown))
+    used = set(re.findall(r"\\([A-Za-z]+)", math))
+    assert used - RENDERED_BY_MATHJAX_AND_KATEX == set()
+    assert "derive" not in math and r"\tag" not in math and r"\parbox" not in math
+
+
+def test_inline_math_is_balanced_on_every_line(markdown):
+    for line in markdown.split("\n"):
+        if line != "$$":
+            assert len(re.findall(r"(?<!\\)\$", line)) % 2 == 0, line
+
+
+def test_no_sympy_isms_in_markdown(markdown):
+    assert sympy_isms(markdown) == []
+
+
+def test_text_outside_math_is_escaped_for_markdown(bundled_report):
+    text = render_markdown(bundled_report)
+    outside = re.sub(r"(?<!\\)\$[^$\n]*(?<!\\)\$", "", text)
+    outside = "\n".join(line for line in outside.split("\n") if not line.startswith(("\\", "$$")) and "&=" not in line)
+    assert not re.search(r"(?<!\\)_", outside), [line for line in outside.split("\n") if re.search(r"(?<!\\)_", line)]
+
+
+def test_an_erratum_line_carries_the_refuted_mark_and_a_counterexample_follows(markdown, bundled_report):
+    errata = [s for p in bundled_report.proofs for c in p.cases for s in c.steps if s.step.expect.value == "erratum"]
+    if not errata:
+        pytest.skip("no bundled proof has an erratum")
+    assert len(re.findall(r"\\text\{ \(erratum\)\} && \\times", markdown)) == len(errata)
+    assert markdown.count("**Counterexample.**") >= len(errata)
+
+
+def test_the_summary_table_lists_every_case(markdown, bundled_report):
+    summary = markdown[markdown.index("## Summary"):]
+    for p in bundled_report.proofs:
+        assert summary.count("| " + p.proof.title) >= len(p.cases)
+
+
+def test_proofs_and_reports_display_in_a_notebook(bundled_proofs, bundled_report):
+    proof = bundled_proofs[0]
+    unchecked = proof._repr_markdown_()
+    assert unchecked.startswith("## ") and r"\begin{aligned}" in unchecked
+    assert r"\checkmark" not in unchecked  # nothing was checked
+    checked = bundled_report.proofs[0]._repr_markdown_()
+    assert r"\checkmark" in checked and checked.startswith("## ")
+    whole = bundled_report._repr_markdown_()
+    assert "## Summary" in whole and not whole.startswith("# ")
+    assert sympy_isms(unchecked + checked + whole) == []
