@@ -26,6 +26,17 @@ class UnicodePrinter(StrPrinter):
             return "(" + self._print(item) + ")"
         return super().parenthesize(item, level, strict)
 
+    def _print_Mul(self, expr):
+        # A product that starts with a negated factor reads as a negated product, as in the LaTeX
+        # printer: -ŷ_j·ŷ_k rather than (-ŷ_j)·ŷ_k, -y_k/ŷ_k rather than (-y_k)/ŷ_k.
+        first, rest = expr.args[0], expr.args[1:]
+        if rest and isinstance(first, sp.Mul) and first.args[0] == -1 and len(first.args) >= 2:
+            magnitude = first.args[1] if len(first.args) == 2 else sp.Mul(*first.args[1:], evaluate=False)
+            fraction = all(isinstance(f, sp.Pow) and f.exp.is_negative for f in rest)
+            if fraction or isinstance(magnitude, (sp.Symbol, sp.Indexed, sp.Function)):
+                return "-" + self._print(sp.Mul(magnitude, *rest, evaluate=False))
+        return super()._print_Mul(expr)
+
     def _sub(self, expr) -> str:
         text = self._print(expr)
         return text if len(text) == 1 else "{" + text + "}"

@@ -130,3 +130,12 @@ def test_prose_leaves_plain_words_and_unbalanced_notation_as_text():
     assert prose_parts("a plain sentence") == [("text", "a plain sentence")]
     assert prose("a_{broken") == r"a\_\{broken"
     assert escape_text("#1 & 100% of $x_1 {}") == r"\#1 \& 100\% of \$x\_1 \{\}"
+
+
+def test_the_unicode_printer_writes_signs_as_the_latex_printer_does():
+    with as_written():
+        S = sum_over(exp(z[i]), i, k)
+        assert unicode(-yhat[j] * yhat[m]) == "-ŷ_j·ŷ_m" and latex(-yhat[j] * yhat[m]) == r"-\hat{y}_j \hat{y}_m"
+        assert unicode(-y[m] * (1 / yhat[m])) == "-y_m/ŷ_m" and latex(-y[m] * (1 / yhat[m])) == r"-\frac{y_m}{\hat{y}_m}"
+        assert unicode(-(exp(z[j]) * exp(z[m])) / S**2).startswith("-(exp(z_j)·exp(z_m))/")
+        assert unicode((-(y[m] / yhat[m])) * (yhat[m] * (1 - yhat[m]))) == "(-y_m/ŷ_m)·(ŷ_m·(1 − ŷ_m))"
