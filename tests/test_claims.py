@@ -64,7 +64,7 @@ def test_a_claim_contradicting_a_case_names_the_case_its_conclusion_and_a_point(
     diagonal, off = found.checks
     assert diagonal.outcome.verdict is Verdict.PROVED
     assert off.outcome.verdict is Verdict.REFUTED
-    assert "contradicts off-diagonal (j ≠ m), which concludes (-p_j)·p_m: at k=2" in found.reason
+    assert "contradicts off-diagonal (j ≠ m), which concludes -p_j·p_m: at k=2" in found.reason
     assert found.reason.endswith("agrees with diagonal")
     # The counterexample's values are the case's and the claim's, at the same point.
     ce = off.outcome.counterexample
