@@ -235,3 +235,19 @@ def test_the_readme_claim_example_checks_as_written(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✓ holds  Both cases at once: ∂L/∂z_j = p_j − y_j" in result.stdout
     assert result.stdout.rstrip().endswith("1 proofs, 2 steps: 2 proved; 1 claims: 1 hold, 0 do not — ok")
+
+
+def test_derive_show_lists_the_claims_with_their_cases():
+    from derive.render.terminal import render_proof
+
+    claim = Claim("jacobian", "Jacobian", D(p[j], z[m]), -p[j] * p[m], ("off-diagonal",), expect="erratum",
+                  source_ref="line 9", note="read componentwise")
+    with as_written():
+        referenced = Case("off-diagonal", "j ≠ m", classes=k, assumptions=[Distinct(j, m)], definitions=SOFTMAX,
+                          start=D(p[j], z[m]), steps=[step(-p[j] * p[m], "quotient rule", ref="line 8")])
+    out = io.StringIO()
+    render_proof(_proof(claim, cases=(DIAGONAL, referenced)), Console(file=out, width=400, color_system=None))
+    text = out.getvalue()
+    assert "= -p_j·p_m    — quotient rule [line 8]\n" in text  # brackets are text, not markup
+    assert "Claim: Jacobian\n    ∂p_j/∂z_m = -p_j·p_m    — in each of off-diagonal [line 9] (erratum)\n" in text
+    assert "note: read componentwise" in text

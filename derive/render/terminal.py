@@ -141,5 +141,14 @@ def render_proof(proof: Proof, console: Console) -> None:
         for s in case.steps:
             mark = " (erratum)" if s.expect is Expect.ERRATUM else ""
             ref = f" [{s.source_ref}]" if s.source_ref else ""
-            console.print(f"    = {unicode(s.expr)}    — {s.reason}{ref}{mark}")
+            console.print(f"    = {unicode(s.expr)}    — {s.reason}{ref}{mark}", markup=False)
+        console.print()
+    for claim in proof.claims:
+        mark = " (erratum)" if claim.expect is Expect.ERRATUM else ""
+        ref = f" [{claim.source_ref}]" if claim.source_ref else ""
+        console.print(Text(f"Claim: {claim.title}", style="bold"))
+        console.print(f"    {unicode(claim.subject)} = {unicode(claim.expr)}    — in each of "
+                      f"{', '.join(claim.cases)}{ref}{mark}", markup=False)
+        if claim.note:
+            console.print(Text(f"    note: {claim.note}", style="italic dim"))
         console.print()
