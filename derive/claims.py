@@ -60,7 +60,8 @@ def _text(claim: Claim) -> str:
 def _against(claim: Claim, report: CaseReport, settings, known_names, check) -> ClaimCheck:
     case = report.case
     assumptions = "; ".join(a.text() for a in case.assumptions) or "no assumptions"
-    conclusion = next((s.expr for s in reversed(report.steps) if s.outcome.verdict is not Verdict.ERROR), None)
+    last = report.steps[-1]
+    conclusion = last.expr if last.outcome.verdict is not Verdict.ERROR else None
     try:
         ctx = case.context()
         known = known_names(case, ctx)
@@ -70,13 +71,13 @@ def _against(claim: Claim, report: CaseReport, settings, known_names, check) -> 
         return ClaimCheck(case.name, assumptions, case.start, conclusion, None,
                           Outcome(Verdict.ERROR, message=str(error)))
     if conclusion is None:
-        failed = Outcome(Verdict.ERROR, message=f"case {case.name!r} has no step that could be evaluated")
+        failed = Outcome(Verdict.ERROR, message=f"the last line of case {case.name!r} could not be evaluated, "
+                                                f"so the case concludes nothing")
         return ClaimCheck(case.name, assumptions, case.start, None, None, failed)
     same_subject = sp.sympify(case.start) == subject
     subject_outcome = None if same_subject else check(
         case.start, subject, ctx, seconds=settings.seconds, max_classes=settings.max_classes, known=known)
-    outcome = check(conclusion, expr, ctx, seconds=settings.seconds, max_classes=settings.max_classes,
-                          known=known)
+    outcome = check(conclusion, expr, ctx, seconds=settings.seconds, max_classes=settings.max_classes, known=known)
     return ClaimCheck(case.name, assumptions, case.start, conclusion, subject_outcome, outcome)
 
 

@@ -251,3 +251,15 @@ def test_derive_show_lists_the_claims_with_their_cases():
     assert "= -p_j·p_m    — quotient rule [line 8]\n" in text  # brackets are text, not markup
     assert "Claim: Jacobian\n    ∂p_j/∂z_m = -p_j·p_m    — in each of off-diagonal [line 9] (erratum)\n" in text
     assert "note: read componentwise" in text
+
+
+def test_a_case_whose_last_line_is_ill_formed_concludes_nothing():
+    with as_written():
+        broken = Case("off-diagonal", "j ≠ m", classes=k, assumptions=[Distinct(j, m)], definitions=SOFTMAX,
+                      start=D(p[j], z[m]), steps=[step(-p[j] * p[m], "quotient rule"), step("p_j", "as text")])
+    claim = Claim("c", "C", D(p[j], z[m]), -p[j] * p[m], ("off-diagonal",))
+    report = check_proof(_proof(claim, cases=(DIAGONAL, broken)))
+    (found,) = report.claims
+    assert found.checks[0].outcome.verdict is Verdict.ERROR and found.checks[0].conclusion is None
+    assert not found.holds and not found.ok
+    assert "the last line of case 'off-diagonal' could not be evaluated" in " ".join(Report((report,)).ill_formed())
