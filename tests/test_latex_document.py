@@ -199,3 +199,58 @@ def test_an_unknown_proof_is_a_one_line_error(monkeypatch, capsys, tmp_path):
     assert main(["latex", "no-such-proof", "-o", str(tmp_path / "x.tex")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("derive: ") and "no-such-proof" in err[0]
+
+
+def _with_numeric_rows(report):
+    """The bundled report with numeric rows on its first proof, shaped as derive's numeric checks report them."""
+    from dataclasses import dataclass
+    from types import SimpleNamespace
+
+    @dataclass(frozen=True)
+    class Row:
+        conclusion: str
+        k: int
+        input_kind: str
+        method: str
+        max_abs_error: float
+        max_rel_error: float
+        tolerance: float
+        passed: bool
+
+    first = report.proofs[0]
+    rows = (Row("gradient", 2, "random", "central difference", 1.25e-10, 3.5e-10, 1e-6, True),
+            Row("gradient", 1048576, "extreme", "central difference", 2.0e-3, 0.5, 1e-6, False))
+    proof = SimpleNamespace(proof=first.proof, cases=first.cases, claims=getattr(first, "claims", ()),
+                            numeric=rows, numeric_seed=7, numeric_error="", ok=first.ok)
+    return SimpleNamespace(proofs=(proof, *report.proofs[1:]))
+
+
+def test_numeric_checks_appear_in_the_proof_and_in_the_summary(bundled_report, tmp_path):
+    from derive.render.latex import render_latex
+    from derive.render.markdown import render_markdown
+
+    report = _with_numeric_rows(bundled_report)
+    tex = render_latex(report)
+    section = tex[tex.index(r"\subsection*{Numeric checks of the conclusions}"):]
+    assert "max abs error" in section and "1048576" in section and r"1.3 \times 10^{-10}" in section
+    assert "seed 7" in section
+    summary = tex[tex.index(r"\section*{Summary}"):]
+    assert r"numeric checks: 1 of 2 within tolerance, largest relative error $5.0 \times 10^{-1}$}" in summary
+    assert summary.count(r"\deriverefuted") >= 1
+    markdown = render_markdown(report)
+    assert "| gradient | $1048576$ | extreme | central difference |" in markdown
+    assert "numeric checks: 1 of 2 within tolerance" in markdown[markdown.index("## Summary"):]
+    assert sympy_isms(tex) == [] and sympy_isms(markdown) == []
+    _compile(tex, tmp_path)
+
+
+def test_claims_appear_with_their_marks(notes, bundled_report):
+    claims = [c for p in bundled_report.proofs for c in getattr(p, "claims", ())]
+    if not claims:
+        pytest.skip("no bundled proof has claims")
+    tex = notes["tex"]
+    items = tex[tex.index(r"\subsection*{The claims, case by case}"):]
+    assert items.count(r"\item[") >= len(claims)
+    held = sum(1 for c in claims if c.holds)
+    assert tex.count(r"\item[\deriveproved]") == held
+    assert tex.count(r"\item[\deriverefuted]") == len(claims) - held

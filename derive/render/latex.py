@@ -15,7 +15,7 @@ import re
 
 from ..core.verdict import Verdict
 from ..latex import escape_text
-from .notes import LEGEND, MARKS, ProofView, mark, numeric_passed, proof_view
+from .notes import LEGEND, MARKS, ProofView, mark, numeric_summary, proof_view
 
 __all__ = ["PREAMBLE", "preamble", "render_latex", "render_fragment", "proof_latex"]
 
@@ -120,7 +120,8 @@ def _case(case) -> list[str]:
 
 
 def _table(headers, rows) -> list[str]:
-    columns = "l" * len(headers)
+    columns = "".join("r" if all(len(row[c]) == 1 and row[c][0][0] == "math" and row[c][0][1][:1].isdigit()
+                                 for row in rows) else "l" for c in range(len(headers)))
     out = [r"\begin{center}\footnotesize", f"\\begin{{tabular}}{{{columns}}}", r"\hline",
            " & ".join(escape_text(h) for h in headers) + r" \\", r"\hline"]
     out += [" & ".join(_inline(cell) for cell in row) + r" \\" for row in rows]
@@ -141,9 +142,16 @@ def proof_latex(view: ProofView) -> list[str]:
         for claim_mark, statement, reason in view.claims:
             out.append(f"  \\item[{_macro(claim_mark) or ''}] {_inline(statement)}: {_inline(reason)}")
         out.append(r"\end{itemize}")
-    if view.numeric is not None:
+    if view.numeric is not None or view.numeric_note:
         out.append(r"\subsection*{Numeric checks of the conclusions}")
-        out += _table(*view.numeric)
+        if view.conclusions:
+            out.append(r"\begin{itemize}")
+            out += [f"  \\item {_inline(c)}" for c in view.conclusions]
+            out.append(r"\end{itemize}")
+        if view.numeric_note:
+            out += [_inline(view.numeric_note), ""]
+        if view.numeric is not None:
+            out += _table(*view.numeric)
     out.append("")
     return out
 
@@ -151,18 +159,6 @@ def proof_latex(view: ProofView) -> list[str]:
 def _legend() -> list[str]:
     items = [f"{_verdict_macro(None, v)}~{escape_text(words)}" for v, words in LEGEND]
     return [r"\textit{Marks:} " + "; ".join(items) + ".", ""]
-
-
-def _numeric_summary(report) -> str | None:
-    rows = list(getattr(report, "numeric", ()) or ())
-    if not rows:
-        return None
-    verdicts = [numeric_passed(r) for r in rows]
-    passed = sum(1 for v in verdicts if v)
-    known = [v for v in verdicts if v is not None]
-    text = f"{passed} of {len(rows)} within tolerance" if known else f"{len(rows)} checks"
-    good = known and all(known)
-    return text, (r"\deriveproved" if good else r"\deriverefuted" if known else "")
 
 
 def _summary(report) -> list[str]:
@@ -185,10 +181,11 @@ def _summary(report) -> list[str]:
             good = all(getattr(c, "ok", True) for c in claims)
             out.append(f"& \\textit{{claims: {held} of {len(claims)} hold}} & \\multicolumn{{6}}{{c}}{{}} & "
                        f"{_ok(good)} \\\\")
-        numeric = _numeric_summary(p)
+        numeric = numeric_summary(p)
         if numeric is not None:
-            text, verdict = numeric
-            out.append(f"& \\textit{{numeric checks: {text}}} & \\multicolumn{{6}}{{c}}{{}} & {verdict} \\\\")
+            parts, good = numeric
+            verdict = "" if good is None else _ok(good)
+            out.append(f"& \\textit{{{_inline(parts)}}} & \\multicolumn{{6}}{{c}}{{}} & {verdict} \\\\")
     out += [r"\hline", r"\end{tabular}", r"\end{center}", ""]
     return out
 

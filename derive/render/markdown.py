@@ -12,7 +12,7 @@ import re
 
 from ..core.verdict import Verdict
 from ..latex import escape_text, latex, prose_parts
-from .notes import LEGEND, ProofView, mark, numeric_passed, proof_view
+from .notes import LEGEND, ProofView, mark, numeric_summary, proof_view
 
 __all__ = ["render_markdown", "proof_markdown"]
 
@@ -88,8 +88,14 @@ def proof_markdown(view: ProofView) -> list[str]:
         out += [f"- ${claim_mark}$ {_inline(statement)}: {_inline(reason)}"
                 for claim_mark, statement, reason in view.claims]
         out.append("")
-    if view.numeric is not None:
-        out += ["### Numeric checks of the conclusions", ""] + _table(*view.numeric)
+    if view.numeric is not None or view.numeric_note:
+        out += ["### Numeric checks of the conclusions", ""]
+        if view.conclusions:
+            out += [f"- {_inline(c)}" for c in view.conclusions] + [""]
+        if view.numeric_note:
+            out += [_inline(view.numeric_note), ""]
+        if view.numeric is not None:
+            out += _table(*view.numeric)
     return out
 
 
@@ -113,13 +119,11 @@ def _summary(report) -> list[str]:
             held = sum(1 for c in claims if getattr(c, "holds", False))
             good = all(getattr(c, "ok", True) for c in claims)
             out.append(f"| {title} | *claims: {held} of {len(claims)} hold* | {empty} | {ok if good else bad} |")
-        rows = list(getattr(p, "numeric", ()) or ())
-        if rows:
-            verdicts = [numeric_passed(r) for r in rows]
-            known = [v for v in verdicts if v is not None]
-            text = f"{sum(1 for v in known if v)} of {len(rows)} within tolerance" if known else f"{len(rows)} checks"
-            verdict = (ok if all(known) else bad) if known else ""
-            out.append(f"| {title} | *numeric checks: {text}* | {empty} | {verdict} |")
+        numeric = numeric_summary(p)
+        if numeric is not None:
+            parts, good = numeric
+            verdict = "" if good is None else ok if good else bad
+            out.append(f"| {title} | *{_inline(parts)}* | {empty} | {verdict} |")
     return out + [""]
 
 

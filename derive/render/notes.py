@@ -90,6 +90,8 @@ class ProofView:
     cases: list[CaseView]
     claims: list[tuple[str | None, Parts, Parts]]  # (mark, statement, reason)
     numeric: tuple[list[str], list[list[Parts]]] | None  # (headers, rows)
+    conclusions: list[Parts] = ()  # each conclusion the numeric checks confirm: name and formula
+    numeric_note: Parts = ()  # the seed of the numeric checks, or why they could not run
 
 
 def _text(words: str) -> Parts:
@@ -294,12 +296,54 @@ def numeric_rows(report):
     return headers, [[_cell(getattr(row, name)) for name in fields] for row in rows]
 
 
+def numeric_summary(report) -> tuple[Parts, bool | None] | None:
+    """One line on a proof's numeric checks for the summary table, and whether they all pass."""
+    error = getattr(report, "numeric_error", "")
+    if error:
+        return _text("numeric checks: could not be run"), False
+    rows = list(getattr(report, "numeric", ()) or ())
+    if not rows:
+        return None
+    verdicts = [numeric_passed(r) for r in rows]
+    known = [v for v in verdicts if v is not None]
+    if not known:
+        return _text(f"numeric checks: {len(rows)}"), None
+    parts = _text(f"numeric checks: {sum(known)} of {len(rows)} within tolerance")
+    errors = [getattr(r, "max_rel_error", None) for r in rows]
+    errors = [float(e) for e in errors if isinstance(e, (int, float)) and e == e]
+    if errors:
+        parts += _text(", largest relative error ") + [("math", _float(max(errors)))]
+    return parts, all(known)
+
+
 def numeric_passed(row) -> bool | None:
     for name in ("passed", "ok", "pass_", "passes", "holds"):
         value = getattr(row, name, None)
         if isinstance(value, bool):
             return value
     return None
+
+
+def _conclusions(proof) -> list[Parts]:
+    out = []
+    for c in getattr(proof, "conclusions", ()) or ():
+        formula, of, wrt = getattr(c, "formula", None), getattr(c, "of", None), getattr(c, "wrt", None)
+        if not all(isinstance(x, (sp.Basic, int)) for x in (formula, of, wrt)):
+            continue
+        with sp.evaluate(False):
+            derivative = sp.Derivative(of, wrt)
+        out.append(_text(f"{c.name}: ") + _math(f"{latex(derivative)} = {latex(formula)}"))
+    return out
+
+
+def _numeric_note(report) -> Parts:
+    error = getattr(report, "numeric_error", "")
+    if error:
+        return _text("The numeric checks could not be run: ") + prose_parts(str(error))
+    seed = getattr(report, "numeric_seed", None)
+    if seed is not None and getattr(report, "numeric", ()):
+        return _text(f"Random inputs drawn with seed {seed}; an error passes when it is within the tolerance.")
+    return []
 
 
 def proof_view(item) -> ProofView:
@@ -312,7 +356,9 @@ def proof_view(item) -> ProofView:
     source = [("text", proof.source.title)]
     return ProofView(proof, f"derive:{proof.id}", prose_parts(proof.title), prose_parts(proof.claim), source,
                      cases, claim_views(report) if report is not None else [],
-                     numeric_rows(report) if report is not None else None)
+                     numeric_rows(report) if report is not None else None,
+                     _conclusions(proof) if report is not None and getattr(report, "numeric", ()) else [],
+                     _numeric_note(report) if report is not None else [])
 
 
 def summary_rows(report) -> list[tuple[str, str, list[int], bool]]:
