@@ -359,7 +359,7 @@ _TEXT_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
 
 _OPERATORS = {"=", "+", "-", "−", "≠", "<", ">", "≤", "≥", "·", "×", "/", "→", "≈", "∈"}
 _FUNCTION_WORDS = {"log", "exp", "softmax", "ln"}
-_STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇=]|^(log|exp|softmax|CE)\(|^[A-Za-z]'+$|^[A-Za-z]\(.*\)$|"
+_STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇=]|^(log|exp|softmax|CE)'*\(|^[A-Za-z]'+$|^[A-Za-z]\(.*\)$|"
                      r"[α-ωΑ-Ω]")
 _WORD = re.compile(r"^([(\[]*)(.*?)([.,;:!?)\]]*)$", re.S)
 

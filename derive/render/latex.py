@@ -110,8 +110,8 @@ def _case(case) -> list[str]:
     for parts in case.counterexamples:
         out.append(r"\textbf{Counterexample.} " + _inline(parts))
         out.append("")
-    for parts in case.notes:
-        out.append(r"\textit{Note.} " + _inline(parts))
+    for label, parts in case.notes:
+        out.append(f"\\textit{{{escape_text(label)}}} " + _inline(parts))
         out.append("")
     if case.derived is not None:
         out.append(r"\textit{Check.} " + _inline(case.derived))

@@ -64,8 +64,8 @@ def _case(case) -> list[str]:
     out += _chain(case) + [""]
     for parts in case.counterexamples:
         out += ["**Counterexample.** " + _inline(parts), ""]
-    for parts in case.notes:
-        out += ["*Note.* " + _inline(parts), ""]
+    for label, parts in case.notes:
+        out += [f"*{_text(label)}* " + _inline(parts), ""]
     if case.derived is not None:
         out += ["*Check.* " + _inline(case.derived), ""]
     return out

@@ -74,7 +74,7 @@ class CaseView:
     start: object
     lines: list[Line]
     counterexamples: list[Parts]
-    notes: list[Parts]
+    notes: list[tuple[str, Parts]]  # (label, what it says)
     derived: Parts | None
     corrects: str  # the label of the case this one corrects, or ""
     corrects_title: Parts
@@ -200,10 +200,10 @@ def _case_view(proof: Proof, case: Case, report, labels: dict[str, str]) -> Case
     notes = []
     for line, s in zip(lines, case.steps):
         if s.note:
-            lead = f"Line {line.index} is an erratum: " if line.erratum else f"On line {line.index}: "
-            notes.append(_text(lead) + prose_parts(s.note))
+            label = f"What goes wrong on line {line.index}." if line.erratum else f"Note on line {line.index}."
+            notes.append((label, prose_parts(s.note)))
         if line.verdict is Verdict.ERROR:
-            notes.append(_text(f"Line {line.index} could not be checked: {line.outcome.message}"))
+            notes.append((f"Line {line.index} could not be checked.", _text(line.outcome.message)))
     corrects = labels.get(case.corrects, "") if case.corrects else ""
     corrected = next((c for c in proof.cases if c.name == case.corrects), None)
     return CaseView(case, labels[case.name], prose_parts(case.title), case.source_ref, assumptions,
