@@ -215,7 +215,7 @@ def render_latex(report, *, fragment: bool = False) -> str:
     body = render_fragment(report)
     if fragment:
         return body
-    head = _DOCUMENT_START + "\\title{Derivations, checked step by step}\n\\date{}\n\\maketitle\n\n"
+    head = _DOCUMENT_START + "{\\Large\\bfseries Derivations, checked step by step\\par}\n\n"
     return head + body + "\\end{document}\n"
 
 

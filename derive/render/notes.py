@@ -186,7 +186,13 @@ def _case_view(proof: Proof, case: Case, report, labels: dict[str, str]) -> Case
     classes_name = latex(case.classes)
     assumptions = [_text("any number of classes ") + _math(f"{classes_name} \\ge 2")]
     assumptions += [_assumption(a, case) for a in case.assumptions]
-    assumptions += [_text("where ") + _definition(d) for d in case.definitions]
+    if case.definitions:
+        where = _text("where ")
+        for position, d in enumerate(case.definitions):
+            if position:
+                where += _text(" and " if position == len(case.definitions) - 1 else ", ")
+            where += _definition(d)
+        assumptions.append(where)
     lines = []
     step_reports = getattr(report, "steps", None)
     for index, s in enumerate(case.steps, 1):
