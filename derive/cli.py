@@ -146,7 +146,7 @@ def _show(args) -> int:
 
 def _latex(args) -> int:
     if args.preamble:
-        from .render.latex import PREAMBLE
+        from .render.preamble import PREAMBLE
 
         return _write(PREAMBLE, args.output)
     from .report import Report

@@ -254,3 +254,13 @@ def test_claims_appear_with_their_marks(notes, bundled_report):
     held = sum(1 for c in claims if c.holds)
     assert tex.count(r"\item[\deriveproved]") == held
     assert tex.count(r"\item[\deriverefuted]") == len(claims) - held
+
+
+def test_latex_help_and_preamble_do_not_load_sympy():
+    script = ("import sys, contextlib, io; from derive.cli import main\n"
+              "with contextlib.redirect_stdout(io.StringIO()):\n"
+              "    main(['latex', '--preamble'])\n"
+              "    try:\n        main(['latex', '--help'])\n    except SystemExit:\n        pass\n"
+              "print('sympy' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"

@@ -15,23 +15,11 @@ import re
 
 from ..core.verdict import Verdict
 from ..latex import escape_text
+from .preamble import PREAMBLE
 from .notes import LEGEND, MARKS, ProofView, mark, numeric_summary, proof_view
 
 __all__ = ["PREAMBLE", "preamble", "render_latex", "render_fragment", "proof_latex"]
 
-PREAMBLE = r"""% The preamble a derive fragment needs (derive latex --preamble).
-\usepackage{amsmath}
-\usepackage{amssymb}
-% Verdict marks: proved, verified up to #1 classes, numeric only, refuted, undecided, not evaluable.
-\providecommand{\deriveproved}{\ensuremath{\checkmark}}
-\providecommand{\deriveverified}[1]{\ensuremath{\checkmark_{k\le #1}}}
-\providecommand{\derivenumeric}{\ensuremath{\approx}}
-\providecommand{\deriverefuted}{\ensuremath{\boldsymbol{\times}}}
-\providecommand{\deriveunknown}{\ensuremath{?}}
-\providecommand{\deriveerror}{\ensuremath{!}}
-% The reason of a step, in a column to the right of the equation.
-\providecommand{\derivereason}[1]{\parbox[t]{0.3\linewidth}{\raggedright\small #1}}
-"""
 
 _DOCUMENT_START = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2.2cm]{geometry}
@@ -164,7 +152,7 @@ def _legend() -> list[str]:
 def _summary(report) -> list[str]:
     heads = " & ".join(_verdict_macro(None, v) for v, _ in LEGEND)
     out = [r"\section*{Summary}", r"\begin{center}\small",
-           r"\begin{tabular}{r@{\quad}p{0.55\linewidth}cccccc@{\quad}c}",
+           r"\begin{tabular}{r@{\quad}p{0.5\linewidth}cccccc@{\quad}c}",
            r"\hline", f"& case & {heads} & as expected \\\\", r"\hline"]
     for p in report.proofs:
         title = p.proof.title
