@@ -15,7 +15,7 @@ and ∇CE = ŷ − y agrees with the corrected Case 1 and with Case 2.
 """
 
 from derive import (D, Case, Claim, Distinct, Equal, OneHot, Proof, Source, Vector, as_written, classes,
-                    erratum, exp, indices, log, scalar, softmax, step, sum_except, sum_over)
+                    cross_entropy, erratum, exp, indices, log, scalar, softmax, step, sum_except, sum_over)
 
 SOURCE = Source("Deriving Cross Entropy Gradient")
 
@@ -27,15 +27,26 @@ yhat = Vector("ŷ")
 CE = scalar("CE")
 
 with as_written():
-    # The source's "given equivalence": CE = −Σ y log softmax, its summation index written k, which is
-    # also the number of classes; it is read as an index n running over the k classes.
     DEFINITIONS = {
-        CE: -sum_over(y[n] * log(softmax(z, n, k)), n, k),
+        CE: cross_entropy(y, yhat, k),     # CE(y, ŷ) = −Σ_n y_n log ŷ_n
         yhat: lambda a: softmax(z, a, k),
     }
     S = sum_over(exp(z[n]), n, k)      # the softmax denominator Σ_n e^{z_n}
     WRONG = (Distinct(j, l), OneHot(y, l))
     RIGHT = (Equal(j, l), OneHot(y, l))
+
+    # The given equivalence: the loss written out with softmax --------------------------------------------
+    given = Case(
+        "given", "The given equivalence: the loss written out with softmax",
+        classes=k, definitions=DEFINITIONS, source_ref="Cross Entropy",
+        start=D(CE, z[j]),
+        steps=(
+            step(D(-sum_over(y[n] * log(softmax(z, n, k)), n, k), z[j]), "ŷ = softmax(z), inside CE(y, ŷ)",
+                 ref="Cross Entropy, given equivalence",
+                 note="Reading: the source's summation index is written k, like the number of classes; it is "
+                      "an index n over the k classes, and softmax(z_k) is the component softmax(z)_n."),
+        ),
+    )
 
     # Case 1: j ≠ ℓ, as the source writes it -----------------------------------------------------------
     case_1 = Case(
@@ -123,6 +134,6 @@ CROSS_ENTROPY_GRADIENT = Proof(
     title="The gradient of cross-entropy with respect to the logits",
     source=SOURCE,
     claim="∇_z CE(y, ŷ) = softmax(z) − y = ŷ − y, where y is one-hot at the true class ℓ",
-    cases=(case_1, case_1_corrected, case_2),
+    cases=(given, case_1, case_1_corrected, case_2),
     claims=CLAIMS,
 )

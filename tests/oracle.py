@@ -245,7 +245,8 @@ def _symbols(assumption):
 
 
 def _bases(expr):
-    return {x.base for x in expr.atoms(sp.Indexed)} | {a.args[0] for a in expr.atoms(Softmax)}
+    """The vectors a definition's body reads: its entries, and whole vectors (softmax(z), CE(y, ŷ))."""
+    return {x.base for x in expr.atoms(sp.Indexed)} | expr.atoms(sp.IndexedBase)
 
 
 def _consistent(indices, assumptions) -> bool:

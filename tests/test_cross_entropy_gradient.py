@@ -38,6 +38,8 @@ def _case(report, name):
 
 def test_every_line_of_both_cases_is_transcribed_in_order(proof):
     assert proof.source.title == "Deriving Cross Entropy Gradient"
+    assert [c.name for c in proof.cases] == ["given", "case-1", "case-1-corrected", "case-2"]
+    assert [s.source_ref for s in proof.case("given").steps] == ["Cross Entropy, given equivalence"]
     assert [s.source_ref for s in proof.case("case-1").steps] == [f"Case 1, line {n}" for n in (1, 2, 3)]
     assert [s.source_ref for s in proof.case("case-2").steps] == [f"Case 2, line {n}" for n in range(1, 12)]
     assert [c.source_ref for c in proof.claims] == ["Recombination, line 1", "Recombination, line 2",
@@ -49,7 +51,7 @@ def test_every_line_of_both_cases_is_transcribed_in_order(proof):
 
 def test_ambiguous_notation_states_its_reading(proof):
     readings = [s for c in proof.cases for s in c.steps if "Reading:" in s.note or "named i here" in s.reason]
-    assert {s.source_ref for s in readings} >= {"Case 1, line 1", "Case 1, line 2", "Case 2, line 1",
+    assert {s.source_ref for s in readings} >= {"Cross Entropy, given equivalence", "Case 1, line 1", "Case 1, line 2", "Case 2, line 1",
                                                  "Case 2, line 10", "Case 2, line 11"}
 
 
@@ -77,8 +79,8 @@ def test_case_1_concludes_wrongly_and_says_so(report):
     assert case_1.ok
 
 
-@pytest.mark.parametrize("name", ["case-1-corrected", "case-2"])
-def test_the_corrected_case_and_case_2_are_proved_for_every_k(report, name):
+@pytest.mark.parametrize("name", ["given", "case-1-corrected", "case-2"])
+def test_the_given_equivalence_the_corrected_case_and_case_2_are_proved_for_every_k(report, name):
     case = _case(report, name)
     assert all(s.outcome.verdict is Verdict.PROVED for s in case.steps), \
         [(s.index, s.outcome.verdict) for s in case.steps if s.outcome.verdict is not Verdict.PROVED]
@@ -126,7 +128,7 @@ def test_derive_check_shows_the_claims_first_and_counts_them():
     assert result.returncode == 0, result.stderr
     lines = [line.strip() for line in result.stdout.splitlines()]
     summary = lines[-1]
-    assert summary == "1 proofs, 25 steps: 24 proved, 1 refuted; 3 claims: 1 hold, 2 do not — ok"
+    assert summary == "1 proofs, 26 steps: 25 proved, 1 refuted; 3 claims: 1 hold, 2 do not — ok"
     text = result.stdout
     assert text.index("✗ does not hold (erratum)  Recombination") < text.index("✓ holds  ∇CE = ŷ − y with") \
         < text.index("Case 1 (j ≠ ℓ)")
@@ -142,7 +144,7 @@ def test_derive_check_json_carries_the_claims():
         ("recombination", False, True), ("gradient", False, True), ("gradient-corrected", True, True)]
     assert all(set(c) >= {"text", "holds", "reason"} for c in proof["claims"])
     assert data["summary"]["claims"] == {"hold": 1, "do_not_hold": 2}
-    erratum = proof["cases"][0]["steps"][0]
+    erratum = proof["cases"][1]["steps"][0]
     assert erratum["expected"] == "erratum" and erratum["verdict"] == "REFUTED"
     assert erratum["counterexample"] == {"k": 2, "indices": {"j": 1, "ℓ": 2}, "inputs": {"y": ["0", "1"],
                                          "z": ["0", "0"]}, "left": "0.5", "right": "0", "classes_name": "k"}
