@@ -264,3 +264,41 @@ def test_latex_help_and_preamble_do_not_load_sympy():
               "print('sympy' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_every_verdict_has_a_mark_that_compiles(tmp_path):
+    from derive import Case, Proof, Source, Vector, classes, indices, step
+    from derive.core.verdict import Counterexample, Outcome, Verdict
+    from derive.render.latex import render_latex
+    from derive.render.markdown import render_markdown
+    from derive.report import CaseReport, ProofReport, Report, StepReport
+
+    k = classes("k")
+    (j,) = indices("j")
+    z = Vector("z")
+    outcomes = [
+        Outcome(Verdict.PROVED, rules=("rational",)),
+        Outcome(Verdict.VERIFIED, classes_checked=(2, 3, 4, 5), instances=14),
+        Outcome(Verdict.NUMERIC, classes_checked=(2, 3), instances=5),
+        Outcome(Verdict.REFUTED, counterexample=Counterexample(3, (("j", 2),), (("z", ("0", "1", "-1/3")),),
+                                                               "0.333333333333333333333333333333", "2")),
+        Outcome(Verdict.UNKNOWN, message="no decision within 5 s"),
+        Outcome(Verdict.ERROR, message="the step is the text 'z_j'"),
+    ]
+    case = Case("every-mark", "Every mark", classes=k, start=z[j],
+                steps=[step(z[j], f"reason {n}") for n in range(len(outcomes))])
+    proof = Proof(id="marks", title="Marks", source=Source("A test"), claim="z_j = z_j", cases=[case])
+    steps = tuple(StepReport(n + 1, s, s.expr, o, o.verdict is not Verdict.ERROR)
+                  for n, (s, o) in enumerate(zip(case.steps, outcomes)))
+    report = Report((ProofReport(proof, (CaseReport(case, steps, None),)),))
+    tex = render_latex(report)
+    chain = tex[tex.index(r"\begin{align*}"):tex.index(r"\end{align*}")]
+    for macro in (r"\deriveproved", r"\deriveverified{5}", r"\derivenumeric", r"\deriverefuted",
+                  r"\deriveunknown", r"\deriveerror"):
+        assert chain.count(r"\tag*{" + macro + "}") == 1, macro
+    assert r"Take $k = 3$ classes, $j = 2$, $z = (0, 1, -1/3)$" in tex
+    assert r"equals $\approx 0.333333$ but line 4 equals $2$." in tex
+    assert r"Line 6 could not be checked." in tex
+    markdown = render_markdown(report)
+    assert r"&& \checkmark_{k \le 5}" in markdown and r"&& \times" in markdown
+    _compile(tex, tmp_path)
