@@ -287,11 +287,41 @@ def _float(value: float) -> str:
     return mantissa if exponent == 0 else f"{mantissa} \\times 10^{{{exponent}}}"
 
 
+_GROUPED = ("conclusion", "k", "max_abs_error", "max_rel_error")
+
+
+def _classes(k: int) -> str:
+    """A class count, ``2^{20}`` for a large power of two."""
+    if k >= 1024 and k & (k - 1) == 0:
+        return f"2^{{{k.bit_length() - 1}}}"
+    return str(k)
+
+
 def numeric_rows(report):
-    """The numeric checks of a proof's conclusions as a table (headers, rows), if it has any."""
+    """The numeric checks of a proof's conclusions as a table (headers, rows), if it has any.
+
+    Checks of one conclusion at one number of classes (over every kind of input and
+    every method) make one row: how many there are, the largest errors, and how many
+    are within their tolerance; ``derive numeric`` and the JSON report list them one by one.
+    """
     rows = list(getattr(report, "numeric", ()) or ())
     if not rows:
         return None
+    if all(hasattr(row, name) for row in rows for name in _GROUPED):
+        groups: dict = {}
+        for row in rows:
+            groups.setdefault((str(row.conclusion), int(row.k)), []).append(row)
+        table = []
+        for (conclusion, k), members in groups.items():
+            verdicts = [numeric_passed(r) for r in members]
+            known = [v for v in verdicts if v is not None]
+            passed = _text(f"{sum(known)} of {len(members)} ") + \
+                _math(MARKS[Verdict.PROVED] if known and all(known) else MARKS[Verdict.REFUTED]) \
+                if known else _text("")
+            table.append([prose_parts(conclusion), [("math", _classes(k))], [("math", str(len(members)))],
+                          _cell(max(float(r.max_abs_error) for r in members)),
+                          _cell(max(float(r.max_rel_error) for r in members)), passed])
+        return ["conclusion", "k", "checks", "largest abs error", "largest rel error", "within tolerance"], table
     first = rows[0]
     if dataclasses.is_dataclass(first):
         fields = [f.name for f in dataclasses.fields(first) if not f.name.startswith("_") and f.repr]
@@ -346,10 +376,20 @@ def _numeric_note(report) -> Parts:
     error = getattr(report, "numeric_error", "")
     if error:
         return _text("The numeric checks could not be run: ") + prose_parts(str(error))
+    rows = list(getattr(report, "numeric", ()) or ())
+    if not rows:
+        return []
+    parts = _text("Each conclusion is compared with the derivative of the loss computed numerically")
+    kinds = list(dict.fromkeys(str(getattr(r, "input_kind", "")) for r in rows if getattr(r, "input_kind", "")))
+    methods = list(dict.fromkeys(str(getattr(r, "method", "")) for r in rows if getattr(r, "method", "")))
+    if methods:
+        parts += _text(" (" + "; ".join(methods) + ")")
+    if kinds:
+        parts += _text(", at inputs of these kinds: " + "; ".join(kinds))
     seed = getattr(report, "numeric_seed", None)
-    if seed is not None and getattr(report, "numeric", ()):
-        return _text(f"Random inputs drawn with seed {seed}; an error passes when it is within the tolerance.")
-    return []
+    if seed is not None:
+        parts += _text(f" (random inputs drawn with seed {seed})")
+    return parts + _text(". A check passes when its error is within its tolerance.")
 
 
 def proof_view(item) -> ProofView:
