@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import sys
-import tomllib
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import proof_folders
 from .model import ModelError, Proof
 from .report import LoadError
 
@@ -31,19 +31,7 @@ class Loaded:
 
 def proof_paths(root: Path) -> list[Path]:
     """The configured proof folders under ``root`` (default: ``proofs/``)."""
-    config = root / "pyproject.toml"
-    folders = ["proofs"]
-    if config.is_file():
-        try:
-            settings = tomllib.loads(config.read_text(encoding="utf-8")).get("tool", {}).get("derive", {})
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            settings = {}
-        configured = settings.get("proofs")
-        if isinstance(configured, str):
-            folders = [configured]
-        elif isinstance(configured, list) and all(isinstance(f, str) for f in configured):
-            folders = configured
-    return [root / folder for folder in folders]
+    return proof_folders(root)
 
 
 def _display(path: Path) -> str:

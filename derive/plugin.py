@@ -1,0 +1,288 @@
+"""The pytest plugin: every step of every proof in ``proofs/`` is a test item.
+
+Registered through the ``pytest11`` entry point, so with ``derive`` installed a
+plain ``pytest`` collects the proof modules in the configured proof folders
+(``[tool.derive] proofs`` in ``pyproject.toml``, default ``proofs/``) of the
+project, when pytest walks them (a ``testpaths`` that leaves them out leaves
+them out; ``pytest proofs`` asks for them).  The node ids are
+
+    proofs/softmax_jacobian.py::diagonal::step3      a step
+    proofs/softmax_jacobian.py::diagonal::derived    the case's result, derived mechanically
+    proofs/softmax_jacobian.py::claims::gradient     a claim that recombines cases
+
+with the proof's id inserted after the file name when a file holds more than
+one proof.  An erratum is a strict xfail: it must come out REFUTED, and fails
+the run if it starts to hold.  A failure is reported in a few lines (the step,
+its verdict, the counterexample), not as a traceback.  ``--derive-strict``
+demands PROVED of every step that should hold.
+
+SymPy is imported only once a proof file is collected.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import pytest
+
+from .config import proof_folders
+
+__all__ = ["ProofFailure", "ErratumRefuted", "DeriveCacheWarning"]
+
+_FOLDERS = pytest.StashKey[tuple]()
+
+
+class ProofFailure(Exception):
+    """A step, result or claim that does not meet its expectation; the message says how, in a few lines."""
+
+
+class ErratumRefuted(Exception):
+    """An erratum came out REFUTED, as it must: the item is an expected failure."""
+
+
+class DeriveCacheWarning(UserWarning):
+    """A cache entry that was ignored, or a cache that could not be written."""
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("derive", "derivation checks (derive)")
+    group.addoption("--derive-strict", action="store_true", default=False,
+                    help="demand PROVED of every step that should hold (VERIFIED or NUMERIC fail)")
+    group.addoption("--derive-no-cache", action="store_true", default=False,
+                    help="check every step afresh, neither reading nor writing .derive-cache/")
+
+
+def _folders(config) -> tuple[Path, ...]:
+    if _FOLDERS not in config.stash:
+        roots = {Path(config.rootpath), Path(config.invocation_params.dir)}
+        config.stash[_FOLDERS] = tuple(sorted({f.resolve() for root in roots for f in proof_folders(root)}))
+    return config.stash[_FOLDERS]
+
+
+def pytest_collect_file(file_path: Path, parent):
+    if file_path.suffix != ".py" or file_path.name.startswith("_") or file_path.name == "conftest.py":
+        return None
+    resolved = file_path.resolve()
+    if any(folder == resolved.parent or folder in resolved.parents for folder in _folders(parent.config)):
+        return ProofFile.from_parent(parent, path=file_path)
+    return None
+
+
+class _Checked:
+    """One proof, checked once (at its first item) and shared by its items."""
+
+    def __init__(self, proof, config):
+        self.proof = proof
+        self.config = config
+        self._report = None
+        self._warnings: list[str] = []
+
+    def report(self):
+        if self._report is None:
+            from .cache import CACHE_DIR, Cache
+            from .run import Settings, check_proof
+
+            cache = None if self.config.getoption("derive_no_cache") else Cache(Path(self.config.rootpath) / CACHE_DIR)
+            settings = Settings(strict=self.config.getoption("derive_strict"), cache=cache)
+            self._report = check_proof(self.proof, settings)
+            self._warnings = list(cache.warnings) if cache is not None else []
+        for line in self._warnings:
+            warnings.warn(DeriveCacheWarning(line), stacklevel=1)
+        self._warnings = []
+        return self._report
+
+
+class ProofFile(pytest.File):
+    """A proof module: its proofs' cases (and claims) as collectors."""
+
+    def collect(self):
+        from .loader import load_paths
+
+        loaded = load_paths([self.path])
+        if loaded.errors:
+            raise ProofFailure("\n".join(error.text() for error in loaded.errors))
+        several = len(loaded.proofs) > 1
+        for proof, _ in loaded.proofs:
+            checked = _Checked(proof, self.config)
+            if several:
+                yield ProofNode.from_parent(self, name=proof.id, checked=checked)
+            else:
+                yield from _children(self, checked)
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, ProofFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+
+def _children(parent, checked: _Checked):
+    for case in checked.proof.cases:
+        yield CaseNode.from_parent(parent, name=case.name, checked=checked, case=case)
+    if getattr(checked.proof, "claims", ()):
+        yield ClaimsNode.from_parent(parent, name="claims", checked=checked)
+
+
+class ProofNode(pytest.Collector):
+    def __init__(self, *, checked: _Checked, **kwargs):
+        super().__init__(**kwargs)
+        self.checked = checked
+
+    def collect(self):
+        yield from _children(self, self.checked)
+
+
+class CaseNode(pytest.Collector):
+    def __init__(self, *, checked: _Checked, case, **kwargs):
+        super().__init__(**kwargs)
+        self.checked = checked
+        self.case = case
+
+    def collect(self):
+        for index, step in enumerate(self.case.steps, 1):
+            yield StepItem.from_parent(self, name=f"step{index}", checked=self.checked, case=self.case,
+                                       index=index)
+        yield DerivedItem.from_parent(self, name="derived", checked=self.checked, case=self.case)
+
+
+class ClaimsNode(pytest.Collector):
+    def __init__(self, *, checked: _Checked, **kwargs):
+        super().__init__(**kwargs)
+        self.checked = checked
+
+    def collect(self):
+        for claim in self.checked.proof.claims:
+            yield ClaimItem.from_parent(self, name=claim.name, checked=self.checked, claim=claim)
+
+
+def _line(origin: str) -> int | None:
+    """The 0-based line of a ``file:line`` origin."""
+    _, _, line = origin.rpartition(":")
+    return int(line) - 1 if line.isdigit() else None
+
+
+class _DeriveItem(pytest.Item):
+    """An item that passes when its verdict meets its expectation; an erratum is a strict xfail."""
+
+    def __init__(self, *, checked: _Checked, origin: str, erratum: bool, note: str = "", **kwargs):
+        super().__init__(**kwargs)
+        self.checked = checked
+        self.origin = origin
+        if erratum:
+            self.add_marker(pytest.mark.xfail(
+                strict=True, raises=ErratumRefuted,
+                reason=f"erratum, must be refuted: {note}" if note else "erratum, must be refuted"))
+
+    def reportinfo(self):
+        return self.path, _line(self.origin), self.nodeid.split("::", 1)[-1]
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, ProofFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def where(self) -> str:
+        proof = self.checked.proof.id
+        return f"{self.origin}: proof {proof!r}" if self.origin else f"proof {proof!r}"
+
+
+def _expected(expect, strict: bool) -> str:
+    from .model import Expect
+
+    if expect is Expect.ERRATUM:
+        return "REFUTED (an erratum)"
+    return "PROVED (--derive-strict)" if strict else "to hold (PROVED, VERIFIED or NUMERIC)"
+
+
+def _judge(what: str, outcome, expect, ok: bool, strict: bool, lines: list[str]) -> None:
+    """Pass, or raise: ErratumRefuted for an erratum refuted as it must be, ProofFailure for a miss."""
+    from .core.verdict import Verdict
+    from .model import Expect
+
+    from .report import HOLDING
+
+    evidence = outcome.evidence()
+    if expect is Expect.ERRATUM and outcome.verdict is Verdict.REFUTED:
+        raise ErratumRefuted("\n".join([f"{what}: REFUTED, as the erratum says", *lines, f"  {evidence}"]))
+    if ok or (expect is Expect.ERRATUM and outcome.verdict in HOLDING):
+        return  # an erratum that holds passes, which its strict xfail turns into a failure
+    detail = [f"{what}: expected {_expected(expect, strict)}, got {outcome.verdict.value}", *lines]
+    if evidence:
+        detail.append(f"  {evidence}")
+    raise ProofFailure("\n".join(detail))
+
+
+class StepItem(_DeriveItem):
+    def __init__(self, *, checked: _Checked, case, index: int, **kwargs):
+        from .model import Expect
+
+        step = case.steps[index - 1]
+        super().__init__(checked=checked, origin=step.origin, erratum=step.expect is Expect.ERRATUM,
+                         note=step.note, **kwargs)
+        self.case = case
+        self.index = index
+
+    def runtest(self):
+        from .printing import unicode
+
+        report = self.checked.report()
+        case_report = next(c for c in report.cases if c.case.name == self.case.name)
+        s = case_report.steps[self.index - 1]
+        reason = s.step.reason + (f" [{s.step.source_ref}]" if s.step.source_ref else "")
+        lines = [f"  = {unicode(s.expr)}", f"  because: {reason}"]
+        if s.step.note:
+            lines.append(f"  note: {s.step.note}")
+        _judge(f"{self.where()}, case {self.case.name!r}, step {self.index}", s.outcome, s.step.expect, s.ok,
+               _strict(self), lines)
+
+
+class DerivedItem(_DeriveItem):
+    def __init__(self, *, checked: _Checked, case, **kwargs):
+        from .model import Expect
+
+        super().__init__(checked=checked, origin=case.origin, erratum=case.conclusion is Expect.ERRATUM,
+                         note=case.note, **kwargs)
+        self.case = case
+
+    def runtest(self):
+        from .printing import unicode
+
+        report = self.checked.report()
+        case_report = next(c for c in report.cases if c.case.name == self.case.name)
+        derived = case_report.derived
+        what = f"{self.where()}, case {self.case.name!r}, derived result"
+        if derived is None:
+            raise ProofFailure(f"{what}: no step of the case could be evaluated")
+        shown = unicode(derived.expr) if derived.expr is not None else "(not derived within the budget)"
+        lines = [f"  derived:   {shown}", f"  last line: {unicode(case_report.steps[-1].expr)}"]
+        _judge(what, derived.outcome, derived.expect, derived.ok, _strict(self), lines)
+
+
+class ClaimItem(_DeriveItem):
+    def __init__(self, *, checked: _Checked, claim, **kwargs):
+        from .model import Expect
+
+        super().__init__(checked=checked, origin=claim.origin, erratum=claim.expect is Expect.ERRATUM,
+                         note=claim.note, **kwargs)
+        self.claim = claim
+
+    def runtest(self):
+        from .model import Expect
+
+        report = self.checked.report()
+        claim = next(c for c in report.claims if c.claim.name == self.claim.name)
+        what = f"{self.where()}, claim {self.claim.name!r}"
+        lines = [f"  {claim.text}", f"  {claim.reason}"]
+        if self.claim.expect is Expect.ERRATUM:
+            if claim.ok:
+                raise ErratumRefuted("\n".join([f"{what}: contradicted, as the erratum says", *lines]))
+            if claim.holds:
+                return  # an erratum that holds passes, which its strict xfail turns into a failure
+        if not claim.ok:
+            expected = "to be contradicted (an erratum)" if self.claim.expect is Expect.ERRATUM else "to hold"
+            raise ProofFailure("\n".join([f"{what}: expected {expected}, but it "
+                                          f"{'holds' if claim.holds else 'does not hold'}", *lines]))
+
+
+def _strict(item) -> bool:
+    return bool(item.config.getoption("derive_strict"))
