@@ -19,6 +19,8 @@ _EXPORTS = {
     "Expect": "derive.model",
     "step": "derive.model",
     "erratum": "derive.model",
+    "conclusion": "derive.model",
+    "Conclusion": "derive.model",
     # the vocabulary of derivations
     "classes": "derive.core.objects",
     "indices": "derive.core.objects",

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .core.context import Context, Definition, IllFormed
 
-__all__ = ["Expect", "Source", "Step", "Case", "Claim", "Proof", "step", "erratum", "ModelError"]
+__all__ = ["Expect", "Source", "Step", "Case", "Claim", "Proof", "step", "erratum", "ModelError",
+           "Conclusion", "conclusion"]
 
 
 class ModelError(ValueError):
@@ -181,6 +182,54 @@ class Claim:
 
 
 @dataclass(frozen=True)
+class Conclusion:
+    """A result of a proof, stated as a formula, which ``derive numeric`` confirms numerically.
+
+    ``formula`` is the claimed value of the partial derivative of ``of`` (a
+    defined scalar such as the loss ``L``, or an entry ``ŷ[j]`` of a defined
+    vector) with respect to ``wrt`` (an entry ``z[k]`` of a vector), written in
+    the indices of ``of`` and ``wrt``.  ``classes``, ``definitions`` and
+    ``assumptions`` are read as in a :class:`Case`: the assumptions say which
+    targets the conclusion is claimed for (``OneHot(y)``, ``SumsToOne(y)``).
+    """
+
+    name: str
+    formula: object
+    of: object
+    wrt: object
+    classes: object
+    definitions: tuple = ()
+    assumptions: tuple = ()
+    source_ref: str = ""
+    note: str = ""
+    origin: str = field(default="", compare=False)
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not _SLUG.match(self.name):
+            raise ModelError(f"conclusion name {self.name!r} must be lowercase letters, digits and dashes")
+        object.__setattr__(self, "assumptions", tuple(self.assumptions))
+        if isinstance(self.definitions, dict):
+            try:
+                definitions = tuple(Definition.of(name, body) for name, body in self.definitions.items())
+            except IllFormed as error:
+                raise ModelError(f"conclusion {self.name!r}: {error}") from None
+            object.__setattr__(self, "definitions", definitions)
+        else:
+            object.__setattr__(self, "definitions", tuple(self.definitions))
+        if not self.origin:
+            object.__setattr__(self, "origin", _origin(3))
+
+    def context(self) -> Context:
+        return Context(self.classes, self.assumptions, self.definitions)
+
+
+def conclusion(name: str, formula, *, of, wrt, classes, definitions=(), assumptions=(), ref: str = "",
+               note: str = "") -> Conclusion:
+    """The conclusion ``∂of/∂wrt = formula``, for the numeric checks of ``derive numeric``."""
+    return Conclusion(name, formula, of, wrt, classes, definitions, assumptions, ref, note, _origin())
+
+
+@dataclass(frozen=True)
 class Proof:
     id: str
     title: str
@@ -189,6 +238,7 @@ class Proof:
     cases: tuple[Case, ...]
     origin: str = field(default="", compare=False)
     claims: tuple[Claim, ...] = ()
+    conclusions: tuple[Conclusion, ...] = ()
 
     def __post_init__(self):
         if not isinstance(self.id, str) or not _SLUG.match(self.id):
@@ -214,6 +264,13 @@ class Proof:
                 if name not in names:
                     raise ModelError(f"proof {self.id!r}, claim {c.name!r}: no case named {name!r} "
                                      f"(cases: {', '.join(names)})")
+        object.__setattr__(self, "conclusions", tuple(self.conclusions))
+        concluded = [c.name for c in self.conclusions if isinstance(c, Conclusion)]
+        for c in self.conclusions:
+            if not isinstance(c, Conclusion):
+                raise ModelError(f"proof {self.id!r}: expected conclusion(...), got {type(c).__name__}")
+            if concluded.count(c.name) > 1:
+                raise ModelError(f"proof {self.id!r}: two conclusions are named {c.name!r}")
         if not self.origin:
             object.__setattr__(self, "origin", _origin(3))
 

@@ -7,8 +7,10 @@ the derivative of the loss with respect to ŷ (treated as a free vector),
 Part 3 combines them with the chain rule.
 """
 
-from derive import (D, Case, Distinct, Equal, OneHot, Proof, Source, Vector, as_written, classes,
-                    exp, indices, log, scalar, softmax, step, sum_except, sum_over)
+from sympy import KroneckerDelta
+
+from derive import (D, Case, Distinct, Equal, OneHot, Proof, Source, SumsToOne, Vector, as_written, classes,
+                    conclusion, exp, indices, log, scalar, softmax, step, sum_except, sum_over)
 from derive.core.objects import written_out
 
 SOURCE = Source("Math - derivative combining Softmax and Cross-Entropy Loss")
@@ -183,5 +185,19 @@ SOFTMAX_CROSS_ENTROPY = Proof(
         part1_case2_numerator, part1_case2_denominator, part1_case2,
         part2, part2_inner_same, part2_inner_other,
         part3_diagonal, part3_off_diagonal, part3_one_hot, part3,
+    ),
+    conclusions=(
+        # Results 1 and 2 together: ∂ŷ_j/∂z_k = δ_jk ŷ_j − ŷ_j ŷ_k, the softmax Jacobian diag(ŷ) − ŷŷᵀ
+        conclusion("softmax-jacobian", KroneckerDelta(j, k) * yhat[j] - yhat[j] * yhat[k],
+                   of=yhat[j], wrt=z[k], classes=N, definitions=SOFTMAX, ref="Part 1, Results 1 and 2"),
+        # Result 3: ∂L/∂ŷ_k = −y_k/ŷ_k, ŷ a free positive vector
+        conclusion("loss-wrt-prediction", -y[k] / yhat_free[k],
+                   of=L, wrt=yhat_free[k], classes=N, definitions=LOSS_FREE, ref="Part 2, Result 3"),
+        # Part 3: ∂L/∂z_k = ŷ_k − y_k.  Part 3 uses of the one-hot target only that its entries sum
+        # to 1 (item 4), so the result is claimed, and checked, for soft targets too.
+        conclusion("loss-wrt-logits", yhat[k] - y[k],
+                   of=L, wrt=z[k], classes=N, definitions={**SOFTMAX, **LOSS}, assumptions=(SumsToOne(y),),
+                   ref="Part 3, item 5",
+                   note="Part 3 uses only that the entries of y sum to 1, so soft targets are included"),
     ),
 )
