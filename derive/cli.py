@@ -31,6 +31,17 @@ def _parser() -> argparse.ArgumentParser:
                        help="check in N worker processes (default 1); the report is the same")
     check.add_argument("--no-progress", action="store_true",
                        help="show no progress bar (on a terminal) or progress lines (elsewhere) on stderr")
+    check.add_argument("--no-numeric", action="store_true",
+                       help="skip the numeric checks of the proofs' conclusions")
+    check.add_argument("--seed", type=int, default=0, help="seed of the numeric checks (default 0)")
+
+    numeric = commands.add_parser("numeric", help="check the proofs' conclusions numerically, k = 2 to 2^20")
+    numeric.add_argument("targets", nargs="*", metavar="FILE_OR_PROOF",
+                         help="proof files, folders or proof ids (default: proofs/ under the current directory)")
+    numeric.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    numeric.add_argument("--k", dest="classes", nargs="+", type=_class_count, metavar="K",
+                         help="numbers of classes (default 2 3 10 1000 2^20); 2^20 may be written so")
+    numeric.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
 
     listing = commands.add_parser("list", help="list the proofs found")
     listing.add_argument("targets", nargs="*", metavar="FILE_OR_PROOF")
@@ -59,6 +70,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _class_count(text: str) -> int:
+    """An integer, or a power written ``2^20`` / ``2**20`` (no text is evaluated)."""
+    import re
+
+    match = re.fullmatch(r"\s*(\d+)\s*(?:(?:\^|\*\*)\s*(\d+))?\s*", text)
+    if not match or (match.group(2) and int(match.group(2)) > 64):
+        raise argparse.ArgumentTypeError(f"not a number of classes: {text!r} (write e.g. 1000 or 2^20)")
+    value = int(match.group(1)) ** int(match.group(2) or 1)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"a number of classes must be at least 2, not {text!r}")
+    return value
+
+
 def _fail(message: str) -> int:
     print(f"derive: {message}", file=sys.stderr)
     return USAGE_ERROR
@@ -77,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "jobs", 1) < 1:
         return _fail("--jobs must be at least 1")
     try:
-        return {"check": _check, "list": _list, "show": _show, "latex": _latex}[args.command](args)
+        return {"check": _check, "list": _list, "show": _show, "latex": _latex, "numeric": _numeric}[
+            args.command](args)
     except KeyboardInterrupt:
         return _fail("interrupted")
 
@@ -106,7 +131,13 @@ def _check(args) -> int:
     if not loaded.proofs and not loaded.errors:
         return _fail("no proofs found (looked in proofs/ under the current directory)")
     cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
-    settings = Settings(seconds=args.budget, max_classes=args.max_k, strict=args.strict, cache=cache)
+    numeric = None
+    if not args.no_numeric:
+        from .numeric import NumericSettings
+
+        numeric = NumericSettings(seed=args.seed)
+    settings = Settings(seconds=args.budget, max_classes=args.max_k, strict=args.strict, cache=cache,
+                        numeric=numeric)
     progress = progress_for(enabled=not args.no_progress)
     checked = check_proofs([proof for proof, _ in loaded.proofs], settings, jobs=args.jobs, progress=progress)
     report = Report(checked, loaded.errors, args.strict)
@@ -119,6 +150,61 @@ def _check(args) -> int:
     for line in cache.warnings if cache is not None else ():
         print(f"derive: warning: {line}", file=sys.stderr)
     return report.exit_code
+
+
+def _numeric(args) -> int:
+    import json
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .numeric import CLASS_COUNTS, NumericError, NumericSettings, check_conclusions, plan
+    from .render.numeric import numeric_table, row_data
+
+    loaded = _load(args.targets)
+    if not loaded.proofs and not loaded.errors:
+        return _fail("no proofs found (looked in proofs/ under the current directory)")
+    settings = NumericSettings(seed=args.seed, classes=tuple(args.classes or CLASS_COUNTS))
+    proofs = [proof for proof, _ in loaded.proofs]
+    try:
+        total = sum(plan(p.conclusions, settings) for p in proofs)
+    except NumericError as error:
+        return _fail(str(error))
+    console = Console(stderr=True)
+    results = []
+    with Progress(TextColumn("numeric checks"), BarColumn(), MofNCompleteColumn(), TextColumn("k = {task.fields[k]}"),
+                  TimeElapsedColumn(), console=console, transient=True, disable=args.json or not console.is_terminal) \
+            as progress:
+        task = progress.add_task("numeric", total=total, k="")
+        for proof in proofs:
+            try:
+                rows = check_conclusions(proof.conclusions, settings,
+                                         lambda k: progress.update(task, advance=1, k=k))
+            except NumericError as error:
+                return _fail(f"proof {proof.id!r}: {error}")
+            results.append((proof, rows))
+    failed = sum(not r.passed for _, rows in results for r in rows)
+    code = 2 if loaded.errors else (1 if failed else 0)
+    if args.json:
+        data = {
+            "schema_version": 1,
+            "seed": settings.seed,
+            "classes": list(settings.classes),
+            "proofs": [{"id": p.id, "rows": [row_data(r) for r in rows]} for p, rows in results],
+            "summary": {"checks": sum(len(rows) for _, rows in results), "failed": failed, "exit_code": code},
+        }
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return code
+    out = Console()
+    for proof, rows in results:
+        if rows:
+            out.print(numeric_table(rows, f"{proof.title}  [{proof.id}]"))
+        else:
+            out.print(f"{proof.title}  [{proof.id}]: no conclusions declared")
+    checks = sum(len(rows) for _, rows in results)
+    out.print(f"{checks} numeric checks (seed {settings.seed}): "
+              + ("all within tolerance" if not failed else f"{failed} FAILED"))
+    return code
 
 
 def _list(args) -> int:

@@ -86,13 +86,21 @@ class ClaimReport:
 
 @dataclass(frozen=True)
 class ProofReport:
+    """A proof's cases and claims, and the numeric checks of its conclusions
+    (``derive.numeric.NumericRow``s) when they were run: ``numeric_seed`` is then
+    their seed, and ``numeric_error`` says why they could not be run, if so."""
+
     proof: Proof
     cases: tuple[CaseReport, ...]
     claims: tuple[ClaimReport, ...] = ()
+    numeric: tuple = ()
+    numeric_seed: int | None = None
+    numeric_error: str = ""
 
     @property
     def ok(self) -> bool:
-        return all(c.ok for c in self.cases) and all(c.ok for c in self.claims)
+        return (all(c.ok for c in self.cases) and all(c.ok for c in self.claims)
+                and all(r.passed for r in self.numeric) and not self.numeric_error)
 
     def _repr_markdown_(self) -> str:
         """The checked proof as course notes in a notebook, with a verdict mark on every line."""
@@ -160,6 +168,8 @@ class Report:
                             where = f"{claim.claim.origin}: " if claim.claim.origin else ""
                             lines.append(f"{where}proof {p.proof.id!r}, claim {claim.claim.name!r}, "
                                          f"case {check.case!r}: {outcome.message}")
+            if p.numeric_error:
+                lines.append(f"proof {p.proof.id!r}, numeric checks: {p.numeric_error}")
         return lines
 
     @property

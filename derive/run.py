@@ -22,11 +22,12 @@ class Settings:
     """How hard to look: the time budget of a step, the largest k of the instances, strictness."""
 
     def __init__(self, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
-                 strict: bool = False, cache=None):
+                 strict: bool = False, cache=None, numeric=None):
         self.seconds = seconds
         self.max_classes = max_classes
         self.strict = strict
         self.cache = cache  # where outcomes are replayed from and stored (derive.cache), or None
+        self.numeric = numeric  # a derive.numeric.NumericSettings: also check the conclusions numerically
 
 
 def _check_equal(settings: Settings, left, right, ctx, **options):
@@ -43,7 +44,15 @@ def check_proof(proof: Proof, settings: Settings | None = None) -> ProofReport:
     cases = tuple(check_case(case, settings) for case in proof.cases)
     claims = check_claims(proof, cases, settings, _known_names,
                           lambda *args, **options: _check_equal(settings, *args, **options))
-    return ProofReport(proof, cases, claims)
+    if settings.numeric is None:
+        return ProofReport(proof, cases, claims)
+    from .numeric import NumericError, check_conclusions
+
+    try:
+        rows = tuple(check_conclusions(proof.conclusions, settings.numeric))
+    except NumericError as error:
+        return ProofReport(proof, cases, claims, (), settings.numeric.seed, str(error))
+    return ProofReport(proof, cases, claims, rows, settings.numeric.seed)
 
 
 def _known_names(case: Case, ctx) -> frozenset[str]:

@@ -8,6 +8,7 @@ from ..core.verdict import Outcome
 from ..model import Case
 from ..printing import unicode
 from ..report import CaseReport, ClaimReport, ProofReport, Report
+from .numeric import numeric_data
 
 __all__ = ["SCHEMA_VERSION", "report_data", "render_json"]
 
@@ -115,6 +116,7 @@ def _proof(report: ProofReport) -> dict:
         "claim": proof.claim,
         "cases": [_case(c) for c in report.cases],
         "claims": [_claim(c) for c in report.claims],
+        "numeric": numeric_data(report),
         "ok": report.ok,
     }
 
@@ -130,6 +132,8 @@ def report_data(report: Report) -> dict:
             "claims": report.claim_counts(),
             "ok": report.ok,
             "strict": report.strict,
+            "numeric": {"checks": sum(len(p.numeric) for p in report.proofs),
+                        "failed": sum(not r.passed for p in report.proofs for r in p.numeric)},
             "exit_code": report.exit_code,
         },
     }

@@ -76,7 +76,12 @@ def _proof_view(report: ProofReport):
     header.append(f"  [{proof.id}]\n", style="dim")
     header.append(f"source: {proof.source.title}\n", style="dim")
     header.append(f"claim: {proof.claim}")
-    return Group(header, *_claim_lines(report), *[_case_table(c) for c in report.cases])
+    parts = [header, *_claim_lines(report), *[_case_table(c) for c in report.cases]]
+    if report.numeric_seed is not None:
+        from .numeric import numeric_summary
+
+        parts.append(numeric_summary(report))
+    return Group(*parts)
 
 
 def _claim_lines(report: ProofReport) -> list[Text]:

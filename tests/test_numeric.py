@@ -1,0 +1,348 @@
+"""Numeric checks of conclusions: every bundled conclusion passes at every k, wrong ones fail at every k,
+the tolerances are bounds that hold, and the same seed gives the same numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import mpmath
+import numpy as np
+import pytest
+import sympy as sp
+
+from derive import D, OneHot, Proof, Source, SumsToOne, Vector, classes, conclusion, indices, log, scalar, softmax
+from derive import sum_over
+from derive.model import ModelError
+from derive.numeric import (CLASS_COUNTS, EPS, FLOAT, LOGIT_KINDS, METHOD_DIRECTIONAL, METHOD_FULL, METHOD_MP, MP,
+                            MP_WORKING_DIGITS, Evaluator, NumericError, NumericRow, NumericSettings,
+                            check_conclusion, check_conclusions)
+
+n = classes("n")
+j, k, i, m = indices("j k i m")
+z = Vector("z")
+y = Vector("y", "nonnegative")
+p = Vector("p")
+q = Vector("q", "positive")
+L = scalar("L")
+SOFTMAX = {p: lambda a: softmax(z, a, n)}
+LOSS = {L: -sum_over(y[i] * log(p[i]), i, n)}
+LOSS_FREE = {L: -sum_over(y[i] * log(q[i]), i, n)}
+
+
+def gradient(formula, **kw):
+    return conclusion("gradient", formula, of=L, wrt=z[k], classes=n, definitions={**SOFTMAX, **LOSS},
+                      assumptions=(SumsToOne(y),), **kw)
+
+
+def jacobian(formula):
+    return conclusion("jacobian", formula, of=p[j], wrt=z[k], classes=n, definitions=SOFTMAX)
+
+
+def loss_wrt_free(formula):
+    return conclusion("loss-wrt-q", formula, of=L, wrt=q[k], classes=n, definitions=LOSS_FREE)
+
+
+DELTA = sp.KroneckerDelta(j, k)
+
+
+# --- the bundled proofs ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bundled_rows(bundled_proofs):
+    return {proof.id: check_conclusions(proof.conclusions, NumericSettings(seed=0)) for proof in bundled_proofs}
+
+
+def test_every_bundled_proof_declares_conclusions(bundled_proofs):
+    for proof in bundled_proofs:
+        assert proof.conclusions, f"{proof.id} declares no conclusions"
+
+
+def test_every_bundled_conclusion_passes_at_every_k_and_input(bundled_proofs, bundled_rows):
+    for proof in bundled_proofs:
+        rows = bundled_rows[proof.id]
+        failed = [r for r in rows if not r.passed]
+        assert not failed, failed
+        for c in proof.conclusions:
+            mine = [r for r in rows if r.conclusion == c.name]
+            assert {r.k for r in mine} == set(CLASS_COUNTS)
+            for kk in CLASS_COUNTS:
+                kinds = {r.input_kind.split(",")[0] for r in mine if r.k == kk}
+                assert kinds == set(LOGIT_KINDS), (c.name, kk, kinds)
+                methods = {r.method for r in mine if r.k == kk}
+                expected = {METHOD_DIRECTIONAL, METHOD_FULL, METHOD_MP} if kk <= 10 else {METHOD_DIRECTIONAL}
+                assert methods == expected, (c.name, kk, methods)
+
+
+def test_bundled_errors_are_far_below_one_and_tolerances_far_below_the_values(bundled_rows):
+    """A tolerance that let anything through would show as a tolerance near the size of the values."""
+    for rows in bundled_rows.values():
+        for r in rows:
+            if r.method == METHOD_MP:
+                # 50 digits of the derivative, or, where it is below ~1e-60 of the function, 100 absolute
+                assert r.max_rel_error <= 1e-50 or r.tolerance < 1e-100, r
+            else:
+                assert r.tolerance < 1e-4, r
+
+
+def test_soft_and_one_hot_targets_are_both_checked_where_the_conclusion_allows(bundled_rows):
+    rows = bundled_rows["softmax-cross-entropy"]
+    kinds = {r.input_kind for r in rows if r.conclusion == "loss-wrt-logits"}
+    assert "random, soft" in kinds and "random, one-hot" in kinds
+
+
+# --- wrong conclusions fail at every k ------------------------------------------------------------
+
+WRONG = [
+    pytest.param(gradient(y[k] - p[k]), id="gradient-sign-swapped"),
+    pytest.param(gradient(p[k]), id="gradient-target-dropped"),
+    pytest.param(gradient(-y[k]), id="gradient-prediction-dropped"),
+    pytest.param(jacobian(p[j] * p[k] - DELTA * p[j]), id="jacobian-sign-swapped"),
+    pytest.param(jacobian(DELTA * p[j]), id="jacobian-outer-product-dropped"),
+    pytest.param(jacobian(DELTA * p[j] + p[j] * p[k]), id="jacobian-term-sign-swapped"),
+    pytest.param(loss_wrt_free(y[k] / q[k]), id="loss-wrt-prediction-sign-swapped"),
+    pytest.param(loss_wrt_free(-y[k] / q[k] ** 2), id="loss-wrt-prediction-wrong-power"),
+]
+
+
+@pytest.mark.parametrize("wrong", WRONG)
+def test_a_wrong_conclusion_fails_at_every_k(wrong):
+    rows = check_conclusion(wrong, NumericSettings(seed=0))
+    for kk in CLASS_COUNTS:
+        at_k = [r for r in rows if r.k == kk]
+        assert at_k and any(not r.passed for r in at_k), f"{wrong.name} passes every check at k = {kk}"
+    # and the random logits catch it with every method at every k
+    for r in rows:
+        if r.input_kind.startswith("random"):
+            assert not r.passed, r
+
+
+def test_the_right_conclusions_of_the_same_shapes_pass():
+    for right in (gradient(p[k] - y[k]), jacobian(DELTA * p[j] - p[j] * p[k]), loss_wrt_free(-y[k] / q[k])):
+        rows = check_conclusion(right, NumericSettings(classes=(2, 10, 1000)))
+        assert all(r.passed for r in rows), [r for r in rows if not r.passed]
+
+
+def test_the_formula_is_read_from_its_expression_in_any_equal_form():
+    factored = jacobian(p[j] * (DELTA - p[k]))
+    with_softmax = gradient(softmax(z, k, n) - y[k])
+    for c in (factored, with_softmax):
+        rows = check_conclusion(c, NumericSettings(classes=(3, 1000)))
+        assert all(r.passed for r in rows), [r for r in rows if not r.passed]
+
+
+def test_a_conclusion_claimed_only_for_one_hot_targets_is_checked_only_with_them():
+    one_hot = conclusion("gradient", p[k] - y[k], of=L, wrt=z[k], classes=n, definitions={**SOFTMAX, **LOSS},
+                         assumptions=(OneHot(y),))
+    rows = check_conclusion(one_hot, NumericSettings(classes=(3,)))
+    assert {r.input_kind.split(", ")[1] for r in rows} == {"one-hot"}
+
+
+def test_a_true_class_index_takes_the_one_hot_position():
+    l = indices("l")[0]
+    delta_form = conclusion("gradient", p[k] - sp.KroneckerDelta(k, l), of=L, wrt=z[k], classes=n,
+                            definitions={**SOFTMAX, **LOSS}, assumptions=(OneHot(y, l),))
+    rows = check_conclusion(delta_form, NumericSettings(classes=(2, 10, 1000)))
+    assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
+    wrong = dataclasses.replace(delta_form, formula=p[k])
+    assert not all(r.passed for r in check_conclusion(wrong, NumericSettings(classes=(10,))))
+
+
+# --- reproducibility -------------------------------------------------------------------------------
+
+def test_the_same_seed_gives_the_same_numbers_and_another_seed_others():
+    settings = NumericSettings(seed=7, classes=(3, 1000))
+    first = check_conclusion(gradient(p[k] - y[k]), settings)
+    again = check_conclusion(gradient(p[k] - y[k]), settings)
+    assert first == again
+    other = check_conclusion(gradient(p[k] - y[k]), NumericSettings(seed=8, classes=(3, 1000)))
+    assert [r.max_abs_error for r in other] != [r.max_abs_error for r in first]
+
+
+def test_a_row_does_not_depend_on_which_other_rows_run():
+    alone = check_conclusion(gradient(p[k] - y[k]), NumericSettings(classes=(1000,)))
+    together = check_conclusions([jacobian(DELTA * p[j] - p[j] * p[k]), gradient(p[k] - y[k])],
+                                 NumericSettings(classes=(3, 1000)))
+    assert alone == [r for r in together if r.conclusion == "gradient" and r.k == 1000]
+
+
+def test_rows_are_plain_immutable_records():
+    row = check_conclusion(gradient(p[k] - y[k]), NumericSettings(classes=(2,)))[0]
+    assert isinstance(row, NumericRow)
+    assert [f.name for f in dataclasses.fields(row)] == [
+        "conclusion", "k", "input_kind", "method", "max_abs_error", "max_rel_error", "tolerance", "passed"]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.passed = False
+
+
+# --- the evaluator and its error bounds --------------------------------------------------------------
+
+def _logits(kind, size, seed=3):
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal(size)
+    return {"random": base, "scale 1e3": 1e3 * base, "one dominating": np.where(np.arange(size) == 1, 100.0, base),
+            "all equal": np.full(size, 0.3)}[kind]
+
+
+@pytest.mark.parametrize("kind", LOGIT_KINDS)
+@pytest.mark.parametrize("size", [2, 10, 300])
+def test_the_rounding_bound_holds_against_110_digits(kind, size):
+    """|float64 value - exact value| <= EPS * bound, for softmax entries and the loss."""
+    logits = _logits(kind, size)
+    targets = np.random.default_rng(5).random(size)
+    inputs = {z: logits, y: targets}
+    ev = Evaluator(inputs, conclusion("x", 0, of=L, wrt=z[k], classes=n, definitions={**SOFTMAX, **LOSS})
+                   .definitions, n, size)
+    with mpmath.workdps(MP_WORKING_DIGITS):
+        exact = Evaluator({v: MP.array(x) for v, x in inputs.items()}, ev.definitions.values(), n, size,
+                          backend=MP)
+        for expr, axis in ((p[j], j), (L, None), (softmax(z, j, n), j)):
+            value, bound = ev.value(expr, axis)
+            truth, _ = exact.value(expr, axis)
+            error = np.array([float(abs(mpmath.mpf(float(a)) - b)) for a, b in
+                              zip(np.atleast_1d(value), np.atleast_1d(truth))])
+            assert np.all(np.isfinite(np.atleast_1d(value)))
+            assert np.all(error <= EPS * np.atleast_1d(bound)), (expr, kind, size, error.max())
+
+
+def test_softmax_and_log_softmax_are_stable_at_extreme_logits():
+    logits = np.array([1000.0, -1000.0, 999.0, 0.0])
+    ev = Evaluator({z: logits, y: np.array([0.0, 1.0, 0.0, 0.0])}, gradient(0).definitions, n, 4)
+    probabilities, _ = ev.value(p[j], j)
+    assert np.all(np.isfinite(probabilities)) and math.isclose(probabilities.sum(), 1.0)
+    loss, _ = ev.value(L)
+    assert math.isclose(loss, 2000.0 + math.log1p(math.exp(-1.0)), rel_tol=1e-15)
+
+
+# --- errors ----------------------------------------------------------------------------------------
+
+def test_a_formula_that_mixes_the_indices_is_a_clear_error():
+    with pytest.raises(NumericError, match=r"conclusion 'jacobian'.*mixes j and k"):
+        check_conclusion(jacobian(p[j] / (p[j] + p[k])), NumericSettings(classes=(2,)))
+
+
+def test_differentiating_by_a_defined_vector_is_a_clear_error():
+    c = conclusion("bad", -y[k] / p[k], of=L, wrt=p[k], classes=n, definitions={**SOFTMAX, **LOSS})
+    with pytest.raises(NumericError, match="defined vector"):
+        check_conclusion(c, NumericSettings(classes=(2,)))
+
+
+def test_a_class_count_below_two_is_refused():
+    with pytest.raises(NumericError, match="at least 2"):
+        check_conclusion(gradient(p[k] - y[k]), NumericSettings(classes=(1,)))
+
+
+def test_conclusions_are_data_with_their_origin_and_unique_names():
+    c = gradient(p[k] - y[k])
+    assert c.origin.endswith(".py:" + c.origin.rsplit(":", 1)[1]) and "test_numeric.py" in c.origin
+    with pytest.raises(ModelError, match="two conclusions are named 'gradient'"):
+        from derive import Case, step
+
+        case = Case("one", "one", classes=n, start=D(z[j], z[j]), steps=[step(1, "d/dz")])
+        Proof("p", "t", Source("s"), "c", cases=[case], conclusions=[c, c])
+
+
+# --- the commands ----------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TINY = """
+from sympy import KroneckerDelta
+from derive import (Case, D, Equal, Proof, Source, Vector, as_written, classes, conclusion, exp, indices,
+                    softmax, step, sum_over)
+
+k = classes("k")
+i, j, m = indices("i j m")
+z = Vector("z")
+p = Vector("p")
+with as_written():
+    S = sum_over(exp(z[i]), i, k)
+    PROOF = Proof("tiny", "A tiny proof", Source("Test notes"), "d softmax_j / d z_m",
+        cases=[Case("diagonal", "j = m", classes=k, assumptions=[Equal(j, m)],
+                    start=D(softmax(z, j, k), z[j]),
+                    steps=[step(exp(z[j]) / S - exp(z[j]) ** 2 / S ** 2, "quotient rule")])],
+        conclusions=[conclusion("jacobian", {formula}, of=p[j], wrt=z[m], classes=k,
+                                definitions={{p: lambda a: softmax(z, a, k)}})])
+"""
+
+
+def derive(*args, cwd=ROOT):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "160"}
+    return subprocess.run([sys.executable, "-m", "derive.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def tiny(tmp_path, formula):
+    folder = tmp_path / "proofs"
+    folder.mkdir(exist_ok=True)
+    (folder / "tiny.py").write_text(textwrap.dedent(TINY.format(formula=formula)))
+    return tmp_path
+
+
+RIGHT_JACOBIAN = "KroneckerDelta(j, m) * p[j] - p[j] * p[m]"
+WRONG_JACOBIAN = "KroneckerDelta(j, m) * p[j] + p[j] * p[m]"
+
+
+def test_numeric_command_prints_the_table_and_exits_0(tmp_path):
+    result = derive("numeric", "--k", "2", "1000", cwd=tiny(tmp_path, RIGHT_JACOBIAN))
+    assert result.returncode == 0, result.stdout + result.stderr
+    for header in ("conclusion", "input kind", "method", "max abs err", "max rel err", "tolerance", "pass"):
+        assert header in result.stdout
+    assert "jacobian" in result.stdout and "one dominating" in result.stdout
+    assert "16 numeric checks (seed 0): all within tolerance" in result.stdout
+
+
+def test_numeric_command_json_is_byte_identical_for_a_seed_and_differs_across_seeds(tmp_path):
+    folder = tiny(tmp_path, RIGHT_JACOBIAN)
+    first = derive("numeric", "--k", "3", "2^10", "--seed", "5", "--json", cwd=folder)
+    again = derive("numeric", "--k", "3", "2^10", "--seed", "5", "--json", cwd=folder)
+    other = derive("numeric", "--k", "3", "2^10", "--seed", "6", "--json", cwd=folder)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == again.stdout and first.stdout != other.stdout
+    data = json.loads(first.stdout)
+    assert data["seed"] == 5 and data["classes"] == [3, 1024]
+    rows = data["proofs"][0]["rows"]
+    assert len(rows) == 4 * 3 + 4 and all(r["passed"] for r in rows)
+    assert set(rows[0]) == {"conclusion", "k", "input_kind", "method", "max_abs_error", "max_rel_error",
+                            "tolerance", "passed"}
+
+
+def test_numeric_command_fails_with_exit_1_on_a_wrong_conclusion(tmp_path):
+    result = derive("numeric", "--k", "2", "1000", cwd=tiny(tmp_path, WRONG_JACOBIAN))
+    assert result.returncode == 1
+    assert "FAIL" in result.stdout
+
+
+def test_numeric_command_refuses_a_bad_class_count_in_one_line(tmp_path):
+    result = derive("numeric", "--k", "1", cwd=tiny(tmp_path, RIGHT_JACOBIAN))
+    assert result.returncode == 2 and "at least 2" in result.stderr
+    result = derive("numeric", "--k", "2+2", cwd=tiny(tmp_path, RIGHT_JACOBIAN))
+    assert result.returncode == 2 and "not a number of classes" in result.stderr
+
+
+def test_numeric_command_names_the_conclusion_it_cannot_check(tmp_path):
+    result = derive("numeric", "--k", "2", cwd=tiny(tmp_path, "p[j] / (p[j] + p[m])"))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "conclusion 'jacobian'" in lines[0] and "tiny.py:" in lines[0], result.stderr
+
+
+def test_check_includes_the_numeric_summary_and_counts_it_towards_the_exit_code(tmp_path):
+    good = derive("check", cwd=tiny(tmp_path, RIGHT_JACOBIAN))
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "numeric: 1 conclusions, " in good.stdout and "all within tolerance" in good.stdout
+    bad = derive("check", "--json", cwd=tiny(tmp_path, WRONG_JACOBIAN))
+    assert bad.returncode == 1
+    data = json.loads(bad.stdout)
+    proof = data["proofs"][0]
+    assert all(s["ok"] for c in proof["cases"] for s in c["steps"])   # every step holds ...
+    assert proof["numeric"]["checks"] > proof["numeric"]["passed"]    # ... but the conclusion is wrong
+    assert proof["ok"] is False and data["summary"]["numeric"]["failed"] > 0
+    skipped = derive("check", "--json", "--no-numeric", cwd=tiny(tmp_path, WRONG_JACOBIAN))
+    assert skipped.returncode == 0 and json.loads(skipped.stdout)["proofs"][0]["numeric"] is None
