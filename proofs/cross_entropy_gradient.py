@@ -15,7 +15,8 @@ and ∇CE = ŷ − y agrees with the corrected Case 1 and with Case 2.
 """
 
 from derive import (D, Case, Claim, Distinct, Equal, OneHot, Proof, Source, Vector, as_written, classes,
-                    cross_entropy, erratum, exp, indices, log, scalar, softmax, step, sum_except, sum_over)
+                    conclusion, cross_entropy, erratum, exp, indices, log, scalar, softmax, step, sum_except,
+                    sum_over)
 
 SOURCE = Source("Deriving Cross Entropy Gradient")
 
@@ -136,4 +137,12 @@ CROSS_ENTROPY_GRADIENT = Proof(
     claim="∇_z CE(y, ŷ) = softmax(z) − y = ŷ − y, where y is one-hot at the true class ℓ",
     cases=(given, case_1, case_1_corrected, case_2),
     claims=CLAIMS,
+    conclusions=(
+        # The result the source sets out to show, componentwise, in both of its forms; y is one-hot at ℓ.
+        conclusion("gradient", yhat[j] - y[j], of=CE, wrt=z[j], classes=k, definitions=DEFINITIONS,
+                   assumptions=(OneHot(y, l),), ref="Cross Entropy, the result to show (second form)"),
+        conclusion("gradient-softmax-form", softmax(z, j, k) - y[j], of=CE, wrt=z[j], classes=k,
+                   definitions=DEFINITIONS, assumptions=(OneHot(y, l),),
+                   ref="Cross Entropy, the result to show (first form)"),
+    ),
 )
