@@ -17,8 +17,8 @@ import mpmath
 import sympy as sp
 
 from .context import Context, IllFormed, as_expression
-from .instances import (CONFIRM_DIGITS, DIGITS, candidate_points, differ, evaluate, exactly_equal,
-                        instances, random_points)
+from .instances import (CONFIRM_DIGITS, DIGITS, candidate_points, defined_at, differ, domain_conditions,
+                        evaluate, exactly_equal, instances, random_points)
 from .normalise import Trace, prepare, proves_equal
 from .validate import free_indices_of, validate
 from .verdict import Counterexample, Outcome, Verdict
@@ -104,12 +104,21 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
 
 
 def _counterexample(instance, ctx, as_written) -> Counterexample | None:
-    """The simplest confirmed point where the sides differ, with every input the steps mention."""
+    """The simplest confirmed point where the sides differ, with every input the steps mention.
+
+    A point where either side as written is undefined (the log of a
+    nonpositive number, a division by zero, also inside a derivative) is no
+    counterexample, even where the normalised sides have values.
+    """
     exprs = [instance.left, instance.right, *as_written]
     assignment = {s: v for s, v in instance.assignment}
+    conditions = [c for e in as_written for c in domain_conditions(e, ctx)]
+    mapping = {ctx.n: sp.Integer(instance.classes), **{s: sp.Integer(v) for s, v in instance.assignment}}
     for point in candidate_points(exprs, instance.classes, ctx, assignment=assignment):
         left, right = evaluate(instance.left, point), evaluate(instance.right, point)
         if left is None or right is None or not differ(left, right, DIGITS):
+            continue
+        if not defined_at(conditions, mapping, point):
             continue
         left_hi = evaluate(instance.left, point, CONFIRM_DIGITS)
         right_hi = evaluate(instance.right, point, CONFIRM_DIGITS)

@@ -15,10 +15,11 @@ from fractions import Fraction
 import sympy as sp
 
 from .context import Context
-from .normalise import Atoms, Trace, atomise, is_zero, simplify
-from .objects import Vector
+from .normalise import Atoms, Trace, atomise, is_zero, simplify, unfold
+from .objects import SumExcept, Vector, rename_bound
 
-__all__ = ["Instance", "free_indices", "instances", "exactly_equal", "candidate_points", "evaluate"]
+__all__ = ["Instance", "free_indices", "instances", "exactly_equal", "candidate_points", "evaluate",
+           "domain_conditions", "defined_at"]
 
 DIGITS = 50
 CONFIRM_DIGITS = 100
@@ -116,6 +117,8 @@ def _candidates(base, n: int, ctx: Context, rng: random.Random, assignment: dict
     found = [tuple(Fraction(0) for _ in range(n))] + units
     found += [tuple(Fraction(c) for c in range(n)), tuple(-u for u in units[0])]
     found += [tuple(Fraction(rng.randint(-2, 2)) for _ in range(n)) for _ in range(4)]
+    # last, positive points: where a log of an entry is defined
+    found += [tuple(one for _ in range(n)), tuple(Fraction(c + 1) for c in range(n))]
     return found
 
 
@@ -184,3 +187,86 @@ def differ(left, right, digits: int) -> bool:
     """Whether two values differ beyond the noise of ``digits``-digit arithmetic."""
     scale = max(sp.Integer(1), abs(left), abs(right))
     return bool(abs(left - right) > scale * sp.Float(10, digits) ** (-(digits // 2)))
+
+
+# --- where an expression as written is defined ----------------------------------------------------
+
+
+def domain_conditions(expr, ctx: Context) -> list[tuple]:
+    """The parts of ``expr`` as written that may be undefined, each with the sums that bind it.
+
+    Each is ``(node, binders)``: a ``log`` (its argument must be positive) or a
+    power that is not a positive integer one (its base must be nonzero, and
+    positive when the exponent is fractional), found after unfolding the
+    definitions and with every derivative replaced by the function it
+    differentiates: a derivative is undefined wherever that function is.
+    ``binders`` lists ``(index, lo, hi, skipped)`` from the outermost sum in.
+    """
+    with sp.evaluate(False):
+        expr = rename_bound(expr).xreplace(ctx.substitution)
+        expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.expr)
+    expr = unfold(expr, ctx, Trace())
+    found = []
+
+    def walk(node, binders):
+        if isinstance(node, sp.log) or (node.is_Pow and not (node.exp.is_Integer and node.exp > 0)):
+            found.append((node, binders))
+        if isinstance(node, sp.Sum):
+            inner = binders
+            for i, lo, hi in node.limits:
+                inner = inner + ((i, lo, hi, None),)
+            walk(node.function, inner)
+            return
+        if isinstance(node, SumExcept):
+            i, lo, hi = node.limits
+            walk(node.function, binders + ((i, lo, hi, node.skipped),))
+            return
+        for arg in node.args:
+            walk(arg, binders)
+
+    walk(expr, ())
+    return found
+
+
+def defined_at(conditions, mapping: dict, point: dict) -> bool:
+    """Whether every condition holds at the instance ``mapping`` (k, indices) and the input ``point``."""
+    for node, binders in conditions:
+        for values in _binder_values(binders, mapping):
+            concrete = node.xreplace({**mapping, **values}).doit()
+            if not _defined(concrete, point):
+                return False
+    return True
+
+
+def _binder_values(binders, mapping):
+    if not binders:
+        yield {}
+        return
+    (i, lo, hi, skipped), rest = binders[0], binders[1:]
+    lo, hi = lo.xreplace(mapping), hi.xreplace(mapping)
+    skipped = skipped.xreplace(mapping) if skipped is not None else None
+    if not (lo.is_Integer and hi.is_Integer):
+        yield {i: sp.nan}  # unknown bounds: make the condition fail, never pass silently
+        return
+    for v in range(int(lo), int(hi) + 1):
+        if skipped is not None and skipped.is_Integer and v == int(skipped):
+            continue
+        for inner in _binder_values([(j, a.xreplace({i: v}), b.xreplace({i: v}),
+                                      s.xreplace({i: v}) if s is not None else None) for j, a, b, s in rest],
+                                    mapping):
+            yield {i: sp.Integer(v), **inner}
+
+
+def _defined(node, point) -> bool:
+    if isinstance(node, sp.log):
+        value = evaluate(node.args[0], point)
+        return value is not None and value.is_real is True and bool(value > 0)
+    if node.is_Pow:
+        base = evaluate(node.base, point)
+        if base is None or base.is_real is not True:
+            return False
+        if node.exp.is_Integer:
+            return bool(base != 0)
+        return bool(base > 0)
+    value = evaluate(node, point)
+    return value is not None and value.is_real is True
