@@ -43,6 +43,15 @@ def _parser() -> argparse.ArgumentParser:
                          help="numbers of classes (default 2 3 10 1000 2^20); 2^20 may be written so")
     numeric.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
 
+    mutate = commands.add_parser("mutate", help="check deliberately wrong variants of every step (mutation testing)")
+    mutate.add_argument("targets", nargs="*", metavar="FILE_OR_PROOF",
+                        help="proof files, folders or proof ids (default: proofs/ under the current directory)")
+    mutate.add_argument("--json", action="store_true", help="print the counts as one JSON document")
+    mutate.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
+                        help="time budget of one mutant's check (default 5)")
+    mutate.add_argument("--max-k", type=int, default=4, metavar="K",
+                        help="largest number of classes for instance checks (default 4)")
+
     listing = commands.add_parser("list", help="list the proofs found")
     listing.add_argument("targets", nargs="*", metavar="FILE_OR_PROOF")
 
@@ -101,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "jobs", 1) < 1:
         return _fail("--jobs must be at least 1")
     try:
-        return {"check": _check, "list": _list, "show": _show, "latex": _latex, "numeric": _numeric}[
-            args.command](args)
+        return {"check": _check, "list": _list, "show": _show, "latex": _latex, "numeric": _numeric,
+                "mutate": _mutate}[args.command](args)
     except KeyboardInterrupt:
         return _fail("interrupted")
 
@@ -205,6 +214,25 @@ def _numeric(args) -> int:
     out.print(f"{checks} numeric checks (seed {settings.seed}): "
               + ("all within tolerance" if not failed else f"{failed} FAILED"))
     return code
+
+
+def _mutate(args) -> int:
+    from rich.console import Console
+
+    from .mutate import mutate_proof, totals
+    from .render.mutation import render_mutation, render_mutation_json
+
+    loaded = _load(args.targets)
+    if not loaded.proofs and not loaded.errors:
+        return _fail("no proofs found (looked in proofs/ under the current directory)")
+    mutations = [mutate_proof(proof, seconds=args.budget, max_classes=args.max_k) for proof, _ in loaded.proofs]
+    if args.json:
+        sys.stdout.write(render_mutation_json(mutations))
+    else:
+        render_mutation(mutations, Console())
+    if loaded.errors:
+        return USAGE_ERROR
+    return 1 if totals(mutations)["survivors"] else 0
 
 
 def _list(args) -> int:

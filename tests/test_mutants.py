@@ -13,23 +13,12 @@ from collections import Counter
 import sympy as sp
 
 from derive.core.checker import check_equal
-from derive.core.validate import names_in
 from derive.core.verdict import Verdict
 from derive.model import Expect
 from derive.report import HOLDING
-from mutants import mutants
+from derive.mutate import case_vocabulary, mutants
 from oracle import Oracle
 from test_oracle import assert_counterexample_is_real
-
-
-def _index_symbols(case):
-    """The case's free indices: those of its start expression and its assumptions."""
-    ctx = case.context()
-    names = names_in(sp.sympify(case.start))
-    found = {s for s in sp.sympify(case.start).atoms(sp.Symbol)
-             if s.is_integer and s != ctx.n and s.name in names}
-    found |= {s for s in ctx.substitution} | set(ctx.substitution.values())
-    return sorted(found, key=str)
 
 
 def test_every_mutant_of_every_step_is_refuted_or_equivalent(bundled_proofs):
@@ -38,6 +27,7 @@ def test_every_mutant_of_every_step_is_refuted_or_equivalent(bundled_proofs):
     for proof in bundled_proofs:
         for case in proof.cases:
             ctx = case.context()
+            vocabulary = case_vocabulary(case, ctx)
             oracle = Oracle(case)
             previous = case.start
             for position, s in enumerate(case.steps, 1):
@@ -48,7 +38,7 @@ def test_every_mutant_of_every_step_is_refuted_or_equivalent(bundled_proofs):
                 original = sp.sympify(s.expr)
                 points = list(oracle.points([previous, original], ks=(2, 3), per_assignment=1))
                 used = set()
-                for operator, mutant in mutants(original, _index_symbols(case)):
+                for operator, mutant in mutants(original, vocabulary):
                     outcome = check_equal(previous, mutant, ctx, seconds=10)
                     label = f"{where}, {operator} mutant {mutant}"
                     defined = [p for p in points if oracle.defined(mutant, p)]
