@@ -24,7 +24,7 @@ import sympy as sp
 from .core.checker import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES, check_equal
 from .core.context import IllFormed, as_expression
 from .core.objects import SumExcept
-from .core.verdict import Verdict
+from .core.verdict import Outcome, Verdict
 from .model import Case, Expect, Proof
 
 __all__ = [
@@ -250,7 +250,8 @@ def mutants(expr, vocabulary: Vocabulary):
 
 @dataclass(frozen=True)
 class Mutant:
-    """Where a mutant comes from: proof, case, step (1-based) and operator."""
+    """A mutant of one step: where it comes from (proof, case, 1-based step, operator), the step
+    before it (``previous``) and the step it mutates (``original``)."""
 
     proof: str
     case: str
@@ -258,14 +259,20 @@ class Mutant:
     operator: str
     expr: sp.Expr
     origin: str = ""
+    previous: sp.Expr | None = field(default=None, compare=False, repr=False)
+    original: sp.Expr | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class MutantResult:
     mutant: Mutant
     kind: str          # one of KINDS
-    verdict: Verdict   # the mutant checked against the step before
+    outcome: Outcome   # the mutant checked against the step before
     evidence: str = ""
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.outcome.verdict
 
 
 @dataclass(frozen=True)
@@ -293,15 +300,15 @@ def classify(mutant, previous, original, ctx, *, seconds, max_classes, known) ->
     """Check one mutant against the step before; recognise an equivalent one by proving it equal to the original."""
     outcome = check_equal(previous, mutant.expr, ctx, seconds=seconds, max_classes=max_classes, known=known)
     if outcome.verdict is Verdict.REFUTED:
-        return MutantResult(mutant, "killed", outcome.verdict, outcome.evidence())
+        return MutantResult(mutant, "killed", outcome, outcome.evidence())
     same = check_equal(original, mutant.expr, ctx, seconds=seconds, max_classes=max_classes, known=known)
     if same.verdict is Verdict.PROVED:
-        return MutantResult(mutant, "equivalent", outcome.verdict, "proved equal to the original: " + same.evidence())
+        return MutantResult(mutant, "equivalent", outcome, "proved equal to the original: " + same.evidence())
     if outcome.verdict in HOLDING:
-        return MutantResult(mutant, "survivors", outcome.verdict, outcome.evidence())
+        return MutantResult(mutant, "survivors", outcome, outcome.evidence())
     if outcome.verdict is Verdict.ERROR:
-        return MutantResult(mutant, "ill_formed", outcome.verdict, outcome.evidence())
-    return MutantResult(mutant, "unknown", outcome.verdict, outcome.evidence())
+        return MutantResult(mutant, "ill_formed", outcome, outcome.evidence())
+    return MutantResult(mutant, "unknown", outcome, outcome.evidence())
 
 
 def step_mutants(proof: Proof):
@@ -320,7 +327,8 @@ def step_mutants(proof: Proof):
                 continue
             if s.expect is Expect.HOLDS:
                 for operator, expr in mutants(original, vocabulary):
-                    yield Mutant(proof.id, case.name, position, operator, expr, s.origin), previous, original, case
+                    yield (Mutant(proof.id, case.name, position, operator, expr, s.origin, previous, original),
+                           previous, original, case)
             previous = original
 
 

@@ -26,3 +26,11 @@ def bundled_report(bundled_proofs):
     from derive.run import Settings, check_proof
 
     return Report(tuple(check_proof(p, Settings()) for p in bundled_proofs))
+
+
+@pytest.fixture(scope="session")
+def bundled_mutation(bundled_proofs):
+    """Every mutant of every bundled step that should hold, checked once per test session."""
+    from derive.mutate import mutate_proof
+
+    return [mutate_proof(proof) for proof in bundled_proofs]

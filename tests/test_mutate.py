@@ -12,7 +12,7 @@ from derive.core.context import Context, Equal
 from derive.core.objects import Vector, classes, indices, sum_except, sum_over
 from derive.core.verdict import Verdict
 from derive.mutate import (OPERATORS, Mutant, Vocabulary, change_constant, change_exponent, classify, drop_term,
-                           exp_for_log, flip_sign, kill_rate, lower_bound_of_sum, mutants, mutate_proof,
+                           exp_for_log, flip_sign, kill_rate, lower_bound_of_sum, mutants,
                            swap_fraction, swap_indices, swap_vector, totals)
 from test_cli import derive
 
@@ -109,12 +109,7 @@ def test_kill_rate_is_over_the_non_equivalent_mutants():
     assert kill_rate({"made": 10, "killed": 6, "equivalent": 2}) == 0.75
 
 
-# --- the bundled proofs: a single run shared by the tests below --------------------------------
-
-
-@pytest.fixture(scope="module")
-def bundled_mutation(bundled_proofs):
-    return [mutate_proof(proof) for proof in bundled_proofs]
+# --- the bundled proofs: one run per session (the bundled_mutation fixture of conftest.py) ------
 
 
 def test_no_mutant_of_a_bundled_proof_survives(bundled_mutation):

@@ -48,6 +48,9 @@ EXAMPLES = {
     "delta-collapse": (ctx(), sum_over(sp.KroneckerDelta(i, j) * z[i], i, k), z[j]),
     "delta-distinct": (ctx(Distinct(j, m)), sp.KroneckerDelta(j, m) * z[j], 0),
     "sum-to-one": (ctx(SumsToOne(y)), sum_over(y[i], i, k), 1),
+    # the bound k - 1 keeps the sum-except rule out: m need not lie within 1..k-1
+    "sum-except-delta": (ctx(), sum_except(sp.KroneckerDelta(i, m) * z[i] + z[i] ** 2, i, k - 1, m),
+                         sum_except(z[i] ** 2, i, k - 1, m)),
     # SymPy itself evaluates log(exp(x)) for real x when building it; the rule covers unevaluated ones.
     "log-exp": (ctx(), log(exp(z[j] + z[m]), evaluate=False), z[j] + z[m]),
     "log-product": (ctx(), log(p[j] * p[m]), log(p[j]) + log(p[m])),
@@ -116,6 +119,12 @@ def test_log_product_needs_positive_factors():
 def test_sum_except_needs_the_skipped_index_within_the_bounds():
     proved, used = proves_equal(sum_except(z[i], i, k - 1, m), sum_over(z[i], i, k - 1) - z[m], ctx())
     assert not proved and "sum-except" not in used
+
+
+def test_sum_except_delta_needs_the_skipped_index():
+    # Σ_{i≠m} δ(i, j) z_i is not 0: the index j is not skipped.
+    proved, used = proves_equal(sum_except(sp.KroneckerDelta(i, j) * z[i], i, k - 1, m), 0, ctx())
+    assert not proved and "sum-except-delta" not in used
 
 
 def test_delta_stays_without_an_assumption():

@@ -83,7 +83,7 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
     as_written = (left, right)
     trace = Trace()
     left, right = prepare(left, ctx, trace), prepare(right, ctx, trace)
-    exact, numeric, checked = 0, 0, []
+    exact, numeric, checked, inconclusive = 0, 0, [], 0
     for instance in instances(left, right, ctx, max_classes, also=written):
         if instance.classes not in checked:
             checked.append(instance.classes)
@@ -94,9 +94,13 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
         if counterexample is not None:
             return Outcome(Verdict.REFUTED, rules=rules, counterexample=counterexample)
         if not _agree_numerically(instance):
-            return Outcome(Verdict.UNKNOWN, rules=rules,
-                           message=f"no proof, and no conclusive comparison at k={instance.classes}")
+            # Inconclusive here; a later instance may still hold a counterexample.
+            inconclusive = inconclusive or instance.classes
+            continue
         numeric += 1
+    if inconclusive:
+        return Outcome(Verdict.UNKNOWN, rules=rules,
+                       message=f"no proof, and no conclusive comparison at k={inconclusive}")
     if exact + numeric == 0:
         return Outcome(Verdict.UNKNOWN, rules=rules, message="no instance satisfies the assumptions")
     verdict = Verdict.VERIFIED if numeric == 0 else Verdict.NUMERIC

@@ -35,6 +35,7 @@ RULES: dict[str, str] = {
     "delta-collapse": "Σ_{i=a}^{b} δ(i, m)·f(i) = f(m) when a ≤ m ≤ b",
     "delta-distinct": "δ(a, b) = 0 when a ≠ b is assumed",
     "sum-to-one": "Σ_{i=1}^{k} y_i = 1 when y is one-hot or sums to one",
+    "sum-except-delta": "Σ_{i≠m} δ(i, m)·f(i) = 0: the one index where δ(i, m) ≠ 0 is skipped",
     "log-exp": "log(exp(x)) = x for real x",
     "log-product": "log(a·b) = log a + log b and log(a^p) = p·log a for positive a, b",
     "exp-sum": "exp(a + b) = exp(a)·exp(b)",
@@ -204,7 +205,24 @@ def _simplify(expr, ctx, trace, bound):
         return expr
     if isinstance(expr, sp.log):
         return _log(expr, ctx, trace)
+    if isinstance(expr, SumExcept):
+        return _sum_except_delta(expr, trace)
     return expr
+
+
+def _sum_except_delta(expr, trace):
+    """Drop the terms of a sum that skips ``m`` which carry the factor δ(i, m)."""
+    i, m = expr.variable, expr.skipped
+    kept = []
+    for term in sp.Add.make_args(sp.expand(expr.function)):
+        factors = [f.base if (f.is_Pow and f.exp.is_Integer and f.exp > 0) else f for f in sp.Mul.make_args(term)]
+        if any(isinstance(f, sp.KroneckerDelta) and set(f.args) == {i, m} for f in factors):
+            continue
+        kept.append(term)
+    if len(kept) == len(sp.Add.make_args(sp.expand(expr.function))):
+        return expr
+    trace.add("sum-except-delta")
+    return SumExcept(sp.Add(*kept), expr.limits, m) if kept else sp.Integer(0)
 
 
 def _sum(expr, ctx, trace, bound):
