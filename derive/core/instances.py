@@ -68,8 +68,19 @@ def _value(index, assignment):
     return int(value) if value is not None else None
 
 
+_EXPLICIT: dict = {}
+
+
 def _explicit(expr, mapping):
-    return expr.xreplace(mapping).doit()
+    """``expr`` at a fixed k and fixed indices, its sums written out (remembered: a pure function)."""
+    key = (expr, tuple(sorted(mapping.items(), key=lambda kv: str(kv[0]))))
+    found = _EXPLICIT.get(key)
+    if found is None:
+        found = expr.xreplace(mapping).doit()
+        if len(_EXPLICIT) >= 4096:
+            _EXPLICIT.clear()
+        _EXPLICIT[key] = found
+    return found
 
 
 def exactly_equal(instance: Instance, ctx: Context) -> bool:

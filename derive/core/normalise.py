@@ -65,8 +65,30 @@ class Trace:
 # --- preparing: bind, substitute, differentiate, unfold ---------------------------------------
 
 
+_PREPARED: dict = {}
+
+
 def prepare(expr: sp.Expr, ctx: Context, trace: Trace) -> sp.Expr:
-    """Rename bound indices apart, apply index equalities, evaluate derivatives, unfold."""
+    """Rename bound indices apart, apply index equalities, evaluate derivatives, unfold.
+
+    The result depends only on ``expr`` and ``ctx``, so it is remembered (with
+    the rules it used): a step is compared with the one before and the one
+    after, and each mutant of a step with the same step before it.
+    """
+    key = (expr, ctx)
+    found = _PREPARED.get(key)
+    if found is None:
+        used = Trace()
+        found = (_prepare(expr, ctx, used), tuple(used.used))
+        if len(_PREPARED) >= 1024:
+            _PREPARED.clear()
+        _PREPARED[key] = found
+    for rule in found[1]:
+        trace.add(rule)
+    return found[0]
+
+
+def _prepare(expr, ctx, trace):
     expr = rename_bound(expr)
     if ctx.substitution:
         replaced = expr.xreplace(ctx.substitution)
