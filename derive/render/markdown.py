@@ -104,27 +104,30 @@ def _legend() -> list[str]:
 
 
 def _summary(report) -> list[str]:
+    """A table per proof: each case's verdicts and whether it came out as expected, its claims and numeric checks."""
     heads = " | ".join(f"${mark(v)}$" for v, _ in LEGEND)
-    out = ["## Summary", "", f"| proof | case | {heads} | as expected |", "|---|---|" + "---|" * len(LEGEND) + "---|"]
     ok, bad = f"${mark(Verdict.PROVED)}$", f"${mark(Verdict.REFUTED)}$"
     empty = " | ".join("" for _ in LEGEND)
+    out = ["## Summary", ""]
     for p in report.proofs:
-        title = _inline(prose_parts(p.proof.title))
+        out += [f"**{_inline(prose_parts(p.proof.title))}**", "",
+                f"| case | {heads} | as expected |", "|---|" + "---|" * len(LEGEND) + "---|"]
         for c in p.cases:
             counts = [sum(1 for s in c.steps if s.outcome.verdict is v) for v, _ in LEGEND]
             cells = " | ".join(str(n) if n else "" for n in counts)
-            out.append(f"| {title} | {_inline(prose_parts(c.case.title))} | {cells} | {ok if c.ok else bad} |")
+            out.append(f"| {_inline(prose_parts(c.case.title))} | {cells} | {ok if c.ok else bad} |")
         claims = list(getattr(p, "claims", ()) or ())
         if claims:
             held = sum(1 for c in claims if getattr(c, "holds", False))
             good = all(getattr(c, "ok", True) for c in claims)
-            out.append(f"| {title} | *claims: {held} of {len(claims)} hold* | {empty} | {ok if good else bad} |")
+            out.append(f"| *claims: {held} of {len(claims)} hold* | {empty} | {ok if good else bad} |")
         numeric = numeric_summary(p)
         if numeric is not None:
             parts, good = numeric
             verdict = "" if good is None else ok if good else bad
-            out.append(f"| {title} | *{_inline(parts)}* | {empty} | {verdict} |")
-    return out + [""]
+            out.append(f"| *{_inline(parts)}* | {empty} | {verdict} |")
+        out.append("")
+    return out
 
 
 def render_markdown(report, *, title: bool = True) -> str:
