@@ -76,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="largest number of classes for instance checks (default 4)")
     notes.add_argument("--no-cache", action="store_true",
                        help="check every step afresh, neither reading nor writing .derive-cache/")
+    notes.add_argument("--no-numeric", action="store_true",
+                       help="leave out the numeric checks of the proofs' conclusions")
+    notes.add_argument("--seed", type=int, default=0, help="seed of the numeric checks (default 0)")
     return parser
 
 
@@ -273,7 +276,12 @@ def _latex(args) -> int:
     from .cache import CACHE_DIR, Cache
 
     cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
-    settings = Settings(seconds=args.budget, max_classes=args.max_k, cache=cache)
+    numeric = None
+    if not args.no_numeric:
+        from .numeric import NumericSettings
+
+        numeric = NumericSettings(seed=args.seed)
+    settings = Settings(seconds=args.budget, max_classes=args.max_k, cache=cache, numeric=numeric)
     report = Report(tuple(check_proof(proof, settings) for proof, _ in loaded.proofs), loaded.errors)
     for line in report.ill_formed():
         print(f"derive: {line}", file=sys.stderr)

@@ -297,3 +297,19 @@ def test_every_verdict_has_a_mark_that_compiles(tmp_path):
     markdown = render_markdown(report)
     assert r"&& \checkmark_{k \le 5}" in markdown and r"&& \times" in markdown
     _compile(tex, tmp_path)
+
+
+def test_the_bundled_notes_show_the_numeric_checks_of_every_proof_with_conclusions(notes, bundled_proofs):
+    with_conclusions = [p for p in bundled_proofs if getattr(p, "conclusions", ())]
+    if not with_conclusions:
+        pytest.skip("no bundled proof declares conclusions")
+    for form, heading, summary_heading in (("tex", r"\subsection*{Numeric checks of the conclusions}",
+                                            r"\section*{Summary}"),
+                                           ("md", "### Numeric checks of the conclusions", "## Summary")):
+        text = notes[form]
+        assert text.count(heading) == len(with_conclusions), form
+        summary = text[text.index(summary_heading):]
+        assert len(re.findall(r"numeric checks: \d+ of \d+ within tolerance", summary)) == len(with_conclusions)
+        for proof in with_conclusions:
+            for conclusion in proof.conclusions:
+                assert f"{conclusion.name}: $" in text, (form, conclusion.name)
