@@ -82,9 +82,12 @@ def symbol_name(name: str) -> str:
 
 
 def _is_fraction(expr) -> bool:
-    return isinstance(expr, sp.Mul) and any(_negative_power(a) for a in expr.args) or \
-        isinstance(expr, sp.Rational) and not expr.is_Integer or \
-        isinstance(expr, sp.Derivative) or _negative_power(expr)
+    """Written as a fraction: a product with a negative power, a rational, a derivative, ``1/x``."""
+    if isinstance(expr, sp.Mul):
+        return any(_negative_power(a) for a in expr.args)
+    if isinstance(expr, sp.Rational):
+        return not expr.is_Integer
+    return isinstance(expr, sp.Derivative) or _negative_power(expr)
 
 
 def _negative_power(expr) -> bool:
@@ -331,8 +334,7 @@ class DeriveLatexPrinter(LatexPrinter):
         return text + "^{" + self._print(exponent) + "}"
 
     def _print_Lambda(self, expr):
-        (variable,), body = expr.args
-        return self._print(body)
+        return self._print(expr.expr)  # a vector's definition: the entry, in the lambda's own index
 
 
 _PRINTER = None
