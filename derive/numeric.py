@@ -43,6 +43,7 @@ __all__ = [
     "Evaluator",
     "check_conclusion",
     "check_conclusions",
+    "check_one",
     "plan",
 ]
 
@@ -221,6 +222,15 @@ class Evaluator:
         sb = self.backend.total(eb) + self._levels * s
         return d, db, e, eb, s, sb
 
+    def _remember(self, key, array, compute):
+        """``compute()``, once per array (keyed by identity; the memo keeps the array alive)."""
+        found = self.memo.get(key + (id(array),))
+        if found is not None and found[0] is array:
+            return found[1]
+        value = compute()
+        self.memo[key + (id(array),)] = (array, value)
+        return value
+
     @staticmethod
     def _select(value, bound, position):
         if position is None:
@@ -240,12 +250,18 @@ class Evaluator:
                 raise NumericError(f"no values for the vector {base}")
             position = self._index(idx, axis)
             x = self.inputs[base]
-            return self._select(x, abs(x) if bounds else None, position)
+            if not bounds:
+                return self._select(x, None, position)
+            size = x if base.domain != "real" else self._remember(("abs",), x, lambda: abs(x))
+            return self._select(x, size, position)
         if isinstance(expr, Softmax):
             z, idx, _ = expr.args
             d, db, e, eb, s, sb = self._softmax_parts(z)
-            p = e / s
-            pb = eb / s + e * sb / (s * s) + p if bounds else None
+
+            def entries():
+                p = e / s
+                return p, (eb / s + e * (sb / (s * s)) + p if bounds else None)
+            p, pb = self._remember(("softmax entries", bounds), e, entries)
             return self._select(p, pb, self._index(idx, axis))
         if isinstance(expr, LogSoftmax):
             return self._log_softmax(expr.args[0], expr.args[1], axis)
@@ -286,10 +302,11 @@ class Evaluator:
             value, bound = self.value(expr.args[0], axis)
             for factor in expr.args[1:]:
                 fv, fb = self.value(factor, axis)
-                product = value * fv
                 if bounds:
-                    bound = bound * abs(fv) + abs(value) * fb + abs(product)
-                value = product
+                    # |ab - fl(a~ b~)| <= e_a |b| + |a| e_b + |ab|  (in units, to first order)
+                    size = abs(fv)
+                    bound = bound * size + abs(value) * (fb + size)
+                value = value * fv
             return value, bound
         if isinstance(expr, sp.Pow):
             base, exponent = expr.args
@@ -326,9 +343,12 @@ class Evaluator:
 
     def _log_softmax(self, z, idx, axis):
         d, db, e, eb, s, sb = self._softmax_parts(z)
-        log_s = self.backend.log(s)
-        value = d - log_s
-        bound = db + sb / s + abs(log_s) + abs(value) if self.bounds else None
+
+        def entries():
+            log_s = self.backend.log(s)
+            value = d - log_s
+            return value, (db + (sb / s + abs(log_s)) + abs(value) if self.bounds else None)
+        value, bound = self._remember(("log-softmax", self.bounds), d, entries)
         return self._select(value, bound, self._index(idx, axis))
 
     def _sum(self, expr, axis):
@@ -584,14 +604,16 @@ def _formula_along(prepared: _Prepared, ev: Evaluator, direction):
             # Σ_k L_j R_k δ_jk v_k = L_j R_j v_j
             product = lv * rv
             value = product * direction
-            error = (lb * abs(rv) + abs(lv) * rb + abs(product)) * abs(direction) + abs(value)
+            size = ev._remember(("abs",), direction, lambda: abs(direction))
+            error = (lb * abs(rv) + abs(lv) * rb + 2 * abs(product)) * size
         else:
             # Σ_k L_j R_k v_k = L_j (Σ_k R_k v_k)
             if np.ndim(rv) == 0:
                 rv, rb = ev._broadcast(rv), ev._broadcast(rb)
             weighted = rv * direction
             s = ev.backend.total(weighted)
-            sb = ev.backend.total(rb * abs(direction)) + (ev._levels + 1) * ev.backend.total(abs(weighted))
+            size = ev._remember(("abs",), direction, lambda: abs(direction))
+            sb = ev.backend.total((rb + (ev._levels + 1) * abs(rv)) * size)
             value = lv * s
             error = lb * abs(s) + abs(lv) * sb + abs(value)
         total, bound = total + value, bound + error + abs(total + value)
@@ -630,7 +652,13 @@ def _compare(prepared: _Prepared, values: dict, true_class: int, k: int, directi
     base = prepared.wrt.base
     x = values[base]
     ev = _evaluator(prepared, values, k, true_class, backend, memo=memo)
-    f_bound = ev.value(prepared.of, prepared.of_index)[1]
+    # F depends on the inputs only through the arrays it reads: conclusions of one proof about one
+    # function (and target kinds that give the same arrays) share its evaluations
+    function = ("F", prepared.of, prepared.of_index, prepared.definitions, true_class)
+    inputs_key = tuple(sorted((str(v), v.domain, id(x)) for v, x in values.items()))
+    f_bound = ev.value(prepared.of, prepared.of_index)[1] if space is None else \
+        space.remember(function + ("bound",) + inputs_key, tuple(values.values()),
+                       lambda: ev.value(prepared.of, prepared.of_index)[1])
     errors, tolerances, references = [], [], []
     two = b.number(2)
     for u in directions:
@@ -641,10 +669,15 @@ def _compare(prepared: _Prepared, values: dict, true_class: int, k: int, directi
 
         def at(t):
             moved = dict(values)
-            moved[base] = space.remember(("moved", id(x), id(v), float(t)), (x, v), lambda: x + t * v) \
-                if space else x + t * v
-            return _evaluator(prepared, moved, k, true_class, backend, bounds=False, memo=memo) \
-                .value(prepared.of, prepared.of_index)[0]
+            if space is None:
+                moved[base] = x + t * v
+                return _evaluator(prepared, moved, k, true_class, backend, bounds=False, memo=memo) \
+                    .value(prepared.of, prepared.of_index)[0]
+            moved[base] = space.remember(("moved", id(x), id(v), float(t)), (x, v), lambda: x + t * v)
+            key = function + tuple(sorted((str(w), w.domain, id(y)) for w, y in moved.items()))
+            return space.remember(key, tuple(moved.values()),
+                                  lambda: _evaluator(prepared, moved, k, true_class, backend, bounds=False,
+                                                     memo=memo).value(prepared.of, prepared.of_index)[0])
 
         formula, formula_bound = _formula_along(prepared, ev, v)
         d1 = (at(h) - at(-h)) / (two * h)
@@ -692,26 +725,39 @@ H_FLOAT = EPS ** (1 / 3)
 H_MP = "1e-40"
 
 
-def _check_one(prepared: _Prepared, space: _Workspace, target: str | None) -> list[NumericRow]:
+def _method(prepared: _Prepared, space: _Workspace, target: str | None, method: str) -> NumericRow:
     k, kind = space.k, space.kind
     values = space.inputs(prepared, target)
     true_class = space.draw.true_class
-    rows = []
     with np.errstate(all="ignore"):
-        errors, tolerances, references = _compare(prepared, values, true_class, k, [space.draw.direction],
-                                                  FLOAT, H_FLOAT, space)
-        rows.append(_row(prepared, k, kind, target, METHOD_DIRECTIONAL, errors, tolerances, references))
-        if k <= FULL_UP_TO:
-            basis = list(np.eye(k))
-            errors, tolerances, references = _compare(prepared, values, true_class, k, basis, FLOAT, H_FLOAT)
-            rows.append(_row(prepared, k, kind, target, METHOD_FULL, errors, tolerances, references))
+        if method == METHOD_DIRECTIONAL:
+            found = _compare(prepared, values, true_class, k, [space.draw.direction], FLOAT, H_FLOAT, space)
+            return _row(prepared, k, kind, target, method, *found)
+        basis = (np.eye(1, k, i)[0] for i in range(k))   # one coordinate direction at a time
+        if method == METHOD_FULL:
+            found = _compare(prepared, values, true_class, k, basis, FLOAT, H_FLOAT)
+            return _row(prepared, k, kind, target, method, *found)
+        if method == METHOD_MP:
             with mpmath.workdps(MP_WORKING_DIGITS):
                 exact = {v: MP.array(x) for v, x in values.items()}
-                errors, tolerances, references = _compare(prepared, exact, true_class, k,
-                                                          [MP.array(e) for e in basis], MP, mpmath.mpf(H_MP))
-                rows.append(_row(prepared, k, kind, target, METHOD_MP, errors, tolerances, references,
-                                 floor=10.0 ** -MP_DIGITS))
-    return rows
+                found = _compare(prepared, exact, true_class, k, (MP.array(e) for e in basis), MP,
+                                 mpmath.mpf(H_MP))
+                return _row(prepared, k, kind, target, method, *found, floor=10.0 ** -MP_DIGITS)
+    raise NumericError(f"unknown method {method!r}")
+
+
+def _check_one(prepared: _Prepared, space: _Workspace, target: str | None) -> list[NumericRow]:
+    methods = (METHOD_DIRECTIONAL, METHOD_FULL, METHOD_MP) if space.k <= FULL_UP_TO else (METHOD_DIRECTIONAL,)
+    return [_method(prepared, space, target, m) for m in methods]
+
+
+def check_one(conclusion, k: int, kind: str = "random", target: str | None = None,
+              method: str = METHOD_DIRECTIONAL, seed: int = 0) -> NumericRow:
+    """One check of one conclusion, by any method at any k (the benchmark times these)."""
+    prepared = _prepare(conclusion)
+    if target not in prepared.target_kinds:
+        target = prepared.target_kinds[0]
+    return _method(prepared, _Workspace(_draw(seed, k), kind), target, method)
 
 
 def plan(conclusions, settings: NumericSettings | None = None) -> int:
