@@ -346,3 +346,33 @@ def test_check_includes_the_numeric_summary_and_counts_it_towards_the_exit_code(
     assert proof["ok"] is False and data["summary"]["numeric"]["failed"] > 0
     skipped = derive("check", "--json", "--no-numeric", cwd=tiny(tmp_path, WRONG_JACOBIAN))
     assert skipped.returncode == 0 and json.loads(skipped.stdout)["proofs"][0]["numeric"] is None
+
+
+def test_the_readme_numeric_example_passes_as_written(tmp_path):
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    code = re.search(r"copy this into\s+`proofs/softmax_gradient.py`.*?```python\n(.*?)```", readme, re.S).group(1)
+    (tmp_path / "proofs").mkdir()
+    (tmp_path / "proofs" / "softmax_gradient.py").write_text(code)
+    result = derive("numeric", "--k", "2", "1000", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "32 numeric checks (seed 0): all within tolerance" in result.stdout
+
+
+def test_the_notes_show_the_numeric_checks_unless_told_not_to(tmp_path):
+    folder = tiny(tmp_path, RIGHT_JACOBIAN)
+    shown = derive("latex", "--markdown", "--no-cache", cwd=folder)
+    assert shown.returncode == 0, shown.stderr
+    assert "Numeric checks of the conclusions" in shown.stdout and "jacobian" in shown.stdout
+    left_out = derive("latex", "--markdown", "--no-cache", "--no-numeric", cwd=folder)
+    assert left_out.returncode == 0 and "Numeric checks of the conclusions" not in left_out.stdout
+
+
+def test_one_check_by_any_method_at_any_k():
+    from derive.numeric import check_one
+
+    right = check_one(gradient(p[k] - y[k]), 64, "scale 1e3", "soft", METHOD_FULL)
+    wrong = check_one(gradient(y[k] - p[k]), 64, "scale 1e3", "soft", METHOD_FULL)
+    assert (right.k, right.method, right.input_kind) == (64, METHOD_FULL, "scale 1e3, soft")
+    assert right.passed and not wrong.passed
