@@ -74,7 +74,7 @@ def _against(claim: Claim, report: CaseReport, settings, known_names, check) -> 
         failed = Outcome(Verdict.ERROR, message=f"the last line of case {case.name!r} could not be evaluated, "
                                                 f"so the case concludes nothing")
         return ClaimCheck(case.name, assumptions, case.start, None, None, failed)
-    same_subject = sp.sympify(case.start) == subject
+    same_subject = sp.sympify(case.start, strict=True) == subject
     subject_outcome = None if same_subject else check(
         case.start, subject, ctx, seconds=settings.seconds, max_classes=settings.max_classes, known=known)
     outcome = check(conclusion, expr, ctx, seconds=settings.seconds, max_classes=settings.max_classes, known=known)

@@ -106,6 +106,8 @@ def _derive(case, ctx, start, last, known, settings) -> DerivedReport:
             expr = derive_result(start, ctx)
     except (OutOfTime, IllFormed):
         expr = None
+    except Exception:  # a failure inside SymPy: nothing derived, and the comparison below decides
+        expr = None
     outcome = _check_equal(settings, start, last, ctx, seconds=settings.seconds,
                            max_classes=settings.max_classes, known=known)
     outcome = Outcome(outcome.verdict, outcome.rules, outcome.classes_checked, outcome.instances,

@@ -20,6 +20,7 @@ from .context import Context, IllFormed, as_expression
 from .instances import (CONFIRM_DIGITS, DIGITS, candidate_points, defined_at, differ, domain_conditions,
                         evaluate, exactly_equal, instances, random_points)
 from .normalise import Trace, prepare, proves_equal
+from .normalise import _positive as is_positive
 from .validate import free_indices_of, validate
 from .verdict import Counterexample, Outcome, Verdict
 
@@ -29,25 +30,41 @@ DEFAULT_BUDGET = 5.0
 DEFAULT_MAX_CLASSES = 4
 
 
-class OutOfTime(Exception):
-    """The step's time budget ran out."""
+class OutOfTime(BaseException):
+    """The step's time budget ran out.
+
+    A ``BaseException``, like ``KeyboardInterrupt``, so that library code that
+    catches ``Exception`` does not swallow it.
+    """
+
+
+REPEAT = 0.05  # seconds between repeated alarms once the budget has run out
 
 
 @contextmanager
 def budget(seconds: float | None):
-    """Raise :class:`OutOfTime` in this thread after ``seconds`` (main thread only)."""
+    """Raise :class:`OutOfTime` in this thread after ``seconds`` (main thread only).
+
+    Once the budget has run out the alarm repeats every ``REPEAT`` seconds, so
+    that code which swallows one exception (SymPy catches broadly in places)
+    is interrupted again, until the block is left.
+    """
     if not seconds or threading.current_thread() is not threading.main_thread():
         yield
         return
+    armed = [True]
 
     def expire(signum, frame):
-        raise OutOfTime()
+        if armed[0]:
+            raise OutOfTime()
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
     try:
         yield
     finally:
+        # Disarm first: an alarm that arrives while cleaning up is ignored, never raised later elsewhere.
+        armed[0] = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
 
@@ -68,6 +85,9 @@ def check_equal(left, right, ctx: Context, *, seconds: float | None = DEFAULT_BU
         outcome = Outcome(Verdict.ERROR, message=str(error))
     except RecursionError:
         outcome = Outcome(Verdict.UNKNOWN, message="the expression is too deeply nested to normalise")
+    except Exception as error:  # a failure inside SymPy decides nothing: never a verdict either way
+        text = " ".join(str(error).split())[:200]
+        outcome = Outcome(Verdict.UNKNOWN, message=f"no verdict: SymPy failed ({type(error).__name__}: {text})")
     return Outcome(outcome.verdict, outcome.rules, outcome.classes_checked, outcome.instances,
                    outcome.counterexample, outcome.message, time.perf_counter() - started)
 
@@ -76,13 +96,16 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
     left, right = as_expression(left, "the left side"), as_expression(right, "the right side")
     validate(left, ctx, known)
     validate(right, ctx, known)
-    proved, rules = proves_equal(left, right, ctx)
-    if proved:
-        return Outcome(Verdict.PROVED, rules=rules)
     written = free_indices_of(left, ctx) | free_indices_of(right, ctx)
     as_written = (left, right)
     trace = Trace()
     left, right = prepare(left, ctx, trace), prepare(right, ctx, trace)
+    for side, original in ((left, as_written[0]), (right, as_written[1])):
+        if side.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or _zero_denominator(side, ctx) is not None:
+            raise IllFormed(f"{original} divides by zero")
+    proved, rules = proves_equal(*as_written, ctx)
+    if proved:
+        return Outcome(Verdict.PROVED, rules=rules)
     exact, numeric, checked, inconclusive = 0, 0, [], 0
     for instance in instances(left, right, ctx, max_classes, also=written):
         if instance.classes not in checked:
@@ -105,6 +128,15 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
         return Outcome(Verdict.UNKNOWN, rules=rules, message="no instance satisfies the assumptions")
     verdict = Verdict.VERIFIED if numeric == 0 else Verdict.NUMERIC
     return Outcome(verdict, rules=rules, classes_checked=tuple(checked), instances=exact + numeric)
+
+
+def _zero_denominator(expr, ctx):
+    """A denominator of ``expr`` that is proved to be 0 for every k (``1/(a - a)``), or None."""
+    for node in sp.preorder_traversal(expr):
+        if node.is_Pow and node.exp.is_negative and not is_positive(node.base, ctx):
+            if proves_equal(node.base, sp.Integer(0), ctx)[0]:
+                return node.base
+    return None
 
 
 def _counterexample(instance, ctx, as_written) -> Counterexample | None:

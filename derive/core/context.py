@@ -48,6 +48,12 @@ class Equal:
     left: sp.Expr
     right: sp.Expr
 
+    def __post_init__(self):
+        for name in ("left", "right"):
+            value = getattr(self, name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                object.__setattr__(self, name, sp.Integer(value))
+
     def text(self) -> str:
         return f"{self.left} = {self.right}"
 
@@ -58,6 +64,12 @@ class Distinct:
 
     left: sp.Expr
     right: sp.Expr
+
+    def __post_init__(self):
+        for name in ("left", "right"):
+            value = getattr(self, name)
+            if isinstance(value, int) and not isinstance(value, bool):
+                object.__setattr__(self, name, sp.Integer(value))
 
     def text(self) -> str:
         return f"{self.left} ≠ {self.right}"
@@ -114,7 +126,11 @@ class Definition:
                 raise IllFormed(f"definition of {name}: a vector is defined by a function of its index, "
                                 f"e.g. lambda i: softmax(z, i, n)")
             i = sp.Dummy("i", integer=True, positive=True)
-            return Definition(name, sp.Lambda(i, body(i)))
+            entry = body(i)
+            if not isinstance(entry, sp.Expr):
+                raise IllFormed(f"definition of {name}: the function gives {entry!r} "
+                                f"({type(entry).__name__}), not an expression; text is never parsed")
+            return Definition(name, sp.Lambda(i, entry))
         if isinstance(name, sp.Symbol):
             if not isinstance(body, sp.Expr):
                 raise IllFormed(f"definition of {name}: expected an expression, got {type(body).__name__}")
@@ -123,6 +139,23 @@ class Definition:
 
     def entry(self, index) -> sp.Expr:
         return self.body(index)
+
+
+def _check_assumption(a, n) -> None:
+    """An assumption's arguments: indices (symbols or integer literals) and vectors; never text."""
+    if isinstance(a, (Equal, Distinct)):
+        for side in (a.left, a.right):
+            if not (isinstance(side, sp.Integer) or
+                    (isinstance(side, sp.Symbol) and side.is_integer and side != n)):
+                raise IllFormed(f"assumption {type(a).__name__}({a.left!r}, {a.right!r}): both sides must be "
+                                f"index symbols (use indices('...')) or integers")
+        return
+    if not isinstance(a.vector, sp.IndexedBase):
+        raise IllFormed(f"assumption {type(a).__name__}: {a.vector!r} is not a vector")
+    at = getattr(a, "at", None)
+    if at is not None and not (isinstance(at, sp.Integer) or
+                               (isinstance(at, sp.Symbol) and at.is_integer and at != n)):
+        raise IllFormed(f"assumption OneHot({a.vector}, {at!r}): the true class must be an index symbol")
 
 
 @dataclass(frozen=True)
@@ -142,6 +175,7 @@ class Context:
         for a in self.assumptions:
             if not isinstance(a, (Equal, Distinct, OneHot, SumsToOne)):
                 raise IllFormed(f"unknown assumption {a!r}: use Equal, Distinct, OneHot or SumsToOne")
+            _check_assumption(a, self.n)
         names = [str(d.name) for d in self.definitions]
         if len(names) != len(set(names)):
             raise IllFormed(f"a name is defined twice among {names}")

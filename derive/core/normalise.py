@@ -181,7 +181,7 @@ def _range_of(index, ctx: Context, bound: dict):
 def nonnegative(expr, ctx: Context) -> bool:
     """Whether ``expr >= 0`` for every class count ``n >= minimum_classes``."""
     m = sp.Symbol("m", integer=True, nonnegative=True)
-    value = sp.expand(sp.sympify(expr).subs(ctx.n, m + ctx.minimum_classes))
+    value = sp.expand(sp.sympify(expr, strict=True).subs(ctx.n, m + ctx.minimum_classes))
     if value.is_nonnegative:
         return True
     # A polynomial in m with nonnegative coefficients is nonnegative.

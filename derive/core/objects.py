@@ -34,10 +34,35 @@ __all__ = [
     "log",
     "is_index",
     "is_class_count",
+    "no_text",
+    "BadArgument",
 ]
 
-exp = sp.exp
-log = sp.log
+class BadArgument(TypeError):
+    """An object of the vocabulary built from the wrong kind of argument (text, a non-variable, ...)."""
+
+
+def no_text(value, where: str):
+    """``value``, unless it is text (which SymPy would parse): then a clear error."""
+    if isinstance(value, str):
+        raise BadArgument(f"{where}: got the text {value!r}; text is never parsed: build the expression with "
+                        f"the derive API (vectors, indices, exp, log, sum_over, ...)")
+    return value
+
+
+def _expression(value, where: str):
+    """A SymPy object for ``value``, converting numbers only (never text)."""
+    return sp.sympify(no_text(value, where), strict=True)
+
+
+def exp(x, *args, **kwargs):
+    """The exponential ``e^x``."""
+    return sp.exp(no_text(x, "exp"), *args, **kwargs)
+
+
+def log(x, *args, **kwargs):
+    """The natural logarithm."""
+    return sp.log(no_text(x, "log"), *args, **kwargs)
 
 
 def classes(name: str = "k") -> sp.Symbol:
@@ -86,6 +111,12 @@ class Vector(sp.IndexedBase):
     def __getnewargs__(self):
         return (self.label.name, self.domain)
 
+    def __getitem__(self, index, **kwargs):
+        items = index if isinstance(index, tuple) else (index,)
+        for item in items:
+            no_text(item, f"the index of {self.label}")
+        return super().__getitem__(index, **kwargs)
+
     @property
     def domain(self) -> str:
         label = self.label
@@ -98,6 +129,7 @@ class WrittenOutSum(sp.Sum):
 
 def written_out(function, index, n, start=1) -> WrittenOutSum:
     """``sum_{index=start..n} function``, displayed as its terms with an ellipsis."""
+    _sum_arguments("written_out", function, index, n, start)
     with sp.evaluate(True):
         return WrittenOutSum(function, (index, start, n))
 
@@ -157,9 +189,9 @@ class SumExcept(sp.Expr):
     is_commutative = True
 
     def __new__(cls, function, limits, skipped):
-        function = sp.sympify(function)
-        i, lo, hi = (sp.sympify(x) for x in limits)
-        skipped = sp.sympify(skipped)
+        function = _expression(function, "sum_except")
+        i, lo, hi = (_expression(x, "the bounds of sum_except") for x in limits)
+        skipped = _expression(skipped, "the skipped index of sum_except")
         return sp.Expr.__new__(cls, function, sp.Tuple(i, lo, hi), skipped)
 
     @property
@@ -202,31 +234,62 @@ class SumExcept(sp.Expr):
         return self.func(function, (i, lo, hi), self.skipped)
 
 
+def _vector_call(name, z, j, n):
+    for value, what in ((z, "vector"), (j, "index"), (n, "number of classes")):
+        no_text(value, f"{name}: the {what}")
+    if not isinstance(z, sp.IndexedBase):
+        raise BadArgument(f"{name}: the first argument must be a Vector, not {type(z).__name__}")
+
+
 def softmax(z, j, n) -> Softmax:
+    _vector_call("softmax", z, j, n)
     return Softmax(z, j, n)
 
 
 def log_softmax(z, j, n) -> LogSoftmax:
+    _vector_call("log_softmax", z, j, n)
     return LogSoftmax(z, j, n)
 
 
 def cross_entropy(y, p, n) -> CrossEntropy:
+    _vector_call("cross_entropy", y, p, n)
+    if not isinstance(p, sp.IndexedBase):
+        raise BadArgument(f"cross_entropy: the second argument must be a Vector, not {type(p).__name__}")
     return CrossEntropy(y, p, n)
+
+
+def _sum_arguments(name, function, index, n, start):
+    for value, what in ((function, "summand"), (index, "index"), (n, "upper bound"), (start, "lower bound")):
+        no_text(value, f"{name}: the {what}")
+    if not (isinstance(index, sp.Symbol) and index.is_integer):
+        raise BadArgument(f"{name}: the summation index must be an index symbol (use indices('...')), "
+                        f"not {index!r}")
 
 
 def sum_over(function, index, n, start=1) -> sp.Sum:
     """``sum_{index=start..n} function``, kept unevaluated."""
+    _sum_arguments("sum_over", function, index, n, start)
     with sp.evaluate(True):  # SymPy would otherwise wrap the summand as 1*f
         return sp.Sum(function, (index, start, n))
 
 
 def sum_except(function, index, n, skipped, start=1) -> SumExcept:
     """``sum_{index=start..n, index != skipped} function``."""
+    _sum_arguments("sum_except", function, index, n, start)
     return SumExcept(function, (index, start, n), skipped)
 
 
 def D(expr, variable) -> sp.Derivative:
-    """The partial derivative ``d expr / d variable``, kept unevaluated."""
+    """The partial derivative ``d expr / d variable``, kept unevaluated.
+
+    ``variable`` is an entry of a vector (``z[j]``) or a named scalar.
+    """
+    no_text(expr, "D: the expression")
+    no_text(variable, "D: the variable")
+    if not (isinstance(variable, sp.Indexed) or
+            (isinstance(variable, sp.Symbol) and not variable.is_integer)):
+        raise BadArgument(f"D: cannot differentiate with respect to {variable!r}: it is not a variable "
+                        f"(an entry of a vector such as z[j], or a scalar)")
     return sp.Derivative(expr, variable, evaluate=False)
 
 

@@ -72,6 +72,12 @@ def validate(expr, ctx: Context, known: frozenset = frozenset()) -> None:
     if expr.has(sp.zoo, sp.nan) or expr.has(sp.oo):
         raise IllFormed(f"{expr} divides by zero or is infinite")
     problems: list[str] = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Float):
+            raise IllFormed(f"{expr} contains the float {node}, which is inexact: write an integer or "
+                            f"sympy.Rational")
+        if node.is_Pow and node.base == 0 and node.exp.is_negative:
+            raise IllFormed(f"{expr} divides by zero")
 
     def visit(node, bound):
         if isinstance(node, sp.Symbol) and node not in bound and not isinstance(node, sp.Dummy):
@@ -125,5 +131,5 @@ def _bounds_problem(node, i, lo, hi, ctx):
         yield f"sum {node} starts at {lo}, below 1"
     if not nonnegative(ctx.n - hi, ctx):
         yield f"sum {node} ends at {hi}, beyond {ctx.n}"
-    if not nonnegative(hi - lo + 1, ctx):
-        yield f"sum {node} has reversed bounds ({lo} > {hi})"
+    if not nonnegative(hi - lo, ctx):
+        yield f"sum {node} has reversed bounds: it starts at {lo}, which can exceed its end {hi}"
