@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import proof_folders
+from .core.context import IllFormed
+from .core.objects import BadArgument
 from .model import ModelError, Proof
 from .report import LoadError
 
@@ -45,8 +47,15 @@ def _files(path: Path, errors: list[LoadError]) -> list[Path]:
     if not path.exists():
         errors.append(LoadError(_display(path), "no such file or directory"))
         return []
+    if path.is_dir() and path.suffix == ".py":
+        errors.append(LoadError(_display(path), "is a directory, not a proof file"))
+        return []
     if path.is_dir():
-        return sorted(p for p in path.rglob("*.py") if not p.name.startswith("_") and p.is_file())
+        found = sorted(p for p in path.rglob("*.py") if not p.name.startswith("_"))
+        for p in found:
+            if p.is_dir():
+                errors.append(LoadError(_display(p), "is a directory, not a proof file"))
+        return [p for p in found if p.is_file()]
     if path.suffix != ".py":
         errors.append(LoadError(_display(path), "not a Python file (proof modules end in .py)"))
         return []
@@ -86,17 +95,24 @@ def load_paths(paths: list[Path]) -> Loaded:
             try:
                 source = file.read_bytes()
                 if b"\0" in source:
-                    errors.append(LoadError(_display(file), "not a text file"))
+                    errors.append(LoadError(_display(file), "not a text file (it holds binary data)"))
+                    continue
+                try:
+                    source.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    line = source[:error.start].count(b"\n") + 1
+                    errors.append(LoadError(f"{_display(file)}:{line}", "not a UTF-8 text file"))
                     continue
                 module = _import(file)
             except SyntaxError as error:
                 errors.append(LoadError(_where(error, file), f"syntax error: {error.msg}"))
                 continue
-            except ModelError as error:
+            except (ModelError, IllFormed, BadArgument) as error:
                 errors.append(LoadError(_where(error, file), str(error)))
                 continue
             except Exception as error:  # a proof module is user code: any error becomes a one-line report
-                errors.append(LoadError(_where(error, file), f"{type(error).__name__}: {error}"))
+                message = " ".join(str(error).split())
+                errors.append(LoadError(_where(error, file), f"{type(error).__name__}: {message}"))
                 continue
             seen = set()
             for value in vars(module).values():

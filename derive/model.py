@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from .core.context import Context, Definition, IllFormed
+from .core.context import Context, Definition, IllFormed, as_expression
 
 __all__ = ["Expect", "Source", "Step", "Case", "Claim", "Proof", "step", "erratum", "ModelError",
            "Conclusion", "conclusion"]
@@ -67,17 +67,26 @@ class Step:
     origin: str = field(default="", compare=False)
 
 
+def _budget(budget):
+    """A step's own time budget: None (the run's) or a positive number of seconds."""
+    if budget is None:
+        return None
+    if isinstance(budget, bool) or not isinstance(budget, (int, float)) or not 0 < budget < float("inf"):
+        raise ModelError(f"a step's budget must be a positive number of seconds, not {budget!r}")
+    return float(budget)
+
+
 def step(expr, reason: str, *, ref: str = "", rule: str | None = None, note: str = "",
          budget: float | None = None) -> Step:
     """A step that should hold."""
-    return Step(expr, reason, ref, rule, Expect.HOLDS, note, budget, _origin())
+    return Step(expr, reason, ref, rule, Expect.HOLDS, note, _budget(budget), _origin())
 
 
 def erratum(expr, reason: str, *, ref: str = "", note: str, budget: float | None = None) -> Step:
     """A step transcribed as the source wrote it, which does not hold; ``note`` says why."""
     if not note:
         raise ModelError(f"{_origin()}: an erratum needs a note saying what goes wrong")
-    return Step(expr, reason, ref, None, Expect.ERRATUM, note, budget, _origin())
+    return Step(expr, reason, ref, None, Expect.ERRATUM, note, _budget(budget), _origin())
 
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -136,6 +145,11 @@ class Case:
             if not isinstance(s, Step):
                 raise ModelError(f"case {self.name!r}, step {position}: expected step(...) or erratum(...), "
                                  f"got {type(s).__name__}")
+        try:  # the start and the context are checked here, so that an error names the case's place
+            as_expression(self.start, "the start")
+            self.context()
+        except IllFormed as error:
+            raise ModelError(f"case {self.name!r}: {error}") from None
         if not self.origin:
             object.__setattr__(self, "origin", _origin(3))
 
