@@ -53,7 +53,8 @@ LOGIT_KINDS = ("random", "scale 1e3", "one dominating", "all equal")
 TARGET_KINDS = ("one-hot", "soft")
 FULL_UP_TO = 10          # full Jacobians (O(k^2)) and mpmath only up to this k
 MP_DIGITS = 50           # the digits the mpmath comparison demands
-MP_WORKING_DIGITS = 150  # the digits it computes with
+MP_WORKING_DIGITS = 150  # the digits it computes with, at first
+MP_MOST_DIGITS = 2000    # ... and at most, for derivatives far below the function (see _at_50_digits)
 DOMINANCE = 100.0        # "one dominating": that logit exceeds the others' maximum by this much
 POSITIVE_RANGE = 600.0   # free probability vectors: entries within e^-600 of the largest (normal floats)
 
@@ -299,6 +300,10 @@ class Evaluator:
                 return total, None
             return total, sum(e for _, e in values) + (len(values) - 1) * abs(total)
         if isinstance(expr, sp.Mul):
+            coefficient, rest = expr.as_coeff_Mul()
+            if coefficient in (1, -1) and rest != expr:   # a sign is exact: no rounding to bound
+                value, bound = self.value(rest, axis)
+                return (-value if coefficient == -1 else value), bound
             value, bound = self.value(expr.args[0], axis)
             for factor in expr.args[1:]:
                 fv, fb = self.value(factor, axis)
@@ -596,7 +601,7 @@ def _kind_label(kind: str, target: str | None) -> str:
 def _formula_along(prepared: _Prepared, ev: Evaluator, direction):
     """The formula contracted with ``direction`` over the input index: (value, bound in units)."""
     j, k = prepared.of_index, prepared.wrt.indices[0]
-    total, bound = 0, 0
+    total, bound, first = 0, 0, True
     for term in prepared.terms:
         lv, lb = ev.value(term.left, j)
         rv, rb = ev.value(term.right, k)
@@ -616,7 +621,10 @@ def _formula_along(prepared: _Prepared, ev: Evaluator, direction):
             sb = ev.backend.total((rb + (ev._levels + 1) * abs(rv)) * size)
             value = lv * s
             error = lb * abs(s) + abs(lv) * sb + abs(value)
-        total, bound = total + value, bound + error + abs(total + value)
+        if first:   # nothing to add to yet: no rounding
+            total, bound, first = value, error, False
+        else:
+            total, bound = total + value, bound + error + abs(total + value)
     if prepared.of_index is not None and np.ndim(total) == 0:
         total, bound = ev._broadcast(total), ev._broadcast(bound)
     return total, bound
@@ -647,7 +655,7 @@ def _compare(prepared: _Prepared, values: dict, true_class: int, k: int, directi
     first-order bounds leave out.
     """
     b = backend
-    unit = b.number(EPS) if backend is FLOAT else mpmath.mpf(10) ** -MP_WORKING_DIGITS
+    unit = b.number(EPS) if backend is FLOAT else mpmath.mpf(10) ** -mpmath.mp.dps
     memo = space.memo if space is not None else {}
     base = prepared.wrt.base
     x = values[base]
@@ -738,12 +746,32 @@ def _method(prepared: _Prepared, space: _Workspace, target: str | None, method: 
             found = _compare(prepared, values, true_class, k, basis, FLOAT, H_FLOAT)
             return _row(prepared, k, kind, target, method, *found)
         if method == METHOD_MP:
-            with mpmath.workdps(MP_WORKING_DIGITS):
-                exact = {v: MP.array(x) for v, x in values.items()}
-                found = _compare(prepared, exact, true_class, k, (MP.array(e) for e in basis), MP,
-                                 mpmath.mpf(H_MP))
-                return _row(prepared, k, kind, target, method, *found, floor=10.0 ** -MP_DIGITS)
+            return _at_50_digits(prepared, values, true_class, k, kind, target)
     raise NumericError(f"unknown method {method!r}")
+
+
+def _at_50_digits(prepared, values, true_class, k, kind, target) -> NumericRow:
+    """The full Jacobian at 50 digits of the largest derivative entry.
+
+    At 150 working digits the reference resolves derivatives down to ~10^-110
+    of the function; where the derivative is smaller still (logits at scale
+    1e3 make softmax entries like e^-1000), the comparison is repeated with as
+    many more digits as the shortfall, so that the tolerance is always 10^-50
+    of the largest reference entry.
+    """
+    digits = MP_WORKING_DIGITS
+    while True:
+        with mpmath.workdps(digits):
+            exact = {v: MP.array(x) for v, x in values.items()}
+            basis = (MP.array(np.eye(1, k, i)[0]) for i in range(k))
+            errors, tolerances, references = _compare(prepared, exact, true_class, k, basis, MP,
+                                                      mpmath.mpf(H_MP))
+        scale, derived = _max(references), _max(tolerances)
+        wanted = 10.0 ** -(MP_DIGITS + 10) * scale
+        if scale == 0 or derived <= wanted or digits >= MP_MOST_DIGITS:
+            return _row(prepared, k, kind, target, METHOD_MP, errors, tolerances, references,
+                        floor=10.0 ** -MP_DIGITS)
+        digits = min(MP_MOST_DIGITS, digits + math.ceil(math.log10(derived / wanted)) + 10)
 
 
 def _check_one(prepared: _Prepared, space: _Workspace, target: str | None) -> list[NumericRow]:
