@@ -1,4 +1,4 @@
-"""The JSON report of ``derive check --json`` (schema in the README)."""
+"""The JSON report of ``derive check --json`` (schema in docs/json-schema.md)."""
 
 from __future__ import annotations
 
