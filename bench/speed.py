@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import statistics
 import subprocess
@@ -29,10 +30,14 @@ def derive_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "derive.cli"]
 
 
-def run(args: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess]:
+def run(args: list[str], cwd: Path) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall-clock and CPU seconds (user + system) of one run, and its result."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(derive_command() + args, cwd=cwd, capture_output=True, text=True)
-    return time.perf_counter() - started, result
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), result
 
 
 def without_seconds(value):
@@ -54,28 +59,28 @@ def main(argv=None) -> int:
         shutil.copytree(args.proofs, work / "proofs", ignore=shutil.ignore_patterns("__pycache__"))
         cache = work / ".derive-cache"
         check = ["check", "--json", "--no-progress"]
-        times: dict[str, list[float]] = {"derive check (cold cache)": [], "derive check (warm cache)": [],
-                                          "derive --help": []}
+        names = ["derive check (cold cache)", "derive check (warm cache)", "derive --help"]
+        times: dict[str, list[float]] = {name: [] for name in names}
+        cpu: dict[str, list[float]] = {name: [] for name in names}
         reports = {}
-        for _ in range(args.runs):
-            shutil.rmtree(cache, ignore_errors=True)
-            seconds, result = run(check, work)
-            times["derive check (cold cache)"].append(seconds)
-            reports["cold"] = result
-        for _ in range(args.runs):
-            seconds, result = run(check, work)
-            times["derive check (warm cache)"].append(seconds)
-            reports["warm"] = result
-        for _ in range(args.runs):
-            seconds, _ = run(["--help"], work)
-            times["derive --help"].append(seconds)
+        for name, command, fresh in ((names[0], check, True), (names[1], check, False), (names[2], ["--help"], False)):
+            for _ in range(args.runs):
+                if fresh:
+                    shutil.rmtree(cache, ignore_errors=True)
+                wall, used, result = run(command, work)
+                times[name].append(wall)
+                cpu[name].append(used)
+                reports[name] = result
 
-    cold, warm = reports["cold"], reports["warm"]
+    cold, warm = reports[names[0]], reports[names[1]]
     steps = json.loads(cold.stdout)["summary"]["steps"]
-    print(f"{steps} steps in {args.proofs}, {args.runs} runs each (seconds)")
-    print(f"{'command':<28}{'median':>8}{'fastest':>9}{'slowest':>9}")
-    for name, values in times.items():
-        print(f"{name:<28}{statistics.median(values):>8.3f}{min(values):>9.3f}{max(values):>9.3f}")
+    print(f"{steps} steps in {args.proofs}, {args.runs} runs each (seconds; cpu = user + system, "
+          f"which other work on the machine disturbs less than the wall clock)")
+    print(f"{'command':<28}{'median':>8}{'fastest':>9}{'slowest':>9}{'cpu median':>12}")
+    for name in names:
+        values = times[name]
+        print(f"{name:<28}{statistics.median(values):>8.3f}{min(values):>9.3f}{max(values):>9.3f}"
+              f"{statistics.median(cpu[name]):>12.3f}")
     same = cold.returncode == warm.returncode and \
         without_seconds(json.loads(cold.stdout)) == without_seconds(json.loads(warm.stdout))
     print(f"cold and warm runs: exit code {cold.returncode} and {warm.returncode}, "

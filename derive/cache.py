@@ -1,25 +1,34 @@
-"""A cache of step outcomes under ``.derive-cache/``, so that an unchanged step is not checked twice.
+"""A cache of results under ``.derive-cache/``, so that nothing unchanged is worked out twice.
 
-An entry is keyed by a hash of everything the checker's answer depends on:
-the two sides of the step (printed exactly, with ``srepr``), the case's number
-of classes, assumptions and definitions, the names a step may use, the time
-budget and the largest k of the instance checks, the version of ``derive`` and
-a fingerprint of the trusted core's source.  Change any of these and the key
-changes, so a changed step is checked again while its unchanged neighbours
-are replayed.
+Three kinds of result are kept, each as plain data, never as code:
 
-An entry holds the plain outcome (verdict, rules, instances, counterexample,
-message, seconds), never an expression.  Each entry is one JSON file, written
-atomically; a file that is corrupted, edited, or written for another key or
-version is ignored with a warning and the step is checked afresh, so the cache
-can make a run faster but never change its verdicts.  UNKNOWN outcomes (out of
-time) are not stored: they depend on the machine, not on the step.
+* ``outcome``: the checker's verdict on one equality (a step against the one
+  before it, a case's start against its last line, a claim against a case);
+* ``derived``: a case's result derived mechanically, as a tree of SymPy class
+  names and arguments that is rebuilt from a fixed list of classes (an
+  expression that does not rebuild exactly is simply not kept);
+* ``numeric``: the rows of the numeric checks of a proof's conclusions.
+
+An entry is keyed by a hash of everything its result depends on: the
+expressions involved (printed exactly, with ``srepr``), the case's number of
+classes, assumptions and definitions, the names a step may use, the time
+budget and the largest k of the instance checks (or the seed and the class
+counts of the numeric checks), the version of ``derive`` and a fingerprint of
+the source that computes it.  Change any of these and the key changes, so a
+changed step is checked again while its unchanged neighbours are replayed.
+
+Each entry is one JSON file, written atomically, carrying a digest of its
+contents.  A file that is corrupted, edited, or written for another key or
+version is ignored with a warning and the result is worked out afresh, so the
+cache can make a run faster but never change its verdicts.  UNKNOWN outcomes
+(out of time) are not stored: they depend on the machine, not on the step.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import re
 import tempfile
@@ -29,29 +38,51 @@ from pathlib import Path
 from . import __version__
 from .core.verdict import Counterexample, Outcome, Verdict
 
-__all__ = ["CACHE_DIR", "Cache", "MemoryStore", "step_key", "outcome_data", "outcome_from_data",
-           "check_cached", "CacheEntryError"]
+__all__ = ["CACHE_DIR", "Cache", "MemoryStore", "step_key", "derived_key", "numeric_key", "outcome_data",
+           "outcome_from_data", "expression_data", "expression_from_data", "rows_data", "rows_from_data",
+           "check_cached", "derive_cached", "numeric_cached", "CacheEntryError", "Unstorable"]
 
 CACHE_DIR = ".derive-cache"
-FORMAT = 1
-_CORE = Path(__file__).resolve().parent / "core"
+FORMAT = 2
+KINDS = ("outcome", "derived", "numeric")
+_HERE = Path(__file__).resolve().parent
 _DUMMY = re.compile(r"dummy_index=(\d+)")
-_core_fingerprint: str | None = None
+_fingerprints: dict[str, str] = {}
 
 
 class CacheEntryError(ValueError):
     """A cache file that cannot be trusted; the message says why."""
 
 
-def core_fingerprint() -> str:
-    """A hash of the trusted core's source: editing the checker invalidates every entry."""
-    global _core_fingerprint
-    if _core_fingerprint is None:
+class Unstorable(ValueError):
+    """A result that cannot be kept as plain data exactly (it is then worked out every time)."""
+
+
+def fingerprint(*paths: str) -> str:
+    """A hash of source files of derive (``core`` for the whole trusted core): editing them invalidates entries."""
+    name = "+".join(paths)
+    if name not in _fingerprints:
         digest = hashlib.sha256()
-        for path in sorted(_CORE.glob("*.py")):
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-        _core_fingerprint = digest.hexdigest()
-    return _core_fingerprint
+        for part in paths:
+            path = _HERE / part
+            for file in sorted(path.glob("*.py")) if path.is_dir() else [path]:
+                digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+        _fingerprints[name] = digest.hexdigest()
+    return _fingerprints[name]
+
+
+# srepr of the expressions printed so far, by identity (each entry holds its expression, so ids stay unique):
+# a step's right side is the next step's left side, and a case's context is printed for each of its steps.
+_SREPR: dict[int, tuple[object, str]] = {}
+
+
+def _srepr(value) -> str:
+    import sympy as sp
+
+    known = _SREPR.get(id(value))
+    if known is None or known[0] is not value:
+        known = _SREPR[id(value)] = (value, sp.srepr(value))
+    return known[1]
 
 
 def _printed(value) -> str:
@@ -59,9 +90,10 @@ def _printed(value) -> str:
     import sympy as sp
 
     if isinstance(value, sp.Basic):
-        text = sp.srepr(value)
+        text = _srepr(value)
     elif is_dataclass(value):
-        text = type(value).__name__ + "(" + ", ".join(_printed(getattr(value, f.name)) for f in fields(value)) + ")"
+        text = type(value).__name__ + "(" + ", ".join(
+            _printed(getattr(value, f.name)) for f in fields(value) if f.compare) + ")"
     elif isinstance(value, (tuple, list)):
         text = "(" + ", ".join(_printed(v) for v in value) + ")"
     else:
@@ -70,22 +102,39 @@ def _printed(value) -> str:
     return _DUMMY.sub(lambda m: f"dummy_index={numbers.setdefault(m.group(1), len(numbers))}", text)
 
 
+def _key(kind: str, *parts: str) -> str:
+    text = "\n".join([f"derive-cache {FORMAT} {kind}", f"derive {__version__}", f"core {fingerprint('core')}",
+                      *parts])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _context(ctx) -> list[str]:
+    return ["classes " + _printed(ctx.n) + f" from {ctx.minimum_classes}",
+            "assumptions " + _printed(tuple(ctx.assumptions)),
+            "definitions " + _printed(tuple((d.name, d.body) for d in ctx.definitions))]
+
+
 def step_key(left, right, ctx, *, seconds, max_classes, known) -> str:
-    """The cache key of ``check_equal(left, right, ctx, ...)``: a SHA-256 of all it depends on."""
-    parts = [
-        f"derive-cache {FORMAT}",
-        f"derive {__version__}",
-        f"core {core_fingerprint()}",
-        "left " + _printed(left),
-        "right " + _printed(right),
-        "classes " + _printed(ctx.n) + f" from {ctx.minimum_classes}",
-        "assumptions " + _printed(tuple(ctx.assumptions)),
-        "definitions " + _printed(tuple((d.name, d.body) for d in ctx.definitions)),
-        "known " + ",".join(sorted(known)),
-        f"budget {seconds!r}",
-        f"max_classes {max_classes!r}",
-    ]
-    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+    """The key of ``check_equal(left, right, ctx, ...)``."""
+    return _key("outcome", "left " + _printed(left), "right " + _printed(right), *_context(ctx),
+                "known " + ",".join(sorted(known)), f"budget {seconds!r}", f"max_classes {max_classes!r}")
+
+
+def derived_key(start, ctx) -> str:
+    """The key of ``derive_result(start, ctx)``."""
+    return _key("derived", "start " + _printed(start), *_context(ctx))
+
+
+def numeric_key(conclusions, settings) -> str:
+    """The key of ``check_conclusions(conclusions, settings)``."""
+    from importlib.metadata import version
+
+    return _key("numeric", f"numeric {fingerprint('numeric.py')}", f"numpy {version('numpy')}",
+                f"mpmath {version('mpmath')}", "conclusions " + _printed(tuple(conclusions)),
+                "settings " + _printed(settings))
+
+
+# --- outcomes ---------------------------------------------------------------------------------
 
 
 def outcome_data(outcome: Outcome) -> dict:
@@ -124,6 +173,12 @@ def _integer(value, what: str) -> int:
     return value
 
 
+def _pairs(value, what: str) -> list:
+    _expect(isinstance(value, list) and all(isinstance(p, list) and len(p) == 2 and isinstance(p[0], str)
+                                            for p in value), f"{what} are not name/value pairs")
+    return value
+
+
 def outcome_from_data(data) -> Outcome:
     """The outcome stored by :func:`outcome_data`; :class:`CacheEntryError` if it is not well formed."""
     _expect(isinstance(data, dict), "the outcome is not an object")
@@ -143,19 +198,15 @@ def outcome_from_data(data) -> Outcome:
         _expect(isinstance(raw, dict) and set(raw) == {"classes", "indices", "inputs", "left", "right",
                                                       "classes_name"},
                 "the counterexample's fields are not the expected ones")
-        _expect(isinstance(raw["indices"], list) and all(isinstance(p, list) and len(p) == 2 and
-                                                         isinstance(p[0], str) for p in raw["indices"]),
-                "the counterexample's indices are not name/value pairs")
-        _expect(isinstance(raw["inputs"], list) and all(isinstance(p, list) and len(p) == 2 and
-                                                        isinstance(p[0], str) for p in raw["inputs"]),
-                "the counterexample's inputs are not name/values pairs")
         _expect(isinstance(raw["left"], str) and isinstance(raw["right"], str),
                 "the counterexample's values are not text")
         _expect(isinstance(raw["classes_name"], str), "the counterexample's name of the class count is not text")
         counterexample = Counterexample(
             classes=_integer(raw["classes"], "the counterexample's k"),
-            indices=tuple((name, _integer(value, "an index value")) for name, value in raw["indices"]),
-            inputs=tuple((name, _strings(values, "an input")) for name, values in raw["inputs"]),
+            indices=tuple((name, _integer(value, "an index value"))
+                          for name, value in _pairs(raw["indices"], "the counterexample's indices")),
+            inputs=tuple((name, _strings(values, "an input"))
+                         for name, values in _pairs(raw["inputs"], "the counterexample's inputs")),
             left=raw["left"],
             right=raw["right"],
             classes_name=raw["classes_name"],
@@ -166,26 +217,150 @@ def outcome_from_data(data) -> Outcome:
                    counterexample, data["message"], float(seconds))
 
 
-def _digest(key: str, outcome: dict) -> str:
-    return hashlib.sha256((key + "\n" + json.dumps(outcome, sort_keys=True)).encode("utf-8")).hexdigest()
+# --- derived expressions ----------------------------------------------------------------------
+
+
+def _classes() -> dict[str, type]:
+    """The classes an expression may be rebuilt from, by name: SymPy's usual ones and derive's own."""
+    import sympy as sp
+
+    from .core import objects
+
+    known = [sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, sp.KroneckerDelta, sp.Sum, sp.Tuple, sp.Indexed,
+             sp.IndexedBase, sp.Derivative, sp.Abs]
+    known += [v for v in vars(objects).values() if isinstance(v, type) and issubclass(v, sp.Basic)
+              and v.__module__ == objects.__name__]
+    return {cls.__name__: cls for cls in known}
+
+
+def _unevaluated() -> tuple[type, ...]:
+    import sympy as sp
+
+    return sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, sp.KroneckerDelta
+
+
+def _tree(expr, classes):
+    import sympy as sp
+
+    if isinstance(expr, sp.Dummy):
+        raise Unstorable("a dummy symbol cannot be rebuilt in another process")
+    if type(expr) is sp.Symbol:
+        return ["Symbol", expr.name, dict(sorted(expr._assumptions_orig.items()))]
+    if isinstance(expr, sp.Rational):
+        return ["Rational", int(expr.p), int(expr.q)]
+    name = type(expr).__name__
+    if classes.get(name) is not type(expr):
+        raise Unstorable(f"{name} is not among the classes an expression is rebuilt from")
+    return [name, *[_tree(a, classes) for a in expr.args]]
+
+
+def _rebuild(data, classes, unevaluated):
+    import sympy as sp
+
+    _expect(isinstance(data, list) and data and isinstance(data[0], str), "an expression node is not [name, ...]")
+    name, *args = data
+    if name == "Symbol":
+        _expect(len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], dict)
+                and all(isinstance(v, bool) for v in args[1].values()), "a symbol is not [name, assumptions]")
+        return sp.Symbol(args[0], **args[1])
+    if name == "Rational":
+        _expect(len(args) == 2 and all(isinstance(a, int) and not isinstance(a, bool) for a in args) and args[1] > 0,
+                "a rational is not [numerator, denominator]")
+        return sp.Rational(args[0], args[1])
+    _expect(name in classes, f"unknown expression class {name!r}")
+    cls = classes[name]
+    built = [_rebuild(a, classes, unevaluated) for a in args]
+    try:
+        return cls(*built, evaluate=False) if issubclass(cls, unevaluated) else cls(*built)
+    except (TypeError, ValueError) as error:
+        raise CacheEntryError(f"{name} cannot be rebuilt from its arguments ({error})") from None
+
+
+def expression_from_data(data):
+    """The expression stored by :func:`expression_data`, rebuilt from known classes (never parsed)."""
+    return _rebuild(data, _classes(), _unevaluated())
+
+
+def expression_data(expr):
+    """An expression as a tree of class names and arguments; :class:`Unstorable` unless it rebuilds exactly."""
+    import sympy as sp
+
+    data = _tree(expr, _classes())
+    try:
+        rebuilt = expression_from_data(json.loads(json.dumps(data)))
+    except CacheEntryError as error:
+        raise Unstorable(str(error)) from None
+    if rebuilt != expr or sp.srepr(rebuilt) != sp.srepr(expr):
+        raise Unstorable("the expression does not rebuild exactly")
+    return data
+
+
+# --- numeric rows -----------------------------------------------------------------------------
+
+_ROW_FIELDS = {"conclusion": str, "k": int, "input_kind": str, "method": str, "max_abs_error": float,
+               "max_rel_error": float, "tolerance": float, "passed": bool}
+
+
+def _number(x: float):
+    return x if math.isfinite(x) else repr(x)  # JSON has no infinities or NaN: kept as "inf", "nan"
+
+
+def rows_data(rows) -> list[dict]:
+    """Numeric rows as plain data."""
+    return [{name: _number(getattr(r, name)) if kind is float else getattr(r, name)
+             for name, kind in _ROW_FIELDS.items()} for r in rows]
+
+
+def rows_from_data(data) -> tuple:
+    from .numeric import NumericRow
+
+    _expect(isinstance(data, list), "the numeric rows are not a list")
+    rows = []
+    for raw in data:
+        _expect(isinstance(raw, dict) and set(raw) == set(_ROW_FIELDS), "a numeric row's fields are not the expected ones")
+        values = {}
+        for name, kind in _ROW_FIELDS.items():
+            value = raw[name]
+            if kind is float:
+                if isinstance(value, str):
+                    _expect(value in ("inf", "-inf", "nan"), f"{name} is not a number")
+                    value = float(value)
+                _expect(isinstance(value, (int, float)) and not isinstance(value, bool), f"{name} is not a number")
+                value = float(value)
+            elif kind is int:
+                value = _integer(value, name)
+            else:
+                _expect(isinstance(value, kind), f"{name} is not {kind.__name__}")
+            values[name] = value
+        rows.append(NumericRow(**values))
+    return tuple(rows)
+
+
+_REBUILD = {"outcome": outcome_from_data, "derived": expression_from_data, "numeric": rows_from_data}
+
+
+# --- stores -----------------------------------------------------------------------------------
 
 
 class MemoryStore:
-    """Outcomes kept in memory, as plain data (what a worker process hands back)."""
+    """Results kept in memory as plain data, by kind and key (what a worker process hands back)."""
 
     def __init__(self, entries: dict | None = None):
-        self.entries: dict[str, dict] = dict(entries or {})
+        self.entries: dict[tuple[str, str], object] = dict(entries or {})
 
-    def get(self, key: str) -> Outcome | None:
-        data = self.entries.get(key)
-        return None if data is None else outcome_from_data(data)
+    def get(self, kind: str, key: str):
+        return self.entries.get((kind, key))
 
-    def put(self, key: str, outcome: Outcome) -> None:
-        self.entries[key] = outcome_data(outcome)
+    def put(self, kind: str, key: str, data) -> None:
+        self.entries[(kind, key)] = data
+
+
+def _digest(kind: str, key: str, data) -> str:
+    return hashlib.sha256(f"{kind}\n{key}\n{json.dumps(data, sort_keys=True)}".encode("utf-8")).hexdigest()
 
 
 class Cache:
-    """The cache folder (``.derive-cache/`` under the project root): one JSON file per outcome.
+    """The cache folder (``.derive-cache/`` under the project root): one JSON file per result.
 
     ``warnings`` collects one line per entry ignored or write that failed;
     ``hits`` and ``misses`` count the lookups.
@@ -201,7 +376,7 @@ class Cache:
     def path(self, key: str) -> Path:
         return self.folder / f"{key}.json"
 
-    def _read(self, key: str) -> Outcome | None:
+    def _read(self, kind: str, key: str):
         path = self.path(key)
         try:
             text = path.read_text(encoding="utf-8")
@@ -213,31 +388,33 @@ class Cache:
             entry = json.loads(text)
         except json.JSONDecodeError:
             raise CacheEntryError("not valid JSON") from None
-        _expect(isinstance(entry, dict) and set(entry) == {"format", "derive", "key", "outcome", "digest"},
+        _expect(isinstance(entry, dict) and set(entry) == {"format", "derive", "kind", "key", "data", "digest"},
                 "not a derive cache entry")
         _expect(entry["format"] == FORMAT and entry["derive"] == __version__,
                 f"written by another version (format {entry['format']!r}, derive {entry['derive']!r})")
-        _expect(entry["key"] == key, "written for another step (its key does not match its name)")
-        _expect(entry["digest"] == _digest(key, entry["outcome"]), "its contents do not match its digest")
-        return outcome_from_data(entry["outcome"])
+        _expect(entry["key"] == key and entry["kind"] == kind,
+                "written for another result (its key does not match its name)")
+        _expect(entry["digest"] == _digest(kind, key, entry["data"]), "its contents do not match its digest")
+        _REBUILD[kind](entry["data"])  # it must rebuild, or it is not used
+        return entry["data"]
 
-    def get(self, key: str) -> Outcome | None:
+    def get(self, kind: str, key: str):
         try:
-            outcome = self._read(key)
+            data = self._read(kind, key)
         except CacheEntryError as error:
-            self.warnings.append(f"ignoring cache entry {self.path(key)}: {error}; checking the step again")
-            outcome = None
-        if outcome is None:
+            self.warnings.append(f"ignoring cache entry {self.path(key)}: {error}; working it out again")
+            data = None
+        if data is None:
             self.misses += 1
         else:
             self.hits += 1
-        return outcome
+        return data
 
-    def put(self, key: str, outcome: Outcome) -> None:
-        if outcome.verdict is Verdict.UNKNOWN or not self._writable:
+    def put(self, kind: str, key: str, data) -> None:
+        if not self._writable:
             return
-        data = outcome_data(outcome)
-        entry = {"format": FORMAT, "derive": __version__, "key": key, "outcome": data, "digest": _digest(key, data)}
+        entry = {"format": FORMAT, "derive": __version__, "kind": kind, "key": key, "data": data,
+                 "digest": _digest(kind, key, data)}
         try:
             self._prepare()
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".entry-", suffix=".tmp")
@@ -259,7 +436,21 @@ class Cache:
         # Like pytest's cache: the folder keeps itself out of version control.
         (self.folder / ".gitignore").write_text("# created by derive\n*\n", encoding="utf-8")
         (self.folder / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
-                                                 "# a cache of derive's step outcomes\n", encoding="utf-8")
+                                                 "# a cache of derive's results\n", encoding="utf-8")
+
+
+def _replayed(store, kind: str, key: str):
+    """The stored result, rebuilt, or None."""
+    data = store.get(kind, key)
+    if data is None:
+        return None
+    try:
+        return _REBUILD[kind](data)
+    except CacheEntryError:
+        return None
+
+
+# --- the cached computations ------------------------------------------------------------------
 
 
 def check_cached(store, left, right, ctx, *, seconds, max_classes, known=frozenset()) -> Outcome:
@@ -267,9 +458,41 @@ def check_cached(store, left, right, ctx, *, seconds, max_classes, known=frozens
     from .core.checker import check_equal
 
     key = step_key(left, right, ctx, seconds=seconds, max_classes=max_classes, known=known)
-    found = store.get(key)
+    found = _replayed(store, "outcome", key)
     if found is not None:
         return found
     outcome = check_equal(left, right, ctx, seconds=seconds, max_classes=max_classes, known=known)
-    store.put(key, outcome)
+    if outcome.verdict is not Verdict.UNKNOWN:
+        store.put("outcome", key, outcome_data(outcome))
     return outcome
+
+
+def derive_cached(store, start, ctx):
+    """``derive_result`` through ``store`` (an expression that cannot be kept exactly is derived every time)."""
+    from .core.derivation import derive_result
+
+    key = derived_key(start, ctx)
+    found = _replayed(store, "derived", key)
+    if found is not None:
+        return found
+    expr = derive_result(start, ctx)
+    try:
+        store.put("derived", key, expression_data(expr))
+    except Unstorable:
+        pass
+    return expr
+
+
+def numeric_cached(store, conclusions, settings) -> tuple:
+    """``check_conclusions`` through ``store``."""
+    if not conclusions:
+        return ()
+    key = numeric_key(conclusions, settings)
+    found = _replayed(store, "numeric", key)
+    if found is not None:
+        return found
+    from .numeric import check_conclusions
+
+    rows = tuple(check_conclusions(conclusions, settings))
+    store.put("numeric", key, rows_data(rows))
+    return rows

@@ -1,12 +1,14 @@
 """Checking many proofs, in this process or in forked worker processes, with the same report either way.
 
-With ``jobs > 1`` the cases of all proofs are shared among worker processes,
-forked after the proofs are loaded.  A worker checks a case and hands back
-only plain data: the outcome of every check, keyed like the cache (SymPy
-expressions do not survive pickling faithfully).  The parent then builds every
-report in the input order with :func:`derive.run.check_proof`, which replays
-those outcomes instead of checking again, so ``-j 2`` gives the same report
-as ``-j 1`` apart from timings.
+With ``jobs > 1`` the cases of all proofs, and the numeric checks of their
+conclusions, are shared among worker processes forked after the proofs are
+loaded.  A worker hands back only plain data, keyed like the cache: the
+outcome of every check, the derived results as trees of class names, the
+numeric rows (SymPy expressions do not survive pickling faithfully).  The
+parent then builds every report in the input order with
+:func:`derive.run.check_proof`, which replays those results instead of working
+them out again, so ``-j 2`` gives the same report as ``-j 1`` apart from
+timings.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import time
 
 from .cache import MemoryStore
 from .report import ProofReport
-from .run import Settings, check_case, check_proof
+from .run import Settings, check_case, check_proof, numeric_rows
 
 __all__ = ["check_proofs", "checks_in"]
 
@@ -28,47 +30,47 @@ def checks_in(proofs) -> int:
 
 
 class _Through:
-    """A store that passes lookups to another (or to none) and tells the progress of every check."""
+    """A store that passes lookups to another (or to none), records what it saw, and tells the progress."""
 
     def __init__(self, inner, progress, record: MemoryStore | None = None):
         self.inner = inner
         self.progress = progress
         self.record = record
 
-    def get(self, key):
-        found = self.inner.get(key) if self.inner is not None else None
+    def get(self, kind: str, key: str):
+        found = self.inner.get(kind, key) if self.inner is not None else None
         if found is not None:
-            self._done(key, found)
+            self._done(kind, key, found)
         return found
 
-    def put(self, key, outcome):
+    def put(self, kind: str, key: str, data) -> None:
         if self.inner is not None:
-            self.inner.put(key, outcome)
-        self._done(key, outcome)
+            self.inner.put(kind, key, data)
+        self._done(kind, key, data)
 
-    def _done(self, key, outcome):
+    def _done(self, kind: str, key: str, data) -> None:
         if self.record is not None:
-            self.record.put(key, outcome)
-        if self.progress is not None:
+            self.record.put(kind, key, data)
+        if self.progress is not None and kind == "outcome":
             self.progress.advance(1)
 
 
 class _Replay:
-    """A store that replays the workers' outcomes first, then falls back to the real one."""
+    """A store that replays the workers' results first, then falls back to the real one."""
 
     def __init__(self, replayed: MemoryStore, inner):
         self.replayed = replayed
         self.inner = inner
 
-    def get(self, key):
-        found = self.replayed.get(key)
+    def get(self, kind: str, key: str):
+        found = self.replayed.get(kind, key)
         if found is None and self.inner is not None:
-            found = self.inner.get(key)
+            found = self.inner.get(kind, key)
         return found
 
-    def put(self, key, outcome):
+    def put(self, kind: str, key: str, data) -> None:
         if self.inner is not None:
-            self.inner.put(key, outcome)
+            self.inner.put(kind, key, data)
 
 
 def _with_store(settings: Settings, store) -> Settings:
@@ -81,7 +83,7 @@ def check_proofs(proofs, settings: Settings, *, jobs: int = 1, progress=None) ->
     """Check ``proofs`` (in order) with ``jobs`` processes; ``progress`` is told of every check done."""
     global _WORK
     proofs = list(proofs)
-    tasks = [(p, c) for p, proof in enumerate(proofs) for c in range(len(proof.cases))]
+    tasks = _tasks(proofs, settings)
     pool = None
     if jobs > 1 and len(tasks) > 1:
         # Fork before a progress display starts its thread; the children inherit the loaded proofs.
@@ -116,24 +118,41 @@ def check_proofs(proofs, settings: Settings, *, jobs: int = 1, progress=None) ->
 _WORK: tuple[list, Settings] | None = None
 
 
-def _check_in_worker(task: tuple[int, int]):
-    proof_index, case_index = task
+def _tasks(proofs, settings: Settings) -> list[tuple[str, int, int]]:
+    """What workers do: the numeric checks of each proof with conclusions (the longest, first), every case."""
+    numeric = [("numeric", p, 0) for p, proof in enumerate(proofs)
+               if getattr(settings, "numeric", None) is not None and getattr(proof, "conclusions", ())]
+    return numeric + [("case", p, c) for p, proof in enumerate(proofs) for c in range(len(proof.cases))]
+
+
+def _check_in_worker(task: tuple[str, int, int]):
+    kind, proof_index, case_index = task
     proofs, settings = _WORK
     record = MemoryStore()
     before = len(getattr(settings.cache, "warnings", ()))
-    check_case(proofs[proof_index].cases[case_index], _with_store(settings, _Through(settings.cache, None, record)))
+    recording = _with_store(settings, _Through(settings.cache, None, record))
+    proof = proofs[proof_index]
+    if kind == "case":
+        check_case(proof.cases[case_index], recording)
+    else:
+        from .numeric import NumericError
+
+        try:
+            numeric_rows(proof.conclusions, recording)
+        except NumericError:
+            pass  # the parent meets it again and reports it
     warnings = list(getattr(settings.cache, "warnings", ())[before:])
-    return proof_index, case_index, record.entries, warnings
+    return task, record.entries, warnings
 
 
 def _gather(pool, tasks, proofs, settings: Settings, progress) -> MemoryStore:
     """Every worker's outcomes, as they come; the cache's warnings from the workers join the parent's."""
     replayed = MemoryStore()
-    for proof_index, case_index, entries, warnings in pool.imap_unordered(_check_in_worker, tasks):
+    for (kind, proof_index, case_index), entries, warnings in pool.imap_unordered(_check_in_worker, tasks):
         replayed.entries.update(entries)
         for warning in warnings:  # two workers may both find one corrupted entry
             if warning not in settings.cache.warnings:
                 settings.cache.warnings.append(warning)
-        if progress is not None:
+        if progress is not None and kind == "case":
             progress.advance(len(proofs[proof_index].cases[case_index].steps) + 1)
     return replayed

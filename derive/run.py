@@ -15,7 +15,7 @@ from .core.verdict import Outcome, Verdict
 from .model import Case, Proof
 from .report import CaseReport, DerivedReport, ProofReport, StepReport, meets
 
-__all__ = ["Settings", "check_proof", "check_case"]
+__all__ = ["Settings", "check_proof", "check_case", "numeric_rows"]
 
 
 class Settings:
@@ -39,6 +39,26 @@ def _check_equal(settings: Settings, left, right, ctx, **options):
     return check_cached(settings.cache, left, right, ctx, **options)
 
 
+def _derive_result(settings: Settings, start, ctx):
+    """``derive_result``, through the settings' cache when there is one."""
+    if settings.cache is None:
+        return derive_result(start, ctx)
+    from .cache import derive_cached
+
+    return derive_cached(settings.cache, start, ctx)
+
+
+def numeric_rows(conclusions, settings: Settings) -> tuple:
+    """The numeric checks of ``conclusions`` (``settings.numeric``), through the settings' cache."""
+    if settings.cache is None:
+        from .numeric import check_conclusions
+
+        return tuple(check_conclusions(conclusions, settings.numeric))
+    from .cache import numeric_cached
+
+    return numeric_cached(settings.cache, conclusions, settings.numeric)
+
+
 def check_proof(proof: Proof, settings: Settings | None = None) -> ProofReport:
     settings = settings or Settings()
     cases = tuple(check_case(case, settings) for case in proof.cases)
@@ -46,10 +66,10 @@ def check_proof(proof: Proof, settings: Settings | None = None) -> ProofReport:
                           lambda *args, **options: _check_equal(settings, *args, **options))
     if settings.numeric is None:
         return ProofReport(proof, cases, claims)
-    from .numeric import NumericError, check_conclusions
+    from .numeric import NumericError
 
     try:
-        rows = tuple(check_conclusions(proof.conclusions, settings.numeric))
+        rows = numeric_rows(proof.conclusions, settings)
     except NumericError as error:
         return ProofReport(proof, cases, claims, (), settings.numeric.seed, str(error))
     return ProofReport(proof, cases, claims, rows, settings.numeric.seed)
@@ -103,7 +123,7 @@ def _derive(case, ctx, start, last, known, settings) -> DerivedReport:
     started = time.perf_counter()
     try:
         with budget(settings.seconds):
-            expr = derive_result(start, ctx)
+            expr = _derive_result(settings, start, ctx)
     except (OutOfTime, IllFormed):
         expr = None
     except Exception:  # a failure inside SymPy: nothing derived, and the comparison below decides

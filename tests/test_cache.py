@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from derive.cache import (CACHE_DIR, Cache, MemoryStore, check_cached, outcome_data, outcome_from_data,
-                          step_key)
+from derive.cache import (CACHE_DIR, Cache, CacheEntryError, MemoryStore, Unstorable, check_cached,
+                          derive_cached, expression_data, expression_from_data, numeric_cached, outcome_data,
+                          outcome_from_data, rows_data, rows_from_data, step_key)
 from derive.core.verdict import Counterexample, Outcome, Verdict
 from derive.loader import load_paths
 from derive.report import Report
@@ -40,16 +41,17 @@ WRONG = "softmax(z, j, k) * (1 + softmax(z, j, k))"
 
 
 class CountingStore(MemoryStore):
-    """A store that counts what was replayed and what had to be checked."""
+    """A store that counts the outcomes replayed and the outcomes that had to be checked."""
 
     def __init__(self, entries=None):
         super().__init__(entries)
         self.hits = self.misses = 0
 
-    def get(self, key):
-        found = super().get(key)
-        self.hits += found is not None
-        self.misses += found is None
+    def get(self, kind, key):
+        found = super().get(kind, key)
+        if kind == "outcome":
+            self.hits += found is not None
+            self.misses += found is None
         return found
 
 
@@ -130,13 +132,15 @@ def test_a_warm_cache_replays_every_check_with_the_same_verdicts(tmp_path):
     proof = _load(tmp_path, WRONG)
     cold_cache = Cache(tmp_path / CACHE_DIR)
     cold = check_proof(proof, Settings(cache=cold_cache))
-    assert (cold_cache.hits, cold_cache.misses) == (0, 4)  # three steps and the derived result
+    # three steps, the comparison of the start with the last line, and the derived result
+    assert (cold_cache.hits, cold_cache.misses) == (0, 5)
     warm_cache = Cache(tmp_path / CACHE_DIR)
     warm = check_proof(_load(tmp_path, WRONG), Settings(cache=warm_cache))
-    assert (warm_cache.hits, warm_cache.misses) == (4, 0)
+    assert (warm_cache.hits, warm_cache.misses) == (5, 0)
     assert not warm_cache.warnings
     assert _verdicts(warm) == _verdicts(cold) == _verdicts(check_proof(proof, Settings()))
     assert [s.outcome for s in warm.step_reports()] == [s.outcome for s in cold.step_reports()]
+    assert [c.derived.expr for c in warm.cases] == [c.derived.expr for c in cold.cases]
 
 
 def test_a_changed_step_rechecks_only_what_changed(tmp_path):
@@ -159,17 +163,17 @@ def test_a_corrupted_cache_entry_is_ignored_with_a_warning(tmp_path):
     folder = tmp_path / CACHE_DIR
     expected = _verdicts(check_proof(proof, Settings(cache=Cache(folder))))
     entries = _entries(folder)
-    assert len(entries) == 4
+    assert len(entries) == 5
     for path in entries:
         path.write_text(path.read_text()[: len(path.read_text()) // 2])  # a truncated write
     cache = Cache(folder)
     assert _verdicts(check_proof(proof, Settings(cache=cache))) == expected
-    assert cache.hits == 0 and len(cache.warnings) == 4
+    assert cache.hits == 0 and len(cache.warnings) == 5
     assert all("not valid JSON" in w and CACHE_DIR in w for w in cache.warnings)
     # the entries were written afresh
     again = Cache(folder)
     check_proof(proof, Settings(cache=again))
-    assert again.hits == 4 and not again.warnings
+    assert again.hits == 5 and not again.warnings
 
 
 def test_an_edited_entry_cannot_turn_a_refuted_step_green(tmp_path):
@@ -179,8 +183,8 @@ def test_an_edited_entry_cannot_turn_a_refuted_step_green(tmp_path):
     forged = 0
     for path in _entries(folder):
         entry = json.loads(path.read_text())
-        if entry["outcome"]["verdict"] == "REFUTED":
-            entry["outcome"].update(verdict="PROVED", counterexample=None, rules=["rational"])
+        if entry["kind"] == "outcome" and entry["data"]["verdict"] == "REFUTED":
+            entry["data"].update(verdict="PROVED", counterexample=None, rules=["rational"])
             path.write_text(json.dumps(entry))
             forged += 1
     assert forged == 2  # step 3, and the derived result compared with it
@@ -196,7 +200,8 @@ def test_a_foreign_entry_is_ignored_with_a_warning(tmp_path):
     proof = _load(tmp_path, WRONG)
     folder = tmp_path / CACHE_DIR
     check_proof(proof, Settings(cache=Cache(folder)))
-    entries = {json.loads(p.read_text())["outcome"]["verdict"]: p for p in _entries(folder)}
+    entries = {json.loads(p.read_text())["data"]["verdict"]: p for p in _entries(folder)
+               if json.loads(p.read_text())["kind"] == "outcome"}
     proved, refuted = entries["PROVED"], entries["REFUTED"]
     refuted.write_text(proved.read_text())  # a PROVED outcome under the refuted step's key
     other = json.loads(proved.read_text())
@@ -204,21 +209,18 @@ def test_a_foreign_entry_is_ignored_with_a_warning(tmp_path):
     proved.write_text(json.dumps(other))
     cache = Cache(folder)
     report = check_proof(proof, Settings(cache=cache))
-    assert not report.ok and cache.hits == 2
+    assert not report.ok and cache.hits == 3  # a step, the other refuted check, the derived result
     assert sorted(w.split(": ", 1)[1].split(";")[0] for w in cache.warnings) == [
-        "written by another version (format 1, derive '0.0.0')",
-        "written for another step (its key does not match its name)"]
+        "written by another version (format 2, derive '0.0.0')",
+        "written for another result (its key does not match its name)"]
 
 
 def test_an_unknown_outcome_is_not_stored(tmp_path):
     case = _load(tmp_path, RIGHT).cases[0]
-    store = CountingStore()
-    slow = check_cached(store, case.start, case.steps[2].expr, case.context(), seconds=1e-6, max_classes=4)
-    assert slow.verdict is Verdict.UNKNOWN
     folder = tmp_path / CACHE_DIR
-    key = step_key(case.start, case.steps[2].expr, case.context(), seconds=1e-6, max_classes=4, known=frozenset())
-    Cache(folder).put(key, slow)
-    assert not (folder / f"{key}.json").exists()
+    slow = check_cached(Cache(folder), case.start, case.steps[2].expr, case.context(), seconds=1e-6, max_classes=4)
+    assert slow.verdict is Verdict.UNKNOWN
+    assert not _entries(folder)
 
 
 def test_an_unwritable_cache_folder_gives_one_warning_and_the_same_verdicts(tmp_path):
@@ -249,7 +251,7 @@ def test_derive_check_cold_and_warm_give_the_same_json_and_no_cache_writes_nothi
     uncached = _derive("check", "--json", "--no-cache", cwd=tmp_path)
     assert not (tmp_path / CACHE_DIR).exists()
     cold = _derive("check", "--json", cwd=tmp_path)
-    assert len(_entries(tmp_path / CACHE_DIR)) == 4
+    assert len(_entries(tmp_path / CACHE_DIR)) == 5
     assert (tmp_path / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
     warm = _derive("check", "--json", cwd=tmp_path)
     assert uncached.returncode == cold.returncode == warm.returncode == 1
@@ -268,3 +270,53 @@ def test_derive_check_warns_on_one_line_about_a_corrupted_entry(tmp_path):
     warnings = [line for line in result.stderr.splitlines() if "warning" in line]
     assert len(warnings) == 1 and warnings[0].startswith("derive: warning: ignoring cache entry ")
     assert victim.name in warnings[0] and "Traceback" not in result.stderr
+
+
+def test_every_derived_result_of_the_bundled_proofs_is_kept_and_rebuilt_exactly(bundled_report):
+    import sympy as sp
+
+    derived = [c.derived.expr for p in bundled_report.proofs for c in p.cases if c.derived is not None]
+    assert len(derived) >= 13
+    for expr in derived:
+        rebuilt = expression_from_data(json.loads(json.dumps(expression_data(expr))))
+        assert rebuilt == expr and sp.srepr(rebuilt) == sp.srepr(expr)
+
+
+def test_an_expression_is_rebuilt_only_from_known_classes():
+    import sympy as sp
+
+    with pytest.raises(CacheEntryError, match="unknown expression class 'system'"):
+        expression_from_data(["system", ["Rational", 1, 1]])
+    with pytest.raises(CacheEntryError):
+        expression_from_data(["Symbol", "x", {"real": "yes"}])
+    with pytest.raises(Unstorable):
+        expression_data(sp.Dummy("i") + 1)  # a dummy would collide with another process's dummies
+    with pytest.raises(Unstorable):
+        expression_data(sp.sin(sp.Symbol("x")))  # not among the classes derived results are made of
+
+
+def test_a_derived_result_is_replayed_from_the_cache(tmp_path):
+    case = _load(tmp_path, RIGHT).cases[0]
+    store = MemoryStore()
+    first = derive_cached(store, case.start, case.context())
+    assert [kind for kind, _ in store.entries] == ["derived"]
+    again = derive_cached(store, _load(tmp_path, RIGHT).cases[0].start, _load(tmp_path, RIGHT).cases[0].context())
+    assert again == first
+
+
+def test_numeric_rows_are_replayed_from_the_cache_exactly(bundled_proofs, tmp_path):
+    from derive.numeric import NumericRow, NumericSettings
+
+    proof = next(p for p in bundled_proofs if p.conclusions)
+    settings = NumericSettings(seed=3, classes=(2, 3))
+    folder = tmp_path / CACHE_DIR
+    cold = numeric_cached(Cache(folder), proof.conclusions, settings)
+    warm_cache = Cache(folder)
+    warm = numeric_cached(warm_cache, proof.conclusions, settings)
+    assert warm_cache.hits == 1 and warm == cold and len(cold) > 0
+    other = Cache(folder)
+    numeric_cached(other, proof.conclusions, NumericSettings(seed=4, classes=(2, 3)))
+    assert other.hits == 0  # another seed is another entry
+    odd = (NumericRow("c", 2, "random", "directional", float("inf"), float("nan"), 1e-9, False),)
+    back = rows_from_data(json.loads(json.dumps(rows_data(odd))))
+    assert back[0].max_abs_error == float("inf") and back[0].max_rel_error != back[0].max_rel_error
