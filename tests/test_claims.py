@@ -212,8 +212,10 @@ def test_claims_and_their_counterexamples_replay_from_the_cache_unchanged():
     cold = check_proof(proof, Settings(cache=store))
     stored = len(store.entries)
     warm = check_proof(proof, Settings(cache=store))
-    # One entry for the step (the derivation compares the same two sides), one for the claim; then replayed.
-    assert stored == 2 and len(store.entries) == stored
+    # One outcome for the step (the derivation compares the same two sides), one for the claim, and the
+    # case's derived result; then replayed.
+    assert sorted(kind for kind, _ in store.entries) == ["derived", "outcome", "outcome"]
+    assert len(store.entries) == stored
     assert warm.claims[0].reason == cold.claims[0].reason
     assert "at N=2, j=" in warm.claims[0].reason and warm.claims[0].ok
 
