@@ -91,6 +91,8 @@ class Oracle:
             return mpmath.mpf(e.p) / e.q
         if e.is_Float:
             return mpmath.mpf(str(e))
+        if isinstance(e, sp.NumberSymbol):  # e, pi: constants, evaluated beyond the working precision
+            return mpmath.mpf(str(sp.N(e, DIGITS + 10)))
         if isinstance(e, sp.Symbol):
             if e in bound:
                 return mpmath.mpf(bound[e])
