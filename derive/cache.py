@@ -129,9 +129,9 @@ def numeric_key(conclusions, settings) -> str:
     """The key of ``check_conclusions(conclusions, settings)``."""
     from importlib.metadata import version
 
-    return _key("numeric", f"numeric {fingerprint('numeric.py')}", f"numpy {version('numpy')}",
-                f"mpmath {version('mpmath')}", "conclusions " + _printed(tuple(conclusions)),
-                "settings " + _printed(settings))
+    return _key("numeric", f"numeric {fingerprint('numeric.py', 'numeric_model.py')}",
+                f"numpy {version('numpy')}", f"mpmath {version('mpmath')}",
+                "conclusions " + _printed(tuple(conclusions)), "settings " + _printed(settings))
 
 
 # --- outcomes ---------------------------------------------------------------------------------
@@ -312,12 +312,13 @@ def rows_data(rows) -> list[dict]:
 
 
 def rows_from_data(data) -> tuple:
-    from .numeric import NumericRow
+    from .numeric_model import NumericRow
 
     _expect(isinstance(data, list), "the numeric rows are not a list")
     rows = []
     for raw in data:
-        _expect(isinstance(raw, dict) and set(raw) == set(_ROW_FIELDS), "a numeric row's fields are not the expected ones")
+        _expect(isinstance(raw, dict) and set(raw) == set(_ROW_FIELDS),
+                "a numeric row's fields are not the expected ones")
         values = {}
         for name, kind in _ROW_FIELDS.items():
             value = raw[name]

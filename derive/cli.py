@@ -145,7 +145,7 @@ def _check(args) -> int:
     cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
     numeric = None
     if not args.no_numeric:
-        from .numeric import NumericSettings
+        from .numeric_model import NumericSettings
 
         numeric = NumericSettings(seed=args.seed)
     settings = Settings(seconds=args.budget, max_classes=args.max_k, strict=args.strict, cache=cache,
@@ -278,7 +278,7 @@ def _latex(args) -> int:
     cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
     numeric = None
     if not args.no_numeric:
-        from .numeric import NumericSettings
+        from .numeric_model import NumericSettings
 
         numeric = NumericSettings(seed=args.seed)
     settings = Settings(seconds=args.budget, max_classes=args.max_k, cache=cache, numeric=numeric)

@@ -32,6 +32,7 @@ import sympy as sp
 
 from .core.context import Definition, OneHot, SumsToOne
 from .core.objects import CrossEntropy, LogSoftmax, Softmax, SumExcept
+from .numeric_model import CLASS_COUNTS, NumericError, NumericRow, NumericSettings
 
 __all__ = [
     "CLASS_COUNTS",
@@ -48,7 +49,6 @@ __all__ = [
 ]
 
 EPS = float(np.finfo(np.float64).eps)   # 2^-52, the float64 unit roundoff times 2
-CLASS_COUNTS = (2, 3, 10, 1000, 2**20)
 LOGIT_KINDS = ("random", "scale 1e3", "one dominating", "all equal")
 TARGET_KINDS = ("one-hot", "soft")
 FULL_UP_TO = 10          # full Jacobians (O(k^2)) and mpmath only up to this k
@@ -61,36 +61,6 @@ POSITIVE_RANGE = 600.0   # free probability vectors: entries within e^-600 of th
 METHOD_DIRECTIONAL = "directional"             # float64, one random direction
 METHOD_FULL = "full Jacobian"                   # float64, every coordinate direction
 METHOD_MP = f"full, {MP_DIGITS} digits"          # mpmath, every coordinate direction
-
-
-class NumericError(ValueError):
-    """A conclusion that cannot be checked numerically; the message says which and why."""
-
-
-@dataclass(frozen=True)
-class NumericRow:
-    """One numeric check: a conclusion at k classes, one kind of input, one method.
-
-    ``max_abs_error`` is the largest difference between the formula and the
-    reference over the entries compared, ``max_rel_error`` that difference over
-    the largest reference entry, ``tolerance`` the derived bound it must stay
-    under (absolute), ``passed`` whether it does.
-    """
-
-    conclusion: str
-    k: int
-    input_kind: str
-    method: str
-    max_abs_error: float
-    max_rel_error: float
-    tolerance: float
-    passed: bool
-
-
-@dataclass(frozen=True)
-class NumericSettings:
-    seed: int = 0
-    classes: tuple[int, ...] = CLASS_COUNTS
 
 
 # --------------------------------------------------------------------------------------------------

@@ -135,7 +135,7 @@ def _check_in_worker(task: tuple[str, int, int]):
     if kind == "case":
         check_case(proof.cases[case_index], recording)
     else:
-        from .numeric import NumericError
+        from .numeric_model import NumericError
 
         try:
             numeric_rows(proof.conclusions, recording)

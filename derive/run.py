@@ -66,7 +66,7 @@ def check_proof(proof: Proof, settings: Settings | None = None) -> ProofReport:
                           lambda *args, **options: _check_equal(settings, *args, **options))
     if settings.numeric is None:
         return ProofReport(proof, cases, claims)
-    from .numeric import NumericError
+    from .numeric_model import NumericError
 
     try:
         rows = numeric_rows(proof.conclusions, settings)
