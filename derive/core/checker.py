@@ -19,8 +19,7 @@ import sympy as sp
 from .context import Context, IllFormed, as_expression
 from .instances import (CONFIRM_DIGITS, DIGITS, candidate_points, defined_at, differ, domain_conditions,
                         evaluate, exactly_equal, instances, random_points)
-from .normalise import Trace, prepare, proves_equal
-from .normalise import _positive as is_positive
+from .normalise import Trace, is_positive, prepare, proves_equal
 from .validate import free_indices_of, validate
 from .verdict import Counterexample, Outcome, Verdict
 

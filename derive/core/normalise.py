@@ -336,6 +336,11 @@ def _positive(expr, ctx) -> bool:
     return False
 
 
+def is_positive(expr, ctx: Context) -> bool:
+    """Whether ``expr`` is positive by its form (a sufficient test: False means "not known")."""
+    return _positive(expr, ctx)
+
+
 # --- atoms and the final comparison ------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..mutate import KINDS, ProofMutation, kill_rate, totals
+from ..mutate import ProofMutation, kill_rate, totals
 from ..printing import unicode
 
 __all__ = ["mutation_data", "render_mutation_json", "render_mutation"]
@@ -40,23 +40,25 @@ def render_mutation_json(mutations: list[ProofMutation]) -> str:
     return json.dumps(mutation_data(mutations), indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
+def _summary(counts: dict) -> Text:
+    text = Text(f"{counts['made']} made: ")
+    text.append(f"{counts['killed']} killed", style="green")
+    text.append(f", {counts['equivalent']} equivalent, {counts['unknown']} unknown, "
+                f"{counts['ill_formed']} ill-formed, ")
+    text.append(f"{counts['survivors']} survivors", style="bold red" if counts["survivors"] else "green")
+    text.append(f"; kill rate {100 * kill_rate(counts):.1f}%")
+    return text
+
+
 def render_mutation(mutations: list[ProofMutation], console: Console) -> None:
     table = Table(title="Mutants of every step that should hold", title_justify="left", title_style="bold",
-                  box=box.SIMPLE_HEAVY)
+                  box=box.SIMPLE_HEAVY, show_header=False)
     table.add_column("proof", style="bold", no_wrap=True)
-    for name, style in (("made", ""), ("killed", "green"), ("equivalent", "dim"), ("unknown", "magenta"),
-                        ("ill-formed", ""), ("survivors", ""), ("kill rate", "")):
-        table.add_column(name, justify="right", style=style, no_wrap=True)
-
-    def row(name, counts, **style):
-        cells = [str(counts[k]) for k in ("made", *KINDS)]
-        survivors = Text(cells[-1], style="bold red" if counts["survivors"] else "green")
-        table.add_row(name, *cells[:-1], survivors, f"{100 * kill_rate(counts):.1f}%", **style)
-
+    table.add_column("mutants", overflow="fold")
     for m in mutations:
-        row(m.proof, m.counts())
+        table.add_row(m.proof, _summary(m.counts()))
     if len(mutations) > 1:
-        row("total", totals(mutations), end_section=False, style="bold")
+        table.add_row("total", _summary(totals(mutations)), style="bold")
     console.print(table)
     for m in mutations:
         for r in m.survivors:
