@@ -187,7 +187,7 @@ def test_the_json_and_terminal_reports_carry_the_claims():
     assert "✗ does not hold (erratum)  Jacobian, wrong case:" in text
     # The verdicts of the claims come before the cases' tables.
     assert text.index("does not hold") < text.index("(assuming: j = m)")
-    assert text.rstrip().endswith("1 proofs, 3 steps: 2 proved, 1 refuted; 2 claims: 1 hold, 1 do not — ok")
+    assert text.rstrip().endswith("1 proof, 3 steps: 2 proved, 1 refuted; 2 claims: 1 hold, 1 do not — ok")
 
 
 def test_a_proof_without_claims_reports_none():
@@ -236,7 +236,7 @@ def test_the_readme_claim_example_checks_as_written(tmp_path):
                             env={**os.environ, "COLUMNS": "200"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✓ holds  Both cases at once: ∂L/∂z_j = p_j − y_j" in result.stdout
-    assert result.stdout.rstrip().endswith("1 proofs, 2 steps: 2 proved; 1 claims: 1 hold, 0 do not — ok")
+    assert result.stdout.rstrip().endswith("1 proof, 2 steps: 2 proved; 1 claim: 1 hold, 0 do not — ok")
 
 
 def test_derive_show_lists_the_claims_with_their_cases():

@@ -128,7 +128,7 @@ def test_derive_check_shows_the_claims_first_and_counts_them():
     assert result.returncode == 0, result.stderr
     lines = [line.strip() for line in result.stdout.splitlines()]
     summary = lines[-1]
-    assert summary == "1 proofs, 26 steps: 25 proved, 1 refuted; 3 claims: 1 hold, 2 do not — ok"
+    assert summary == "1 proof, 26 steps: 25 proved, 1 refuted; 3 claims: 1 hold, 2 do not — ok"
     text = result.stdout
     assert text.index("✗ does not hold (erratum)  Recombination") < text.index("✓ holds  ∇CE = ŷ − y with") \
         < text.index("Case 1 (j ≠ ℓ)")

@@ -335,7 +335,7 @@ def test_numeric_command_names_the_conclusion_it_cannot_check(tmp_path):
 def test_check_includes_the_numeric_summary_and_counts_it_towards_the_exit_code(tmp_path):
     good = derive("check", cwd=tiny(tmp_path, RIGHT_JACOBIAN))
     assert good.returncode == 0, good.stdout + good.stderr
-    assert "numeric: 1 conclusions, " in good.stdout and "all within tolerance" in good.stdout
+    assert "numeric: 1 conclusion, " in good.stdout and "all within tolerance" in good.stdout
     bad = derive("check", "--json", cwd=tiny(tmp_path, WRONG_JACOBIAN))
     assert bad.returncode == 1
     data = json.loads(bad.stdout)

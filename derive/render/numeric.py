@@ -8,6 +8,8 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from .words import counted
+
 __all__ = ["numeric_table", "numeric_summary", "numeric_data", "row_data"]
 
 
@@ -54,7 +56,7 @@ def numeric_summary(report) -> Text:
     conclusions = list(dict.fromkeys(r.conclusion for r in rows))
     ks = ", ".join(str(k) for k in sorted({r.k for r in rows}))
     failed = [r for r in rows if not r.passed]
-    text.append(f"{len(conclusions)} conclusions, {len(rows)} checks at k = {ks} (seed {report.numeric_seed}): ")
+    text.append(f"{counted(len(conclusions), 'conclusion')}, {counted(len(rows), 'check')} at k = {ks} (seed {report.numeric_seed}): ")
     if not failed:
         worst, ratio = _worst(rows)
         text.append("all within tolerance", style="bold green")

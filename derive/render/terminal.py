@@ -11,6 +11,7 @@ from ..core.verdict import Verdict
 from ..model import Expect, Proof
 from ..printing import unicode
 from ..report import CaseReport, ProofReport, Report
+from .words import counted
 
 __all__ = ["render_report", "render_proof_listing", "render_proof"]
 
@@ -113,8 +114,8 @@ def render_report(report: Report, console: Console) -> None:
     status = Text("ok" if report.ok else "FAILED", style="bold green" if report.ok else "bold red")
     claims = report.claim_counts()
     total = claims["hold"] + claims["do_not_hold"]
-    shown = f"; {total} claims: {claims['hold']} hold, {claims['do_not_hold']} do not" if total else ""
-    line = Text(f"{len(report.proofs)} proofs, {steps} steps: " + ", ".join(parts) + shown + " — ")
+    shown = f"; {counted(total, 'claim')}: {claims['hold']} hold, {claims['do_not_hold']} do not" if total else ""
+    line = Text(f"{counted(len(report.proofs), 'proof')}, {counted(steps, 'step')}: " + ", ".join(parts) + shown + " — ")
     line.append_text(status)
     console.print(line)
 
