@@ -51,7 +51,7 @@ VARIABLES = [z[j], z[m], p[m]]
 @st.composite
 def positive(draw, depth=2):
     """An expression that is positive at every point (so that log and division are defined)."""
-    if depth == 0 or draw(st.integers(0, 2)) == 0:
+    if depth == 0 or draw(st.integers(0, 4)) == 0:
         return draw(st.sampled_from(POSITIVE_LEAVES))
     kind = draw(st.sampled_from(["add", "mul", "div", "exp", "sum"]))
     if kind == "exp":
@@ -65,7 +65,7 @@ def positive(draw, depth=2):
 @st.composite
 def real(draw, depth=2):
     """Any expression of the grammar."""
-    if depth == 0 or draw(st.integers(0, 2)) == 0:
+    if depth == 0 or draw(st.integers(0, 4)) == 0:
         return draw(st.sampled_from(REAL_LEAVES + POSITIVE_LEAVES))
     kind = draw(st.sampled_from(["add", "sub", "mul", "div", "exp", "log", "sum", "derivative", "positive"]))
     if kind == "positive":
@@ -86,6 +86,11 @@ def real(draw, depth=2):
 
 
 CONTEXTS = st.sampled_from([Context(k), Context(k, (Distinct(j, m),)), Context(k, (Equal(j, m),))])
+
+def _size_class(e) -> str:
+    nodes = sum(1 for _ in sp.preorder_traversal(e))
+    return "1-3 nodes" if nodes <= 3 else "4-10 nodes" if nodes <= 10 else "11-30 nodes" if nodes <= 30 else "over 30"
+
 
 # --- identities, each applied where it holds ---------------------------------------------------
 
@@ -196,6 +201,7 @@ def test_an_expression_and_its_rewriting_by_identities_are_never_refuted(pair, c
     left, right, names = pair
     outcome = check_equal(left, right, ctx, seconds=BUDGET, max_classes=MAX_CLASSES)
     event(f"identity: {outcome.verdict}")
+    event(f"identity: size {_size_class(left)}")
     assert outcome.verdict is not Verdict.REFUTED, (names, left, right, outcome.evidence())
     assert outcome.verdict is not Verdict.ERROR, (names, left, right, outcome.message)
 
