@@ -56,21 +56,50 @@ class Point:
         return ", ".join(parts)
 
 
-class Oracle:
+class _Reader:
+    """A step's expression tree read directly, in the arithmetic a subclass chooses.
+
+    Sums are loops, softmax and log-softmax are the max-shifted formulas, and a
+    derivative is a finite difference of the function itself, with one entry
+    of its vector moved.
+    """
+
     def __init__(self, case: Case):
         self.case = case
         self.n = case.classes
         self.definitions = {d.name: d for d in case.context().definitions}
 
+    # --- the arithmetic, chosen by a subclass ---------------------------------------------------
+
+    def number(self, x):
+        raise NotImplementedError
+
+    def exp(self, x):
+        raise NotImplementedError
+
+    def log(self, x):
+        raise NotImplementedError
+
+    def total(self, xs):
+        raise NotImplementedError
+
+    def power(self, base, exponent):
+        return base ** exponent
+
+    def difference(self, at, current):
+        """The derivative at ``current`` of ``at(delta)``, a function of the move ``delta``."""
+        raise NotImplementedError
+
+    def sample(self, base, k, indices, ctx, rng):
+        raise NotImplementedError
+
+    def new_rng(self, seed):
+        raise NotImplementedError
+
     # --- evaluation -----------------------------------------------------------------------------
 
-    def value(self, expr, point: Point, bound=None):
-        with mpmath.workdps(DIGITS):
-            return self._value(sp.sympify(expr), point, dict(bound or {}))
-
     def _index(self, expr, point, bound) -> int:
-        v = self._value(expr, point, bound)
-        return int(mpmath.nint(v))
+        return int(round(float(self._value(expr, point, bound))))
 
     def _entry(self, base, index: int, point, bound):
         if base in point.overrides:
@@ -87,19 +116,19 @@ class Oracle:
         return [self._entry(base, i, point, bound) for i in range(1, point.k + 1)]
 
     def _value(self, e, point, bound):
-        if e.is_Integer or e.is_Rational:
-            return mpmath.mpf(e.p) / e.q
+        if e.is_Rational:
+            return self.number(e.p) / self.number(e.q)
         if e.is_Float:
-            return mpmath.mpf(str(e))
+            return self.number(str(e))
         if isinstance(e, sp.NumberSymbol):  # e, pi: constants, evaluated beyond the working precision
-            return mpmath.mpf(str(sp.N(e, DIGITS + 10)))
+            return self.number(str(sp.N(e, DIGITS + 10)))
         if isinstance(e, sp.Symbol):
             if e in bound:
-                return mpmath.mpf(bound[e])
+                return self.number(bound[e])
             if e == self.n:
-                return mpmath.mpf(point.k)
+                return self.number(point.k)
             if e in point.indices:
-                return mpmath.mpf(point.indices[e])
+                return self.number(point.indices[e])
             if e in point.overrides:
                 return point.overrides[e]
             if e in self.definitions:
@@ -108,44 +137,41 @@ class Oracle:
         if isinstance(e, sp.Indexed):
             return self._entry(e.base, self._index(e.indices[0], point, bound), point, bound)
         if e.is_Add:
-            return mpmath.fsum(self._value(a, point, bound) for a in e.args)
+            return self.total([self._value(a, point, bound) for a in e.args])
         if e.is_Mul:
-            result = mpmath.mpf(1)
+            result = self.number(1)
             for a in e.args:
                 result *= self._value(a, point, bound)
             return result
         if e.is_Pow:
-            return self._value(e.base, point, bound) ** self._value(e.exp, point, bound)
+            return self.power(self._value(e.base, point, bound), self._value(e.exp, point, bound))
         if isinstance(e, sp.exp):
-            return mpmath.exp(self._value(e.args[0], point, bound))
+            return self.exp(self._value(e.args[0], point, bound))
         if isinstance(e, sp.log):
-            return mpmath.log(self._value(e.args[0], point, bound))
+            return self.log(self._value(e.args[0], point, bound))
         if isinstance(e, sp.KroneckerDelta):
             a, b = (self._index(x, point, bound) for x in e.args)
-            return mpmath.mpf(1 if a == b else 0)
+            return self.number(1 if a == b else 0)
         if isinstance(e, sp.Sum):
-            function, limits = e.function, e.limits
-            return self._sum(function, list(limits), point, bound, skip=None)
+            return self._sum(e.function, list(e.limits), point, bound, skip=None)
         if isinstance(e, SumExcept):
             i, lo, hi = e.limits
-            return self._sum(e.function, [(i, lo, hi)], point, bound,
-                             skip=self._index(e.skipped, point, bound))
+            return self._sum(e.function, [(i, lo, hi)], point, bound, skip=self._index(e.skipped, point, bound))
         if isinstance(e, Softmax):
             z, j, _ = e.args
             values = self._vector(z, point, bound)
             top = max(values)
-            shifted = [mpmath.exp(v - top) for v in values]
-            return shifted[self._index(j, point, bound) - 1] / mpmath.fsum(shifted)
+            shifted = [self.exp(v - top) for v in values]
+            return shifted[self._index(j, point, bound) - 1] / self.total(shifted)
         if isinstance(e, LogSoftmax):
             z, j, _ = e.args
             values = self._vector(z, point, bound)
             top = max(values)
-            return values[self._index(j, point, bound) - 1] - top - mpmath.log(
-                mpmath.fsum(mpmath.exp(v - top) for v in values))
+            return values[self._index(j, point, bound) - 1] - top - self.log(self.total([self.exp(v - top) for v in values]))
         if isinstance(e, CrossEntropy):
             y, p, _ = e.args
             ys, ps = self._vector(y, point, bound), self._vector(p, point, bound)
-            return -mpmath.fsum(a * mpmath.log(b) for a, b in zip(ys, ps))
+            return -self.total([a * self.log(b) for a, b in zip(ys, ps)])
         if isinstance(e, sp.Derivative):
             return self._derivative(e.expr, list(e.variable_count), point, bound)
         raise TypeError(f"the oracle cannot evaluate {type(e).__name__}: {e}")
@@ -153,14 +179,14 @@ class Oracle:
     def _sum(self, function, limits, point, bound, skip):
         (i, lo, hi), rest = limits[0], limits[1:]
         lo, hi = self._index(lo, point, bound), self._index(hi, point, bound)
-        total = []
+        terms = []
         for v in range(lo, hi + 1):
             if v == skip:
                 continue
             inner = {**bound, i: v}
-            total.append(self._sum(function, rest, point, inner, None) if rest else
+            terms.append(self._sum(function, rest, point, inner, None) if rest else
                          self._value(function, point, inner))
-        return mpmath.fsum(total)
+        return self.total(terms)
 
     def _derivative(self, function, variables, point, bound):
         if not variables:
@@ -171,10 +197,11 @@ class Oracle:
         if isinstance(variable, sp.Indexed):
             base = variable.base
             index = self._index(variable.indices[0], point, bound)
-            current = self._vector(base, point, bound)
+            vector = self._vector(base, point, bound)
+            current = vector[index - 1]
 
             def at(delta):
-                moved = list(current)
+                moved = list(vector)
                 moved[index - 1] += delta
                 shifted = Point(point.k, point.indices, point.vectors, {**point.overrides, base: moved})
                 return self._derivative(function, rest, shifted, bound)
@@ -185,17 +212,16 @@ class Oracle:
                 shifted = Point(point.k, point.indices, point.vectors,
                                 {**point.overrides, variable: current + delta})
                 return self._derivative(function, rest, shifted, bound)
-        return (at(STEP) - at(-STEP)) / (2 * STEP)
+        return self.difference(at, current)
 
     # --- points -------------------------------------------------------------------------------
 
     def points(self, exprs, ks=(2, 3, 4), per_assignment=2, seed=0):
         """Random points consistent with the case's assumptions."""
-        rng = random.Random(seed)
+        rng = self.new_rng(seed)
         ctx = self.case.context()
         names = sorted({s for e in exprs for s in sp.sympify(e).atoms(sp.Symbol)
-                        if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy) and s.is_integer
-                        and s != self.n}
+                        if not isinstance(s, sp.Dummy) and s.is_integer and s != self.n}
                        | {s for a in ctx.assumptions for s in _symbols(a)}, key=str)
         vectors = sorted({x.base for e in exprs for x in sp.sympify(e).atoms(sp.Indexed)}
                          | {b for d in ctx.definitions for b in _bases(d.body)}, key=str)
@@ -206,24 +232,47 @@ class Oracle:
                 if not _consistent(indices, ctx.assumptions):
                     continue
                 for _ in range(per_assignment):
-                    yield Point(k, indices, {v: self._sample(v, k, indices, ctx, rng) for v in vectors})
+                    yield Point(k, indices, {v: self.sample(v, k, indices, ctx, rng) for v in vectors})
 
-    def _sample(self, base, k, indices, ctx, rng):
+
+class Oracle(_Reader):
+    """Plain high-precision arithmetic: mpmath at 50 digits, central differences with h = 1e-15."""
+
+    def number(self, x):
+        return mpmath.mpf(x)
+
+    def exp(self, x):
+        return mpmath.exp(x)
+
+    def log(self, x):
+        return mpmath.log(x)
+
+    def total(self, xs):
+        return mpmath.fsum(xs)
+
+    def difference(self, at, current):
+        return (at(STEP) - at(-STEP)) / (2 * STEP)
+
+    def new_rng(self, seed):
+        return random.Random(seed)
+
+    def value(self, expr, point: Point, bound=None):
         with mpmath.workdps(DIGITS):
-            return self._sample_at_precision(base, k, indices, ctx, rng)
+            return self._value(sp.sympify(expr), point, dict(bound or {}))
 
-    def _sample_at_precision(self, base, k, indices, ctx, rng):
-        for a in ctx.assumptions:
-            if isinstance(a, OneHot) and a.vector == base:
-                hot = indices[a.at] if a.at is not None else rng.randint(1, k)
-                return [mpmath.mpf(1 if i == hot else 0) for i in range(1, k + 1)]
-            if isinstance(a, SumsToOne) and a.vector == base:
-                weights = [mpmath.mpf(rng.randint(1, 100)) for _ in range(k)]
-                return [w / mpmath.fsum(weights) for w in weights]
-        domain = base.domain if isinstance(base, Vector) else "real"
-        if domain == "real":
-            return [mpmath.mpf(rng.uniform(-3, 3)) for _ in range(k)]
-        return [mpmath.mpf(rng.uniform(0.05, 1)) for _ in range(k)]
+    def sample(self, base, k, indices, ctx, rng):
+        with mpmath.workdps(DIGITS):
+            for a in ctx.assumptions:
+                if isinstance(a, OneHot) and a.vector == base:
+                    hot = indices[a.at] if a.at is not None else rng.randint(1, k)
+                    return [mpmath.mpf(1 if i == hot else 0) for i in range(1, k + 1)]
+                if isinstance(a, SumsToOne) and a.vector == base:
+                    weights = [mpmath.mpf(rng.randint(1, 100)) for _ in range(k)]
+                    return [w / mpmath.fsum(weights) for w in weights]
+            domain = base.domain if isinstance(base, Vector) else "real"
+            if domain == "real":
+                return [mpmath.mpf(rng.uniform(-3, 3)) for _ in range(k)]
+            return [mpmath.mpf(rng.uniform(0.05, 1)) for _ in range(k)]
 
     def defined(self, expr, point) -> bool:
         """Whether ``expr`` has a finite value at ``point`` (no division by zero, no log of zero)."""
@@ -268,12 +317,10 @@ def _consistent(indices, assumptions) -> bool:
 FLOAT_TOLERANCE = 1e-6   # relative; finite differences in double precision are good to about 1e-9
 
 
-class FloatOracle:
-    """A step's two sides in double precision, read directly from the expression tree.
+class FloatOracle(_Reader):
+    """A step's two sides in plain NumPy double precision.
 
-    Sums are loops, softmax and log-softmax are the max-shifted formulas, and a
-    derivative is a central difference ``(f(x + h) - f(x - h)) / 2h`` of the
-    function with one entry of its vector moved: the five-point stencil
+    A derivative is the five-point stencil
     ``(f(x-2h) - 8 f(x-h) + 8 f(x+h) - f(x+2h)) / 12h`` with
     ``h = 1e-4 * max(|x|, 1e-2)``, so that a small probability is moved by a
     small fraction of itself.  Truncation error is of relative order
@@ -282,10 +329,27 @@ class FloatOracle:
     is ``nan``, which agrees with nothing.
     """
 
-    def __init__(self, case: Case):
-        self.case = case
-        self.n = case.classes
-        self.definitions = {d.name: d for d in case.context().definitions}
+    def number(self, x):
+        return float(x)
+
+    def exp(self, x):
+        return float(np.exp(x))
+
+    def log(self, x):
+        return float(np.log(x))
+
+    def total(self, xs):
+        return math.fsum(xs)
+
+    def power(self, base, exponent):
+        return math.nan if base == 0 and exponent < 0 else float(np.power(base, exponent))
+
+    def difference(self, at, current):
+        h = 1e-4 * max(abs(current), 1e-2)
+        return (at(-2 * h) - 8 * at(-h) + 8 * at(h) - at(2 * h)) / (12 * h)
+
+    def new_rng(self, seed):
+        return np.random.default_rng(seed)
 
     def value(self, expr, point: Point) -> float:
         with np.errstate(all="ignore"):
@@ -298,142 +362,19 @@ class FloatOracle:
         a, b = self.value(left, point), self.value(right, point)
         return math.isfinite(a) and math.isfinite(b) and abs(a - b) <= FLOAT_TOLERANCE * max(1.0, abs(a), abs(b))
 
-    def _index(self, expr, point, bound) -> int:
-        return int(round(self._value(expr, point, bound)))
-
-    def _entry(self, base, index: int, point, bound):
-        if base in point.overrides:
-            return point.overrides[base][index - 1]
-        definition = self.definitions.get(base)
-        if definition is not None:
-            (variable,), body = definition.body.variables, definition.body.expr
-            return self._value(body, point, {**bound, variable: index})
-        return point.vectors[base][index - 1]
-
-    def _vector(self, base, point, bound) -> np.ndarray:
-        return np.array([self._entry(base, i, point, bound) for i in range(1, point.k + 1)], dtype=float)
-
-    def _value(self, e, point, bound):
-        if e.is_Rational:
-            return float(e.p) / float(e.q)
-        if isinstance(e, sp.Symbol):
-            if e in bound:
-                return float(bound[e])
-            if e == self.n:
-                return float(point.k)
-            if e in point.indices:
-                return float(point.indices[e])
-            if e in point.overrides:
-                return point.overrides[e]
-            if e in self.definitions:
-                return self._value(self.definitions[e].body, point, bound)
-            raise KeyError(f"no value for {e}")
-        if isinstance(e, sp.Indexed):
-            return self._entry(e.base, self._index(e.indices[0], point, bound), point, bound)
-        if e.is_Add:
-            return math.fsum(self._value(a, point, bound) for a in e.args)
-        if e.is_Mul:
-            return float(np.prod([self._value(a, point, bound) for a in e.args]))
-        if e.is_Pow:
-            base, exponent = self._value(e.base, point, bound), self._value(e.exp, point, bound)
-            return math.nan if base == 0 and exponent < 0 else float(np.power(base, exponent))
-        if isinstance(e, sp.exp):
-            return float(np.exp(self._value(e.args[0], point, bound)))
-        if isinstance(e, sp.log):
-            return float(np.log(self._value(e.args[0], point, bound)))
-        if isinstance(e, sp.KroneckerDelta):
-            a, b = (self._index(x, point, bound) for x in e.args)
-            return 1.0 if a == b else 0.0
-        if isinstance(e, sp.Sum):
-            return self._sum(e.function, list(e.limits), point, bound, None)
-        if isinstance(e, SumExcept):
-            i, lo, hi = e.limits
-            return self._sum(e.function, [(i, lo, hi)], point, bound, self._index(e.skipped, point, bound))
-        if isinstance(e, Softmax):
-            z, j, _ = e.args
-            values = self._vector(z, point, bound)
-            shifted = np.exp(values - values.max())
-            return float(shifted[self._index(j, point, bound) - 1] / shifted.sum())
-        if isinstance(e, LogSoftmax):
-            z, j, _ = e.args
-            values = self._vector(z, point, bound)
-            top = values.max()
-            return float(values[self._index(j, point, bound) - 1] - top - np.log(np.exp(values - top).sum()))
-        if isinstance(e, CrossEntropy):
-            y, p, _ = e.args
-            return float(-np.sum(self._vector(y, point, bound) * np.log(self._vector(p, point, bound))))
-        if isinstance(e, sp.Derivative):
-            return self._derivative(e.expr, list(e.variable_count), point, bound)
-        raise TypeError(f"the oracle cannot evaluate {type(e).__name__}: {e}")
-
-    def _sum(self, function, limits, point, bound, skip):
-        (i, lo, hi), rest = limits[0], limits[1:]
-        lo, hi = self._index(lo, point, bound), self._index(hi, point, bound)
-        terms = []
-        for v in range(lo, hi + 1):
-            if v == skip:
-                continue
-            inner = {**bound, i: v}
-            terms.append(self._sum(function, rest, point, inner, None) if rest else
-                         self._value(function, point, inner))
-        return math.fsum(terms)
-
-    def _derivative(self, function, variables, point, bound):
-        if not variables:
-            return self._value(function, point, bound)
-        (variable, count), rest = variables[0], variables[1:]
-        if count > 1:
-            rest = [(variable, count - 1)] + rest
-        if isinstance(variable, sp.Indexed):
-            base = variable.base
-            index = self._index(variable.indices[0], point, bound)
-            current = self._vector(base, point, bound)
-            h = 1e-4 * max(abs(current[index - 1]), 1e-2)
-
-            def at(delta):
-                moved = current.copy()
-                moved[index - 1] += delta
-                shifted = Point(point.k, point.indices, point.vectors, {**point.overrides, base: moved})
-                return self._derivative(function, rest, shifted, bound)
-        else:
-            current = self._value(variable, point, bound)
-            h = 1e-4 * max(abs(current), 1e-2)
-
-            def at(delta):
-                shifted = Point(point.k, point.indices, point.vectors, {**point.overrides, variable: current + delta})
-                return self._derivative(function, rest, shifted, bound)
-        return (at(-2 * h) - 8 * at(-h) + 8 * at(h) - at(2 * h)) / (12 * h)
-
-    # --- points -----------------------------------------------------------------------------------
-
     def points(self, exprs, ks=(2, 3, 4, 5), per_assignment=3, seed=0):
         """Random points consistent with the case's assumptions: normal logits, uniform free probabilities."""
-        rng = np.random.default_rng(seed)
-        ctx = self.case.context()
-        names = sorted({s for e in exprs for s in sp.sympify(e).atoms(sp.Symbol)
-                        if not isinstance(s, sp.Dummy) and s.is_integer and s != self.n}
-                       | {s for a in ctx.assumptions for s in _symbols(a)}, key=str)
-        vectors = sorted({x.base for e in exprs for x in sp.sympify(e).atoms(sp.Indexed)}
-                         | {b for d in ctx.definitions for b in _bases(d.body)}, key=str)
-        vectors = [v for v in vectors if v not in self.definitions]
-        for k in ks:
-            for values in itertools.product(range(1, k + 1), repeat=len(names)):
-                indices = dict(zip(names, values))
-                if not _consistent(indices, ctx.assumptions):
-                    continue
-                for _ in range(per_assignment):
-                    yield Point(k, indices, {v: self._sample(v, k, indices, ctx, rng) for v in vectors})
+        return super().points(exprs, ks, per_assignment, seed)
 
-    @staticmethod
-    def _sample(base, k, indices, ctx, rng) -> np.ndarray:
+    def sample(self, base, k, indices, ctx, rng):
         for a in ctx.assumptions:
             if isinstance(a, OneHot) and a.vector == base:
                 hot = indices[a.at] if a.at is not None else int(rng.integers(1, k + 1))
-                return np.array([1.0 if i == hot else 0.0 for i in range(1, k + 1)])
+                return [1.0 if i == hot else 0.0 for i in range(1, k + 1)]
             if isinstance(a, SumsToOne) and a.vector == base:
                 weights = rng.uniform(0.05, 1.0, k)
-                return weights / weights.sum()
+                return [float(w) for w in weights / weights.sum()]
         domain = base.domain if isinstance(base, Vector) else "real"
         if domain == "real":
-            return rng.normal(0.0, 2.0, k)
-        return rng.uniform(0.05, 1.0, k)
+            return [float(x) for x in rng.normal(0.0, 2.0, k)]
+        return [float(x) for x in rng.uniform(0.05, 1.0, k)]
