@@ -17,43 +17,30 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser("check", help="check proofs (default: the proofs/ folder)")
-    check.add_argument("targets", nargs="*", metavar="FILE_OR_PROOF",
-                       help="proof files, folders or proof ids (default: proofs/ under the current directory)")
+    _targets(check)
     check.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
     check.add_argument("--strict", action="store_true", help="demand PROVED of every step that should hold")
-    check.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
-                       help="time budget of one step (default 5)")
-    check.add_argument("--max-k", type=int, default=4, metavar="K",
-                       help="largest number of classes for instance checks (default 4)")
-    check.add_argument("--no-cache", action="store_true",
-                       help="check every step afresh, neither reading nor writing .derive-cache/")
+    _checking(check)
     check.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                        help="check in N worker processes (default 1); the report is the same")
     check.add_argument("--no-progress", action="store_true",
                        help="show no progress bar (on a terminal) or progress lines (elsewhere) on stderr")
-    check.add_argument("--no-numeric", action="store_true",
-                       help="skip the numeric checks of the proofs' conclusions")
-    check.add_argument("--seed", type=int, default=0, help="seed of the numeric checks (default 0)")
+    _numeric_summary(check)
 
     numeric = commands.add_parser("numeric", help="check the proofs' conclusions numerically, k = 2 to 2^20")
-    numeric.add_argument("targets", nargs="*", metavar="FILE_OR_PROOF",
-                         help="proof files, folders or proof ids (default: proofs/ under the current directory)")
+    _targets(numeric)
     numeric.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     numeric.add_argument("--k", dest="classes", nargs="+", type=_class_count, metavar="K",
                          help="numbers of classes (default 2 3 10 1000 2^20); 2^20 may be written so")
     numeric.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
 
     mutate = commands.add_parser("mutate", help="check deliberately wrong variants of every step (mutation testing)")
-    mutate.add_argument("targets", nargs="*", metavar="FILE_OR_PROOF",
-                        help="proof files, folders or proof ids (default: proofs/ under the current directory)")
+    _targets(mutate)
     mutate.add_argument("--json", action="store_true", help="print the counts as one JSON document")
-    mutate.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
-                        help="time budget of one mutant's check (default 5)")
-    mutate.add_argument("--max-k", type=int, default=4, metavar="K",
-                        help="largest number of classes for instance checks (default 4)")
+    _checking(mutate, what="one mutant's check", cache=False)
 
     listing = commands.add_parser("list", help="list the proofs found")
-    listing.add_argument("targets", nargs="*", metavar="FILE_OR_PROOF")
+    _targets(listing)
 
     show = commands.add_parser("show", help="print one proof in full")
     show.add_argument("proof", metavar="PROOF", help="a proof id (see derive list)")
@@ -61,8 +48,7 @@ def _parser() -> argparse.ArgumentParser:
                       help="where to look (default: proofs/)")
 
     notes = commands.add_parser("latex", help="write the proofs as course notes: LaTeX, a fragment, Markdown or PDF")
-    notes.add_argument("targets", nargs="*", metavar="PROOF",
-                       help="proof files, folders or proof ids (default: proofs/ under the current directory)")
+    _targets(notes)
     notes.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output; "
                        "with --pdf, derive.pdf)")
     form = notes.add_mutually_exclusive_group()
@@ -70,16 +56,31 @@ def _parser() -> argparse.ArgumentParser:
     form.add_argument("--preamble", action="store_true", help="print the preamble a fragment needs, and stop")
     form.add_argument("--markdown", action="store_true", help="Markdown with $$ display blocks (MathJax, KaTeX)")
     form.add_argument("--pdf", action="store_true", help="compile the standalone document with latexmk or pdflatex")
-    notes.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
-                       help="time budget of one step (default 5)")
-    notes.add_argument("--max-k", type=int, default=4, metavar="K",
-                       help="largest number of classes for instance checks (default 4)")
-    notes.add_argument("--no-cache", action="store_true",
-                       help="check every step afresh, neither reading nor writing .derive-cache/")
-    notes.add_argument("--no-numeric", action="store_true",
-                       help="leave out the numeric checks of the proofs' conclusions")
-    notes.add_argument("--seed", type=int, default=0, help="seed of the numeric checks (default 0)")
+    _checking(notes)
+    _numeric_summary(notes)
     return parser
+
+
+def _targets(parser) -> None:
+    parser.add_argument("targets", nargs="*", metavar="FILE_OR_PROOF",
+                        help="proof files, folders or proof ids (default: proofs/ under the current directory)")
+
+
+def _checking(parser, what: str = "one step", cache: bool = True) -> None:
+    """The options of the step checker: its time budget and instances, and the result cache."""
+    parser.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
+                        help=f"time budget of {what} (default 5)")
+    parser.add_argument("--max-k", type=int, default=4, metavar="K",
+                        help="largest number of classes for instance checks (default 4)")
+    if cache:
+        parser.add_argument("--no-cache", action="store_true",
+                            help="check every step afresh, neither reading nor writing .derive-cache/")
+
+
+def _numeric_summary(parser) -> None:
+    parser.add_argument("--no-numeric", action="store_true",
+                        help="leave out the numeric checks of the proofs' conclusions")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the numeric checks (default 0)")
 
 
 def _class_count(text: str) -> int:
