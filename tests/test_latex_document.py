@@ -196,20 +196,10 @@ def test_an_unknown_proof_is_a_one_line_error(monkeypatch, capsys, tmp_path):
 
 
 def _with_numeric_rows(report):
-    """The bundled report with numeric rows on its first proof, shaped as derive's numeric checks report them."""
-    from dataclasses import dataclass
+    """The bundled report with numeric rows on its first proof, as derive's numeric checks report them."""
     from types import SimpleNamespace
 
-    @dataclass(frozen=True)
-    class Row:
-        conclusion: str
-        k: int
-        input_kind: str
-        method: str
-        max_abs_error: float
-        max_rel_error: float
-        tolerance: float
-        passed: bool
+    from derive.numeric_model import NumericRow as Row
 
     first = report.proofs[0]
     rows = (Row("gradient", 2, "random", "central difference", 1.25e-10, 3.5e-10, 1e-6, True),
