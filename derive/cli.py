@@ -143,6 +143,8 @@ def _check(args) -> int:
     loaded = _load(args.targets)
     if not loaded.proofs and not loaded.errors:
         return _fail("no proofs found (looked in proofs/ under the current directory)")
+    if not loaded.proofs and not args.json:
+        return USAGE_ERROR   # nothing loaded: the errors above are the whole answer
     cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
     numeric = None
     if not args.no_numeric:

@@ -120,6 +120,13 @@ def test_a_path_that_does_not_exist(tmp_path, monkeypatch, capsys):
     one_line(lines, "notes/missing.py: no such file or directory")
 
 
+def test_when_nothing_loads_the_error_is_the_whole_answer(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", "--no-progress", "notes/missing.py"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err.startswith("derive: notes/missing.py")
+
+
 def test_a_proof_file_that_is_a_directory(tmp_path, monkeypatch, capsys):
     (tmp_path / "proofs" / "folder.py").mkdir(parents=True)
     code, lines = run(tmp_path, monkeypatch, capsys, "proofs/folder.py")
