@@ -24,7 +24,9 @@ decides a step.
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 
 import mpmath
 import numpy as np
@@ -755,7 +757,52 @@ def check_one(conclusion, k: int, kind: str = "random", target: str | None = Non
     prepared = _prepare(conclusion)
     if target not in prepared.target_kinds:
         target = prepared.target_kinds[0]
-    return _method(prepared, _Workspace(_draw(seed, k), kind), target, method)
+    with _arrays_reused(k):
+        return _method(prepared, _Workspace(_draw(seed, k), kind), target, method)
+
+
+# Arrays over 2^20 classes are 8 MiB each, and a check makes hundreds of them.  glibc serves such
+# blocks with fresh mmap()s or trims them back to the system when freed, so every new array pays
+# its page faults again: about a third of the time of a check at k = 2^20 on a virtual machine
+# (bench/numeric.py).  While the arrays are large, the allocator is asked to keep freed memory
+# for reuse; afterwards its thresholds go back to glibc's documented defaults and the memory is
+# returned.  Elsewhere than glibc this does nothing.
+_LARGE = 1 << 16
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+_DEFAULT_THRESHOLD = 128 * 1024
+
+
+@contextmanager
+def _arrays_reused(k: int):
+    libc = _glibc() if k >= _LARGE else None
+    if libc is None:
+        yield
+        return
+    libc.mallopt(_M_MMAP_THRESHOLD, 32 * 1024 * 1024)   # glibc's largest allowed on 64-bit
+    libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
+    try:
+        yield
+    finally:
+        libc.mallopt(_M_TRIM_THRESHOLD, _DEFAULT_THRESHOLD)
+        libc.mallopt(_M_MMAP_THRESHOLD, _DEFAULT_THRESHOLD)
+        libc.malloc_trim(0)
+
+
+@lru_cache(maxsize=1)
+def _glibc():
+    """The C library when it is glibc (which has mallopt and malloc_trim), else None."""
+    import ctypes
+    import ctypes.util
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        return None
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt.argtypes, libc.malloc_trim.argtypes = (ctypes.c_int, ctypes.c_int), (ctypes.c_size_t,)
+    except (OSError, AttributeError):
+        return None
+    return libc
 
 
 def plan(conclusions, settings: NumericSettings | None = None) -> int:
@@ -777,15 +824,20 @@ def check_conclusions(conclusions, settings: NumericSettings | None = None, prog
             raise NumericError(f"the number of classes must be an integer of at least 2, not {k!r}")
     found: list[list[NumericRow]] = [[] for _ in prepared]
     for k in settings.classes:
-        draw = _draw(settings.seed, k)
-        for kind in LOGIT_KINDS:
-            space = _Workspace(draw, kind)
-            for rows, p in zip(found, prepared):
-                for target in p.target_kinds:
-                    rows.extend(_check_one(p, space, target))
-                    if progress is not None:
-                        progress(k)
+        with _arrays_reused(k):
+            _check_at(k, prepared, found, settings.seed, progress)
     return [row for rows in found for row in rows]
+
+
+def _check_at(k: int, prepared, found, seed: int, progress) -> None:
+    draw = _draw(seed, k)
+    for kind in LOGIT_KINDS:
+        space = _Workspace(draw, kind)
+        for rows, p in zip(found, prepared):
+            for target in p.target_kinds:
+                rows.extend(_check_one(p, space, target))
+                if progress is not None:
+                    progress(k)
 
 
 def check_conclusion(conclusion, settings: NumericSettings | None = None, progress=None) -> list[NumericRow]:
