@@ -112,6 +112,13 @@ def test_list_and_show(tmp_path):
     assert shown.returncode == 0 and "quotient rule" in shown.stdout
 
 
+def test_show_writes_definitions_as_a_reader_would():
+    shown = derive("show", "cross-entropy-gradient")
+    assert shown.returncode == 0
+    assert "where ŷ_i := softmax(z)_i" in shown.stdout and "where CE := CE(y, ŷ)" in shown.stdout
+    assert "Lambda" not in shown.stdout
+
+
 @pytest.fixture(scope="module")
 def bundled_json():
     result = derive("check", "--json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sympy as sp
 from rich import box
 from rich.console import Console, Group
 from rich.table import Table
@@ -142,7 +143,7 @@ def render_proof(proof: Proof, console: Console) -> None:
         if case.assumptions:
             console.print("  assuming " + "; ".join(a.text() for a in case.assumptions))
         for d in case.definitions:
-            console.print(f"  where {unicode(d.name)} := {unicode(d.body)}")
+            console.print(f"  where {_definition(d)}")
         console.print(f"      {unicode(case.start)}")
         for s in case.steps:
             mark = " (erratum)" if s.expect is Expect.ERRATUM else ""
@@ -158,3 +159,11 @@ def render_proof(proof: Proof, console: Console) -> None:
         if claim.note:
             console.print(Text(f"    note: {claim.note}", style="italic dim"))
         console.print()
+
+
+def _definition(d) -> str:
+    """``ŷ_i := softmax(z)_i`` for a vector, ``CE := CE(y, ŷ)`` for a scalar."""
+    if isinstance(d.body, sp.Lambda):
+        (variable,), body = d.body.args
+        return f"{unicode(d.name)}_{unicode(variable)} := {unicode(body)}"
+    return f"{unicode(d.name)} := {unicode(d.body)}"
