@@ -335,13 +335,13 @@ def step_mutants(proof: Proof):
 def mutate_proof(proof: Proof, *, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
                  progress=None) -> ProofMutation:
     """Make and check every mutant of ``proof``."""
-    from .run import _known_names
+    from .run import known_names
 
     results = []
     known_by_case = {}
     for mutant, previous, original, case in step_mutants(proof):
         if case.name not in known_by_case:
-            known_by_case[case.name] = (case.context(), _known_names(case, case.context()))
+            known_by_case[case.name] = (case.context(), known_names(case, case.context()))
         ctx, known = known_by_case[case.name]
         result = classify(mutant, previous, original, ctx, seconds=seconds, max_classes=max_classes, known=known)
         results.append(result)

@@ -62,7 +62,7 @@ def numeric_rows(conclusions, settings: Settings) -> tuple:
 def check_proof(proof: Proof, settings: Settings | None = None) -> ProofReport:
     settings = settings or Settings()
     cases = tuple(check_case(case, settings) for case in proof.cases)
-    claims = check_claims(proof, cases, settings, _known_names,
+    claims = check_claims(proof, cases, settings, known_names,
                           lambda *args, **options: _check_equal(settings, *args, **options))
     if settings.numeric is None:
         return ProofReport(proof, cases, claims)
@@ -75,7 +75,7 @@ def check_proof(proof: Proof, settings: Settings | None = None) -> ProofReport:
     return ProofReport(proof, cases, claims, rows, settings.numeric.seed)
 
 
-def _known_names(case: Case, ctx) -> frozenset[str]:
+def known_names(case: Case, ctx) -> frozenset[str]:
     known = {str(ctx.n)}
     known |= names_in(as_expression(case.start, "the start"))
     for definition in ctx.definitions:
@@ -95,7 +95,7 @@ def check_case(case: Case, settings: Settings) -> CaseReport:
     try:
         ctx = case.context()
         start = as_expression(case.start, "the start")
-        known = _known_names(case, ctx)
+        known = known_names(case, ctx)
     except IllFormed as error:
         failed = Outcome(Verdict.ERROR, message=str(error))
         return CaseReport(case, tuple(StepReport(i, s, s.expr, failed, False)
