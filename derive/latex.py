@@ -361,8 +361,8 @@ _TEXT_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
 
 _OPERATORS = {"=", "+", "-", "−", "≠", "<", ">", "≤", "≥", "·", "×", "/", "→", "≈", "∈"}
 _FUNCTION_WORDS = {"log", "exp", "softmax", "ln"}
-_STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇=]|^(log|exp|softmax|CE)'*\(|^[A-Za-z]'+$|^[A-Za-z]\(.*\)$|"
-                     r"[α-ωΑ-Ω]")
+_STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇=]|^(log|exp|softmax|CE)'*\(|^[A-Za-z]'+$|"
+                     r"^[A-Za-z]\(.*\)$|[α-ωΑ-Ω]")
 _WORD = re.compile(r"^([(\[]*)(.*?)([.,;:!?)\]]*)$", re.S)
 
 

@@ -18,7 +18,8 @@ import sympy as sp
 from .context import Context, IllFormed, as_expression
 from .objects import CrossEntropy, LogSoftmax, Softmax, SumExcept, Vector, rename_bound
 
-__all__ = ["RULES", "Trace", "nonnegative", "prepare", "simplify", "normal_form", "atomise", "canonical", "is_zero", "proves_equal"]
+__all__ = ["RULES", "Trace", "nonnegative", "prepare", "simplify", "normal_form", "atomise", "canonical", "is_zero",
+           "proves_equal"]
 
 RULES: dict[str, str] = {
     "equal-indices": "an assumed equality of indices (j = k) replaces one index by the other",

@@ -56,7 +56,8 @@ def numeric_summary(report) -> Text:
     conclusions = list(dict.fromkeys(r.conclusion for r in rows))
     ks = ", ".join(str(k) for k in sorted({r.k for r in rows}))
     failed = [r for r in rows if not r.passed]
-    text.append(f"{counted(len(conclusions), 'conclusion')}, {counted(len(rows), 'check')} at k = {ks} (seed {report.numeric_seed}): ")
+    text.append(f"{counted(len(conclusions), 'conclusion')}, {counted(len(rows), 'check')} at k = {ks} "
+                f"(seed {report.numeric_seed}): ")
     if not failed:
         worst, ratio = _worst(rows)
         text.append("all within tolerance", style="bold green")

@@ -116,7 +116,8 @@ def render_report(report: Report, console: Console) -> None:
     claims = report.claim_counts()
     total = claims["hold"] + claims["do_not_hold"]
     shown = f"; {counted(total, 'claim')}: {claims['hold']} hold, {claims['do_not_hold']} do not" if total else ""
-    line = Text(f"{counted(len(report.proofs), 'proof')}, {counted(steps, 'step')}: " + ", ".join(parts) + shown + " — ")
+    line = Text(f"{counted(len(report.proofs), 'proof')}, {counted(steps, 'step')}: " + ", ".join(parts) + shown
+                + " — ")
     line.append_text(status)
     console.print(line)
 
