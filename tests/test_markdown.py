@@ -78,8 +78,7 @@ def test_text_outside_math_is_escaped_for_markdown(bundled_report):
 
 def test_an_erratum_line_carries_the_refuted_mark_and_a_counterexample_follows(markdown, bundled_report):
     errata = [s for p in bundled_report.proofs for c in p.cases for s in c.steps if s.step.expect.value == "erratum"]
-    if not errata:
-        pytest.skip("no bundled proof has an erratum")
+    assert errata, "the bundled proofs are expected to include one that has an erratum"
     assert len(re.findall(r"\\text\{ \(erratum\)\} && \\times", markdown)) == len(errata)
     assert markdown.count("**Counterexample.**") >= len(errata)
 
