@@ -10,16 +10,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from commands import ROOT, derive, without_seconds
 
 from derive.cache import (CACHE_DIR, Cache, CacheEntryError, MemoryStore, Unstorable, check_cached,
                           derive_cached, expression_data, expression_from_data, numeric_cached, outcome_data,
                           outcome_from_data, rows_data, rows_from_data, step_key)
 from derive.core.verdict import Counterexample, Outcome, Verdict
 from derive.loader import load_paths
-from derive.report import Report
 from derive.run import Settings, check_proof
 
-ROOT = Path(__file__).resolve().parent.parent
 
 PROOF = """
 from derive import Case, Proof, Source, Vector, as_written, classes, exp, indices, softmax, step, sum_over, D, Equal
@@ -232,40 +231,28 @@ def test_an_unwritable_cache_folder_gives_one_warning_and_the_same_verdicts(tmp_
     assert len(cache.warnings) == 1 and "results are not cached" in cache.warnings[0]
 
 
-def _derive(*args, cwd):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "160"}
-    return subprocess.run([sys.executable, "-m", "derive.cli", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
-
-
-def _without_seconds(value):
-    if isinstance(value, dict):
-        return {k: _without_seconds(v) for k, v in value.items() if k != "seconds"}
-    if isinstance(value, list):
-        return [_without_seconds(v) for v in value]
-    return value
 
 
 def test_derive_check_cold_and_warm_give_the_same_json_and_no_cache_writes_nothing(tmp_path):
     _load(tmp_path, WRONG)
-    uncached = _derive("check", "--json", "--no-cache", cwd=tmp_path)
+    uncached = derive("check", "--json", "--no-cache", cwd=tmp_path)
     assert not (tmp_path / CACHE_DIR).exists()
-    cold = _derive("check", "--json", cwd=tmp_path)
+    cold = derive("check", "--json", cwd=tmp_path)
     assert len(_entries(tmp_path / CACHE_DIR)) == 5
     assert (tmp_path / CACHE_DIR / ".gitignore").read_text().splitlines()[-1] == "*"
-    warm = _derive("check", "--json", cwd=tmp_path)
+    warm = derive("check", "--json", cwd=tmp_path)
     assert uncached.returncode == cold.returncode == warm.returncode == 1
     assert "warning" not in cold.stderr + warm.stderr
-    documents = [_without_seconds(json.loads(r.stdout)) for r in (uncached, cold, warm)]
+    documents = [without_seconds(json.loads(r.stdout)) for r in (uncached, cold, warm)]
     assert documents[0] == documents[1] == documents[2]
 
 
 def test_derive_check_warns_on_one_line_about_a_corrupted_entry(tmp_path):
     _load(tmp_path, WRONG)
-    _derive("check", cwd=tmp_path)
+    derive("check", cwd=tmp_path)
     victim = _entries(tmp_path / CACHE_DIR)[0]
     victim.write_bytes(b"\xff\xfe garbage")
-    result = _derive("check", cwd=tmp_path)
+    result = derive("check", cwd=tmp_path)
     assert result.returncode == 1
     warnings = [line for line in result.stderr.splitlines() if "warning" in line]
     assert len(warnings) == 1 and warnings[0].startswith("derive: warning: ignoring cache entry ")

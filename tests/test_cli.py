@@ -7,17 +7,11 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
+from commands import ROOT, derive
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-def derive(*args, cwd=ROOT):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "160"}
-    return subprocess.run([sys.executable, "-m", "derive.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
 
 
 GOOD = """

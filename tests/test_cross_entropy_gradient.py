@@ -7,18 +7,14 @@ gives 1/2 to each class), not copied from the checker's output.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from commands import derive
 
 from derive.core.verdict import Verdict
 from derive.model import Expect
 from derive.run import Settings, check_proof
 
-ROOT = Path(__file__).resolve().parent.parent
 PROOF_FILE = "proofs/cross_entropy_gradient.py"
 
 
@@ -118,9 +114,7 @@ def test_strict_mode_holds_too(proof):
 
 
 def _derive(*args):
-    return subprocess.run([sys.executable, "-m", "derive.cli", "check", "--no-cache", *args],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT,
-                          env={**os.environ, "COLUMNS": "200"})
+    return derive("check", "--no-cache", *args, columns=200)
 
 
 def test_derive_check_shows_the_claims_first_and_counts_them():

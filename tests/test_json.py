@@ -4,14 +4,11 @@ every documented field is written, the example is valid, and the exit codes are 
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from scratch_proofs import JACOBIAN, WRONG, scratch_repository
+from commands import ROOT, derive
 
 from derive.loader import load_paths
 from derive.numeric import NumericSettings
@@ -19,7 +16,6 @@ from derive.render.json import SCHEMA_VERSION, report_data
 from derive.report import Report
 from derive.run import Settings, check_proof
 
-ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "docs" / "json-schema.md"
 
 VERIFIED_AND_CLAIM = '''\
@@ -142,11 +138,6 @@ def test_the_readme_links_the_schema_instead_of_repeating_it():
     assert "docs/json-schema.md" in readme
     assert '"schema_version"' not in readme
 
-
-def derive(*args, cwd):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "160"}
-    return subprocess.run([sys.executable, "-m", "derive.cli", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
 
 
 @pytest.mark.parametrize("files, code", [

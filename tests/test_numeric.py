@@ -6,16 +6,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import mpmath
 import numpy as np
 import pytest
 import sympy as sp
+from commands import ROOT, derive
 
 from derive import D, OneHot, Proof, Source, SumsToOne, Vector, classes, conclusion, indices, log, scalar, softmax
 from derive import sum_over
@@ -249,7 +246,6 @@ def test_conclusions_are_data_with_their_origin_and_unique_names():
 
 # --- the commands ----------------------------------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
 
 TINY = """
 from sympy import KroneckerDelta
@@ -270,11 +266,6 @@ with as_written():
                                 definitions={{p: lambda a: softmax(z, a, k)}})])
 """
 
-
-def derive(*args, cwd=ROOT):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "160"}
-    return subprocess.run([sys.executable, "-m", "derive.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
 
 
 def tiny(tmp_path, formula):

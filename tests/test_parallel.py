@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from scratch_proofs import scratch_repository
+from commands import ROOT, derive
 
 from derive.cache import CACHE_DIR, Cache
 from derive.loader import load_paths
 from derive.parallel import check_proofs, checks_in
 from derive.run import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
 
 
-def derive(*args, cwd):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "160"}
-    return subprocess.run([sys.executable, "-m", "derive.cli", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
-
-
-def without_seconds(value):
-    if isinstance(value, dict):
-        return {k: without_seconds(v) for k, v in value.items() if k != "seconds"}
-    if isinstance(value, list):
-        return [without_seconds(v) for v in value]
-    return value
 
 
 def _seconds_only(one: str, other: str) -> None:

@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 from rich.console import Console
 from scratch_proofs import scratch_repository
+from commands import derive
 
 from derive.loader import load_paths
 from derive.parallel import check_proofs
 from derive.render.progress import Bar, Lines, Silent, progress_for
 from derive.run import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-def derive(*args, cwd):
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "160"}
-    return subprocess.run([sys.executable, "-m", "derive.cli", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=600)
 
 
 def _proofs(tmp_path):
