@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     mutate.add_argument("--json", action="store_true", help="print the counts as one JSON document")
     _checking(mutate, what="one mutant's check", cache=False)
 
+    importing = commands.add_parser("import", help="write a document's derivation (.md, .tex) as a proof module")
+    importing.add_argument("document", metavar="DOCUMENT", help="a Markdown or LaTeX document")
+    importing.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+
     listing = commands.add_parser("list", help="list the proofs found")
     _targets(listing)
 
@@ -115,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("--jobs must be at least 1")
     try:
         return {"check": _check, "list": _list, "show": _show, "latex": _latex, "numeric": _numeric,
-                "mutate": _mutate}[args.command](args)
+                "mutate": _mutate, "import": _import}[args.command](args)
     except KeyboardInterrupt:
         return _fail("interrupted")
 
@@ -160,11 +164,44 @@ def _check(args) -> int:
         sys.stdout.write(render_json(report))
     else:
         render_report(report, Console())
+    _document_lines(loaded, sys.stderr if args.json else sys.stdout)
     for line in report.ill_formed():
         print(f"derive: {line}", file=sys.stderr)
     for line in cache.warnings if cache is not None else ():
         print(f"derive: warning: {line}", file=sys.stderr)
     return report.exit_code
+
+
+def _document_lines(loaded, stream) -> None:
+    """One line per document read: how many of its equation lines were read."""
+    for file, counts in loaded.documents:
+        total = sum(counts.values())
+        extra = "".join(f", {counts[key]} {label}" for key, label in
+                        (("definition", "definitions"), ("skipped", "skipped as declared")) if counts[key])
+        print(f"{file}: {counts['read']} of {total} equation lines read, {counts['not read']} not read{extra}",
+              file=stream)
+
+
+def _import(args) -> int:
+    from .documents import is_document
+
+    path = Path(args.document)
+    if not path.is_file():
+        return _fail(f"{args.document}: no such file")
+    if not is_document(path.name):
+        return _fail(f"{args.document}: not a document (derive import reads .md and .tex files)")
+    from .documents.importer import ImportError_, import_document
+
+    try:
+        text, problems = import_document(path, args.document)
+    except ImportError_ as error:
+        return _fail(str(error))
+    for where, message in problems:
+        print(f"derive: {where}: {message}", file=sys.stderr)
+    status = _write(text, args.output)
+    if status == 0 and args.output:
+        print(f"wrote {args.output}", file=sys.stderr)
+    return status or (USAGE_ERROR if problems else 0)
 
 
 def _numeric(args) -> int:

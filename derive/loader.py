@@ -29,6 +29,13 @@ __all__ = ["Loaded", "proof_paths", "load_paths", "select"]
 class Loaded:
     proofs: tuple[tuple[Proof, str], ...]  # (proof, file)
     errors: tuple[LoadError, ...]
+    documents: tuple[tuple[str, dict], ...] = ()  # (file, equation lines read / not read / ...) per document
+
+
+def _is_document(path: Path) -> bool:
+    from .documents import is_document
+
+    return is_document(path.name)
 
 
 def proof_paths(root: Path) -> list[Path]:
@@ -51,13 +58,20 @@ def _files(path: Path, errors: list[LoadError]) -> list[Path]:
         errors.append(LoadError(_display(path), "is a directory, not a proof file"))
         return []
     if path.is_dir():
+        from .documents import has_declarations
+
         found = sorted(p for p in path.rglob("*.py") if not p.name.startswith("_"))
         for p in found:
             if p.is_dir():
                 errors.append(LoadError(_display(p), "is a directory, not a proof file"))
-        return [p for p in found if p.is_file()]
+        # Documents in a proofs folder are read when they declare themselves for derive.
+        documents = sorted(p for p in path.rglob("*") if p.is_file() and _is_document(p) and has_declarations(p))
+        return sorted([p for p in found if p.is_file()] + documents)
+    if _is_document(path):
+        return [path]
     if path.suffix != ".py":
-        errors.append(LoadError(_display(path), "not a Python file (proof modules end in .py)"))
+        errors.append(LoadError(_display(path), "not a Python file or a document (proof modules end in .py; "
+                                "documents in .md or .tex)"))
         return []
     return [path]
 
@@ -90,8 +104,18 @@ def _import(path: Path):
 def load_paths(paths: list[Path]) -> Loaded:
     errors: list[LoadError] = []
     found: list[tuple[Proof, str]] = []
+    documents: list[tuple[str, dict]] = []
     for path in paths:
         for file in _files(path, errors):
+            if _is_document(file):
+                from .documents import load
+
+                proof, problems, counts = load(file, _display(file))
+                errors.extend(LoadError(where, message) for where, message in problems)
+                if proof is not None:
+                    found.append((proof, _display(file)))
+                    documents.append((_display(file), counts))
+                continue
             try:
                 source = file.read_bytes()
                 if b"\0" in source:
@@ -128,12 +152,12 @@ def load_paths(paths: list[Path]) -> Loaded:
             continue
         ids[proof.id] = proof.origin or file
         unique.append((proof, file))
-    return Loaded(tuple(unique), tuple(errors))
+    return Loaded(tuple(unique), tuple(errors), tuple(documents))
 
 
 def select(root: Path, targets: list[str]) -> Loaded:
     """Load what the command line names: files or folders, proof ids, or by default ``proofs/``."""
-    paths = [Path(t) for t in targets if Path(t).exists() or t.endswith(".py") or "/" in t]
+    paths = [Path(t) for t in targets if Path(t).exists() or t.endswith(".py") or "/" in t or _is_document(Path(t))]
     ids = [t for t in targets if t not in {str(p) for p in paths}]
     if not paths:
         paths = proof_paths(root)
@@ -149,4 +173,4 @@ def select(root: Path, targets: list[str]) -> Loaded:
         else:
             known = ", ".join(sorted(by_id)) or "none"
             errors.append(LoadError("", f"no proof with id {wanted!r} (known: {known})"))
-    return Loaded(tuple(chosen), tuple(errors))
+    return Loaded(tuple(chosen), tuple(errors), loaded.documents)

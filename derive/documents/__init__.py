@@ -22,3 +22,34 @@ __all__ = ["DOCUMENT_SUFFIXES", "is_document"]
 def is_document(name: str) -> bool:
     """Whether a file name is a document derive reads (a declarations sidecar is not)."""
     return name.endswith(DOCUMENT_SUFFIXES) and not name.endswith(".derive.yaml")
+
+
+def has_declarations(path) -> bool:
+    """Whether a document found in a proofs folder is meant for derive: it declares a ``derive:`` block
+    (front matter or ``% derive:`` comment) or has a sidecar ``NAME.derive.yaml``."""
+    from .declarations import sidecar_of
+
+    if sidecar_of(path).is_file():
+        return True
+    try:
+        head = path.read_text(encoding="utf-8")[:20000]
+    except (OSError, UnicodeDecodeError):
+        return True   # let the loader report it
+    return any(line.strip() in ("derive:", "% derive:") for line in head.splitlines())
+
+
+def load(path, display: str):
+    """Read one document: ``(proof or None, [(where, message)], line counts or None)``.
+
+    A document that cannot be read at all gives one error and no proof; lines that could not be
+    read give an error each (with a caret under the culprit) beside the proof, where they are
+    ERROR steps.
+    """
+    from .build import DocumentError, read_document
+
+    try:
+        result = read_document(path, display)
+    except DocumentError as error:
+        return None, [(error.where, error.message)], None
+    errors = [(p.place, p.text()) for p in result.problems]
+    return result.proof, errors, result.counts()

@@ -305,6 +305,7 @@ class _Walk:
         self.context = context
         self.bound: list[tuple[str, sp.Symbol]] = []
         self.readings: list[Reading] = []
+        self.count_as_index = False   # inside a sum written out term by term, whose last term is at the count
 
     # helpers -----------------------------------------------------------------------------------------
 
@@ -325,7 +326,7 @@ class _Walk:
             raise ReadProblem(f"{text}; this reading is refused by the declarations (readings: {kind}: refuse): "
                               f"write it out explicitly", self.at(node), "refused")
         reading = Reading(kind, text, self.at(node))
-        if reading not in self.readings:
+        if all(r.text != text for r in self.readings):
             self.readings.append(reading)
 
     def fail(self, message: str, node, kind: str = "unreadable"):
@@ -442,7 +443,10 @@ class _Walk:
         return [(1, node)]
 
     def _neg(self, node):
-        return sp.Mul(-1, self.expr(node.children[1]))
+        value = self.expr(node.children[1])
+        if isinstance(value, sp.Integer):   # -1 is the number -1, not the product (-1)·1
+            return sp.Integer(-value)
+        return sp.Mul(-1, value)
 
     def _pos(self, node):
         return self.expr(node.children[1])
@@ -609,7 +613,7 @@ class _Walk:
 
     def index_of(self, node):
         value = self.expr(node)
-        if value == self.names.count:
+        if value == self.names.count and not self.count_as_index:
             self.fail(f"the index '{self.source(node)}' is the number of classes: inside a sum over it, name the "
                       f"summation index (\\sum_{{i=1}}^{{{self.names.count}}}), or use another index", node)
         if not (value.is_integer or all(s.is_integer for s in value.free_symbols)) or value.is_number and value < 1:
@@ -805,7 +809,11 @@ class _Walk:
         if isinstance(terms[0][1], Tree) and terms[0][1].data == "dots" or \
                 isinstance(terms[-1][1], Tree) and terms[-1][1].data == "dots":
             self.fail("a sum written out term by term starts and ends with a term, not '...'", node)
-        values = [None if isinstance(t, Tree) and t.data == "dots" else self.expr(t) for _, t in terms]
+        self.count_as_index = True
+        try:
+            values = [None if isinstance(t, Tree) and t.data == "dots" else self.expr(t) for _, t in terms]
+        finally:
+            self.count_as_index = False
         first, last = values[0], values[-1]
         n = self.names.count
         i = sp.Symbol("i", integer=True, positive=True)

@@ -180,7 +180,6 @@ def structure_of(document, declarations) -> Structure:
                 if rest.strip() in ("none", ""):
                     state.case, state.case_label = (), ""
                 else:
-                    row = Row(rest, event.offset + event.text.find(rest) + len("<!-- derive: ") - 0)
                     parsed = _parse(Row(rest, 0))
                     if not _index_relation(parsed):
                         raise StructureError(f"marker 'derive: case {rest}': write a relation between two "
@@ -208,7 +207,9 @@ def structure_of(document, declarations) -> Structure:
         parsed_rows = [(row, _parse(row)) for row in rows]
         if len(parsed_rows) == 1 and _index_relation(parsed_rows[0][1]):
             if _TRIGGER.search(prose_tail) and not state.case_fixed:
-                previous = (state.case, state.case_label)
+                # A case set by "if" inside a paragraph ends with the paragraph; the case before the
+                # first such "if" is the one to return to.
+                previous = state.scoped if state.scoped is not None else (state.case, state.case_label)
                 state.case = (Assumption(parsed_rows[0][0], parsed_rows[0][1], "prose"),)
                 state.case_label = state.section
                 state.scoped = previous if _SCOPED.search(prose_tail) else None
