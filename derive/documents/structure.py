@@ -125,7 +125,10 @@ def structure_of(document, declarations) -> Structure:
     result = Structure()
     state = _State()
 
-    def start_section(name: str, offset: int):
+    def start_section(heading: str, offset: int):
+        # "Case 1: j = k (...)" is the section "Case 1": places read "Case 1, line 2".
+        name = heading.split(":", 1)[0].strip() if ":" in heading else heading.strip()
+        name = name or heading.strip()
         state.section = name
         state.lines = 0
         state.case = ()
