@@ -33,6 +33,7 @@ does), and it does not know the document's structure (``structure`` does).
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -70,8 +71,6 @@ _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": 
 _ACCENTS = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde", "bar": "bar",
             "overline": "bar", "vec": "vec", "mathbf": "bold", "boldsymbol": "bold", "bm": "bold"}
 _COMBINING = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304", "vec": "\u20d7"}
-_PRECOMPOSED = {"ŷ": "ŷ", "â": "â", "ê": "ê", "ô": "ô", "û": "û", "ĉ": "ĉ", "ŝ": "ŝ", "ẑ": "ẑ",
-                "ã": "ã", "ȳ": "ȳ", "ā": "ā"}
 _FUNCTION_WORDS = {"\\log": "log", "\\ln": "log", "\\exp": "exp", "log": "log", "ln": "log", "exp": "exp",
                    "softmax": "softmax", "sigmoid": "sigmoid"}
 
@@ -110,7 +109,7 @@ def display_name(key: str) -> str:
         if accent == "bold":
             return inner
         text = inner + _COMBINING.get(accent, "")
-        return _PRECOMPOSED.get(text, text)
+        return unicodedata.normalize("NFC", text)   # ŷ as one character, as proof modules write it
     return key
 
 
