@@ -273,12 +273,14 @@ class _Builder:
             if not read_sides and self._is_local_definition(chain, side):
                 self._define(chain, context)
                 return
-            if isinstance(side, Tree) and side.data == "cases":
+            if isinstance(side, Tree) and side.data == "cases" and not (len(chain) == 2 and read_sides):
                 problem = self.problem(row, side.meta.start_pos, "a cases environment is read only as the whole "
                                        "right-hand side of 'a = \\begin{cases} ... \\end{cases}'", "unreadable")
                 read_sides.append((UnreadLine(row.text, problem.place, problem.message), (), row, offset, number,
                                    problem))
                 continue
+            if isinstance(side, Tree) and side.data == "cases":
+                continue   # its branches are read by _branches
             try:
                 expr, readings = self.reader.side(side, row.text, context)
             except ReadProblem as problem:
@@ -323,7 +325,8 @@ class _Builder:
         if not (isinstance(side, Tree) and side.data in ("name", "accent")):
             return False
         key = key_of(side)
-        return key not in self.names.kinds and key not in self.macros and key != "e"
+        plain = key[6:-1] if key.startswith("\\bold{") else key   # \mathbf{a} is the declared vector a
+        return all(k not in self.names.kinds and k not in self.macros for k in (key, plain)) and key != "e"
 
     def _define(self, chain, context):
         (row, _, side, offset, _), (row2, _, body, offset2, _) = chain
