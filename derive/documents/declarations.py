@@ -65,13 +65,52 @@ def sidecar_of(path: Path) -> Path:
 @dataclass(frozen=True)
 class Declarations:
     values: dict
-    where: dict = field(default_factory=dict)   # key -> "file:line" of the declaration
+    where: dict = field(default_factory=dict)   # key -> (file, line) of the declaration
+    texts: dict = field(default_factory=dict)   # file -> its lines, to find columns
 
     def get(self, key, default=None):
         return self.values.get(key, default)
 
     def place(self, key: str) -> str:
-        return self.where.get(key, "")
+        """``file:line:column`` of a declaration's key."""
+        if key not in self.where:
+            return next(iter(self.texts), "declarations")
+        file, line = self.where[key]
+        return f"{file}:{line}:{self._column(file, line, key)}"
+
+    def name_place(self, key: str, name: str) -> str:
+        """``file:line:column`` of ``name`` within the declaration ``key`` (its line or the lines below)."""
+        if key not in self.where:
+            return self.place(key)
+        file, line = self.where[key]
+        lines = self.texts.get(file, [])
+        for number in range(line, min(line + 40, len(lines) + 1)):
+            text = lines[number - 1]
+            start = text.find(":") + 1 if number == line else 0
+            column = _find_name(text, name, start)
+            if column:
+                return f"{file}:{number}:{column}"
+        return self.place(key)
+
+    def _column(self, file, line, text) -> int:
+        lines = self.texts.get(file, [])
+        if 0 < line <= len(lines):
+            found = lines[line - 1].find(text)
+            if found >= 0:
+                return found + 1
+        return 1
+
+
+def _find_name(text: str, name: str, start: int) -> int:
+    """The 1-based column of ``name`` as a whole YAML token in ``text`` (after ``start``), or 0."""
+    index = start
+    while (found := text.find(name, index)) >= 0:
+        before = text[found - 1] if found > 0 else " "
+        after = text[found + len(name)] if found + len(name) < len(text) else " "
+        if not (before.isalnum() or before == "\\") and not after.isalnum():
+            return found + 1
+        index = found + 1
+    return 0
 
 
 def _yaml(text: str, where: str, line_offset: int):
@@ -107,16 +146,17 @@ def load_declarations(document, path: Path, sidecar: Path | None = None) -> Decl
     """
     values: dict = {}
     where: dict = {}
+    texts: dict = {document.path: document.source.split("\n")}
     sources = []
     if document.front_matter:
-        line = document.position(document.front_matter_offset)[0]
-        # A Markdown front matter starts after its '---' line; a .tex block at its '% derive:' line.
-        offset = line if not document.path.endswith(".tex") else line - 1
+        # The YAML's first line is the file's line of the front matter's first line (Markdown) or of the
+        # '% derive:' line (.tex).
+        offset = document.position(document.front_matter_offset)[0] - 1
         data, lines = _yaml(document.front_matter, document.path, offset)
         if isinstance(data, dict) and "derive" in data:
             block = data["derive"]
             if block is not None and not isinstance(block, dict):
-                raise DeclarationError(f"{document.path}:{lines.get('derive', offset)}",
+                raise DeclarationError(f"{document.path}:{lines.get('derive', offset)}:1",
                                        "'derive:' must hold a mapping of declarations (classes: k, ...)")
             block = dict(block or {})
             if "title" not in block and isinstance(data.get("title"), str):
@@ -126,21 +166,25 @@ def load_declarations(document, path: Path, sidecar: Path | None = None) -> Decl
             sources.append((document.path, {"title": data["title"]}, lines))
     sidecar = sidecar if sidecar is not None else sidecar_of(path)
     if sidecar.is_file():
-        data, lines = _yaml(sidecar.read_text(encoding="utf-8"), str(sidecar), 0)
+        text = sidecar.read_text(encoding="utf-8")
+        texts[str(sidecar)] = text.split("\n")
+        data, lines = _yaml(text, str(sidecar), 0)
         if not isinstance(data, dict) or not isinstance(data.get("derive"), dict):
-            raise DeclarationError(f"{sidecar}:1", "a sidecar holds one mapping 'derive:' of declarations")
+            raise DeclarationError(f"{sidecar}:1:1", "a sidecar holds one mapping 'derive:' of declarations")
         sources.append((str(sidecar), data["derive"], lines))
     for file, block, lines in sources:
         for key, value in block.items():
-            place = f"{file}:{lines.get(key, 1)}"
+            line = lines.get(key, 1)
+            place = Declarations({}, {key: (file, line)}, texts).place(key)
             if key not in _KEYS:
                 raise DeclarationError(place, f"unknown declaration {key!r}: the keys are {', '.join(_KEYS)}")
             if key in values and values[key] != value:
+                first = Declarations({}, where, texts).place(key)
                 raise DeclarationError(place, f"{key!r} is declared twice with different values (first at "
-                                       f"{where[key]}): keep one")
+                                       f"{first}): keep one")
             values[key] = value
-            where[key] = place
-    declarations = Declarations(values, where)
+            where[key] = (file, line)
+    declarations = Declarations(values, where, texts)
     _check_shapes(declarations)
     return declarations
 

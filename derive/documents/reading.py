@@ -147,19 +147,19 @@ class Names:
         self.scalars: dict[str, sp.Symbol] = {}
         self.functions: dict[str, str] = {}
         for name in _list(declarations.get("indices")):
-            key = self._declare(normalise_key(name), "index", "indices")
+            key = self._declare(normalise_key(name), "index", "indices", name)
             self.indices[key] = sp.Symbol(display_name(key), integer=True, positive=True)
         vectors = declarations.get("vectors") or {}
         if isinstance(vectors, list):
             vectors = {v: "real" for v in vectors}
         for name, domain in vectors.items():
-            key = self._declare(normalise_key(str(name)), "vector", "vectors")
+            key = self._declare(normalise_key(str(name)), "vector", "vectors", str(name))
             self.vectors[key] = ob.Vector(display_name(key), domain)
         for name in _list(declarations.get("scalars")):
-            key = self._declare(normalise_key(name), "scalar", "scalars")
+            key = self._declare(normalise_key(name), "scalar", "scalars", name)
             self.scalars[key] = ob.scalar(display_name(key))
         for name, meaning in (declarations.get("functions") or {}).items():
-            key = self._declare(normalise_key(str(name)), "function", "functions")
+            key = self._declare(normalise_key(str(name)), "function", "functions", str(name))
             self.functions[key] = meaning
         self.sample = str(declarations.get("sample")) if declarations.get("sample") is not None else None
         component = declarations.get("component")
@@ -175,9 +175,9 @@ class Names:
         self.rename = {kind: normalise_key(str(name)) for kind, name in rename.items()}
         self.facts = self._facts()
 
-    def _declare(self, key: str, kind: str, where: str) -> str:
+    def _declare(self, key: str, kind: str, where: str, written: str | None = None) -> str:
         if key in self.kinds and self.kinds[key] != kind:
-            raise DeclarationError(self.place(where),
+            raise DeclarationError(self.declarations.name_place(where, written or key),
                                    f"'{key}' is declared both as {_article(self.kinds[key])} and as "
                                    f"{_article(kind)}: declare it once")
         self.kinds[key] = kind
@@ -591,8 +591,11 @@ class _Walk:
                 index = self.index_of(subs[0].children[1])
                 return self._powers(self.names.vectors[key][index], sups)
             if subs:
+                if key not in self.names.kinds and self.lookup_bound(key) is None and key not in self.context.macros:
+                    self.fail(f"unknown name '{key}': declare it under 'derive:' (a vector: 'vectors: {{{key}: "
+                              f"real}}')", inner, "unknown")
                 self.fail(f"'{key}' is not a declared vector, so it cannot take the index "
-                          f"'{self.source(subs[0].children[1])}': declare it under 'vectors:'", subs[0])
+                          f"'{self.source(subs[0].children[1])}': declare it under 'vectors:'", inner)
             return self._powers(self.name(key, inner), sups)
         if isinstance(inner, Tree) and inner.data == "apply" and subs:
             return self._powers(self.apply_node(inner, index_node=subs[0].children[1]), sups)
