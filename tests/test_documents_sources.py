@@ -102,15 +102,21 @@ def softmax_routes():
             "original": _check_document(_seed(SOFTMAX_SEED), DOCUMENTS / "softmax_cross_entropy.seed.derive.yaml")}
 
 
+def _line(source_ref: str) -> str:
+    """"Case 1, line 2" of a reference "Case 1, line 2 (file:line:column)"."""
+    return source_ref.rsplit(" (", 1)[0]
+
+
 def _document_steps(report):
-    """(source_ref, position within its row) -> step report, for every step of the document."""
+    """("Section, line N", position within its row) -> step report, for every step of the document."""
     found = {}
     for case in report.cases:
         seen: dict = {}
         for s in case.steps:
-            key = (s.step.source_ref, s.step.origin.rsplit(":", 2)[0])
-            seen[key] = seen.get(key, 0) + 1
-            found[(s.step.source_ref, seen[key])] = s
+            line = _line(s.step.source_ref)
+            assert s.step.source_ref == f"{line} ({s.step.origin})"
+            seen[line] = seen.get(line, 0) + 1
+            found[(line, seen[line])] = s
     return found
 
 
@@ -154,7 +160,7 @@ def test_deriving_cross_entropy_gradient_gives_the_python_verdict_on_every_line(
         assert s.ok, key
     case_1 = steps[("Case 1, line 1", 1)]
     assert case_1.outcome.verdict.value == "REFUTED" and case_1.outcome.counterexample is not None
-    claims = {c.claim.source_ref: c for c in report.claims}
+    claims = {_line(c.claim.source_ref): c for c in report.claims}
     python_claims = {c.claim.name: c for c in python_cross_entropy.claims}
     assert set(claims) == set(CROSS_ENTROPY_CLAIMS)
     for ref, name in CROSS_ENTROPY_CLAIMS.items():

@@ -388,7 +388,8 @@ class _Builder:
             ref = f"{section}, line {number}"
             notes = [r.text for r in readings]
             if not steps and start_readings:
-                notes = [f"the start: {r.text}" for r in start_readings] + notes
+                notes = [f"the start: {r.text}" for r in start_readings
+                         if r.text not in notes] + notes
             note = ("Reading: " + "; ".join(notes) + ".") if notes else ""
             expect = Expect.HOLDS
             if ref in self.errata:
@@ -400,7 +401,10 @@ class _Builder:
                 reason = "not read"
             else:
                 reason = row.annotation or "as written"
-            steps.append(Step(expr, reason, ref, None, expect, note, None, self.place(offset)))
+            # The reference names the place too, so that every view of the report (terminal, JSON, notes)
+            # shows the file, line and column the verdict is about.
+            steps.append(Step(expr, reason, f"{ref} ({self.place(offset)})", None, expect, note, None,
+                              self.place(offset)))
             refs.setdefault((row.offset, number), []).append(len(steps))
         if not steps:   # a chain whose only readable side is its start: its other sides were not read
             return
@@ -499,7 +503,8 @@ class _Builder:
             while any(c.name == claim_name for c in self.claims):
                 claim_name += "-b"
             self.claims.append(Claim(claim_name, f"{section}, line {line}", subject, expr, recombined,
-                                     expect=expect, source_ref=f"{section}, line {line}", note=note,
+                                     expect=expect, source_ref=f"{section}, line {line} ({self.place(offset)})",
+                                     note=note,
                                      origin=self.place(offset)))
             self.record(offset, row, "read", [r.text for r in readings], claim_names=(claim_name,))
 
