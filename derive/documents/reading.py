@@ -728,13 +728,11 @@ class _Walk:
             self.fail("a sum needs its index as a subscript: \\sum_{i=1}^{k} or \\sum_i", node)
         index_key, lower, skipped = self.sum_subscript(subs[0].children[1])
         upper = self.expr(sups[0].children[1]) if sups else None
-        if upper is None and lower is not None:
-            self.fail("a sum with a lower limit needs an upper limit: \\sum_{i=1}^{k}", node)
         if upper is None:
-            self.read("sum-without-limits", f"a sum without limits is read over 1..{self.names.count}", node)
-            upper, lower_value = self.names.count, sp.Integer(1)
-        else:
-            lower_value = self.expr(lower) if lower is not None else sp.Integer(1)
+            self.read("sum-without-limits", f"a sum without limits is read over 1..{self.names.count}"
+                      if lower is None else f"a sum without an upper limit is read up to {self.names.count}", node)
+            upper = self.names.count
+        lower_value = self.expr(lower) if lower is not None else sp.Integer(1)
         symbol = self.bound_symbol(index_key, subs[0])
         skipped_value = None
         if skipped is not None:
