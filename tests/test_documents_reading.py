@@ -65,7 +65,8 @@ def test_a_row_that_does_not_parse_names_the_offset_of_its_first_bad_token():
 
 
 def test_rows_split_at_double_backslashes_outside_braces_and_keep_their_file_columns():
-    text = "\\begin{align*} a &= \\Sigma_{\\substack{j=1 \\\\ j \\neq \\ell}} b \\\\ &= c \\quad \\text{(why)} \\end{align*}"
+    text = ("\\begin{align*} a &= \\Sigma_{\\substack{j=1 \\\\ j \\neq \\ell}} b \\\\ "
+            "&= c \\quad \\text{(why)} \\end{align*}")
     rows = rows_of(Formula(text, 100, True))
     assert [r.text.strip() for r in rows] == ["a  = \\Sigma_{\\substack{j=1 \\\\ j \\neq \\ell}} b", "= c"]
     assert rows[1].annotation == "(why)"

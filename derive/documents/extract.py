@@ -227,8 +227,6 @@ def _latex(path: str, source: str) -> Document:
     and where sections and paragraphs begin; the maths itself is read by the grammar.
     """
     events: list = []
-    front_lines: list[str] = []
-    front_offset = None
     i, n = 0, len(source)
     prose_start = 0
     in_document = "\\begin{document}" not in source
@@ -249,12 +247,8 @@ def _latex(path: str, source: str) -> Document:
             end = source.find("\n", i)
             end = n if end < 0 else end
             comment = source[i + 1:end].strip()
-            if comment.startswith(_MARKER):
-                rest = comment[len(_MARKER):]
-                if not rest.strip() or front_offset is not None and not events:
-                    # the declarations block: "% derive:" followed by indented YAML comment lines
-                    pass
-                events.append(Marker(rest.strip(), i))
+            if comment.startswith(_MARKER):   # "% derive:" alone opens the declarations, dropped below
+                events.append(Marker(comment[len(_MARKER):].strip(), i))
             i = end
             prose_start = i
             continue
@@ -327,7 +321,6 @@ def _latex(path: str, source: str) -> Document:
     if front is not None:
         front_text, front_offset = front
         return Document(path, source, front_text, front_offset, tuple(e for e in events if not _declaration(e)))
-    del front_lines
     return Document(path, source, None, 0, tuple(events))
 
 

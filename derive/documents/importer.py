@@ -200,9 +200,9 @@ def module_source(proof, display: str) -> str:
              ' Refine it by hand.', '"""', "",
              "from sympy import Rational  # noqa: F401",
              "",
-             "from derive import (D, Case, Claim, Distinct, Equal, OneHot, Proof, Source, SumsToOne, Vector,  # noqa: F401",
-             "                    as_written, classes, cross_entropy, erratum, exp, indices, log, log_softmax, scalar,",
-             "                    softmax, step, sum_except, sum_over)",
+             "from derive import (  # noqa: F401",
+             "    D, Case, Claim, Distinct, Equal, OneHot, Proof, Source, SumsToOne, Vector, as_written, classes,",
+             "    cross_entropy, erratum, exp, indices, log, log_softmax, scalar, softmax, step, sum_except, sum_over)",
              "from derive.core.objects import written_out  # noqa: F401", ""]
     for symbol in ordered:
         kind = symbols[symbol]
@@ -247,7 +247,8 @@ def module_source(proof, display: str) -> str:
         lines.append(f"        start={writer.write(case.start)},")
         lines.append("        steps=(")
         for s in case.steps:
-            expr = writer.write(s.expr) if isinstance(s.expr, sp.Basic) else _text(str(getattr(s.expr, "text", s.expr)))
+            # a line that was not read stays its text, which the checker reports as ERROR, as for the document
+            expr = writer.write(s.expr) if isinstance(s.expr, sp.Basic) else _text(getattr(s.expr, "text", str(s.expr)))
             if s.expect is Expect.ERRATUM:
                 lines.append(f"            erratum({expr}, {_text(s.reason)}, ref={_text(s.source_ref)},")
                 lines.append(f"                    note={_text(s.note)}),")
@@ -261,7 +262,8 @@ def module_source(proof, display: str) -> str:
         variable = f"claim_{number}"
         claims.append(variable)
         cases_text = ", ".join(_text(c) for c in claim.cases) + ("," if len(claim.cases) == 1 else "")
-        lines.append(f"    {variable} = Claim({_text(claim.name)}, {_text(claim.title)}, {writer.write(claim.subject)},")
+        lines.append(f"    {variable} = Claim({_text(claim.name)}, {_text(claim.title)},")
+        lines.append(f"                     {writer.write(claim.subject)},")
         lines.append(f"                     {writer.write(claim.expr)}, ({cases_text}),")
         lines.append(f"                     expect={_text(str(claim.expect))}, source_ref={_text(claim.source_ref)},")
         lines.append(f"                     note={_text(claim.note)})")
@@ -273,11 +275,7 @@ def module_source(proof, display: str) -> str:
               f"    cases=({', '.join(cases)}{',' if len(cases) == 1 else ''}),",
               f"    claims=({', '.join(claims)}{',' if len(claims) == 1 else ''}),",
               ")", ""]
-    return "\n".join(_wrap(line) for line in lines)
-
-
-def _wrap(line: str) -> str:
-    return line
+    return "\n".join(lines)
 
 
 def _assumption(a, writer) -> str:
