@@ -41,7 +41,7 @@ __all__ = ["Declarations", "DeclarationError", "load_declarations", "sidecar_of"
 
 READING_KINDS = ("count-as-index", "shadowed-index", "bare-vector", "softmax-of-vector", "softmax-of-entry",
                  "softmax-prime", "nabla", "sum-without-limits", "sigma-as-sum", "sample-superscript",
-                 "written-out-sum", "local-definition")
+                 "written-out-sum", "local-definition", "kronecker-delta", "scalar-arguments")
 _DOMAINS = ("real", "positive", "nonnegative")
 _FUNCTIONS = ("softmax", "log_softmax", "cross_entropy", "log", "exp")
 _KEYS = ("id", "title", "classes", "indices", "vectors", "scalars", "functions", "definitions", "facts", "sample",

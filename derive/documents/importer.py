@@ -109,6 +109,9 @@ class _Writer:
     def _write_log(self, expr):
         return f"log({self.write(expr.args[0])})"
 
+    def _write_KroneckerDelta(self, expr):
+        return f"KroneckerDelta({self.write(expr.args[0])}, {self.write(expr.args[1])})"
+
     def _write_Derivative(self, expr):
         return f"D({self.write(expr.expr)}, {self.write(expr.variables[0])})"
 
@@ -186,7 +189,7 @@ def module_source(proof, display: str) -> str:
     symbols = _symbols(proof)
     taken = {"D", "Case", "Claim", "Distinct", "Equal", "OneHot", "Proof", "Source", "SumsToOne", "Vector",
              "as_written", "classes", "cross_entropy", "erratum", "exp", "indices", "log", "log_softmax",
-             "scalar", "softmax", "step", "sum_except", "sum_over", "written_out", "Rational", "PROOF",
+             "scalar", "softmax", "step", "sum_except", "sum_over", "written_out", "Rational", "KroneckerDelta", "PROOF",
              "DEFINITIONS", "lambda"}
     ordered = sorted(symbols, key=lambda s: ({"classes": 0, "index": 1, "vector": 2, "scalar": 3}[symbols[s]],
                                              str(s), getattr(s, "domain", "")))
@@ -198,7 +201,7 @@ def module_source(proof, display: str) -> str:
     lines = [f'"""{proof.title}.', "", f"Imported from {display} by derive import: the cases, steps and claims "
              "the reader", "built from the document, with its readings as the steps' notes."
              ' Refine it by hand.', '"""', "",
-             "from sympy import Rational  # noqa: F401",
+             "from sympy import KroneckerDelta, Rational  # noqa: F401",
              "",
              "from derive import (  # noqa: F401",
              "    D, Case, Claim, Distinct, Equal, OneHot, Proof, Source, SumsToOne, Vector, as_written, classes,",

@@ -25,7 +25,9 @@ reading can be refused in the declarations (``readings: {kind: refuse}``):
 - ``sigma-as-sum``: ``\\Sigma`` is read as a summation sign;
 - ``sample-superscript``: the declared superscript (``(i)``) is dropped;
 - ``written-out-sum``: ``e^{z_1} + ... + e^{z_N}`` is the sum ``\\sum_{i=1}^{N} e^{z_i}``;
-- ``local-definition``: a line ``u = ...`` naming an undeclared letter defines it for the lines after.
+- ``local-definition``: a line ``u = ...`` naming an undeclared letter defines it for the lines after;
+- ``kronecker-delta``: ``\\delta_{ij}`` (``\\delta`` not declared) is the Kronecker delta;
+- ``scalar-arguments``: ``L(y, \\hat{y})`` for a declared scalar ``L`` is ``L``.
 
 What this module is not for: it decides nothing about truth (the checker
 does), and it does not know the document's structure (``structure`` does).
@@ -69,7 +71,8 @@ _GREEK = {"alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": 
           "phi": "φ", "varphi": "φ", "chi": "χ", "psi": "ψ", "omega": "ω", "ell": "ℓ", "Gamma": "Γ",
           "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ", "Xi": "Ξ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω"}
 _ACCENTS = {"hat": "hat", "widehat": "hat", "tilde": "tilde", "widetilde": "tilde", "bar": "bar",
-            "overline": "bar", "vec": "vec", "mathbf": "bold", "boldsymbol": "bold", "bm": "bold"}
+            "overline": "bar", "vec": "vec", "mathbf": "bold", "boldsymbol": "bold", "bm": "bold",
+            "mathcal": "cal"}
 _COMBINING = {"hat": "\u0302", "tilde": "\u0303", "bar": "\u0304", "vec": "\u20d7"}
 _FUNCTION_WORDS = {"\\log": "log", "\\ln": "log", "\\exp": "exp", "log": "log", "ln": "log", "exp": "exp",
                    "softmax": "softmax", "sigmoid": "sigmoid"}
@@ -108,6 +111,8 @@ def display_name(key: str) -> str:
         inner = display_name(inner[:-1])
         if accent == "bold":
             return inner
+        if accent == "cal":
+            return {"L": "ℒ"}.get(inner, inner)
         text = inner + _COMBINING.get(accent, "")
         return unicodedata.normalize("NFC", text)   # ŷ as one character, as proof modules write it
     return key
@@ -453,12 +458,28 @@ class _Walk:
     def _mul(self, node):
         children = [c for c in node.children if not (isinstance(c, Token) and c.type == "MULOP")]
         left, right = children
-        if isinstance(left, Tree) and left.data in ("name", "accent", "scripted") and isinstance(right, Tree) \
-                and right.data == "paren":
+        arguments, index_node = self._call_arguments(right)
+        if isinstance(left, Tree) and left.data in ("name", "accent", "scripted") and arguments is not None:
             key = self._plain_key(left)
             if key is not None and key in self.names.functions:
-                return self.apply(key, left, right.children, node, primes=self._primes(left))
+                return self.apply(key, left, arguments, node, primes=self._primes(left), index_node=index_node)
+            if key is not None and key in self.names.scalars and index_node is None \
+                    and self.lookup_bound(key) is None:
+                # L(y, ŷ): a declared scalar written with the arguments it depends on
+                self.read("scalar-arguments", f"{self.source(node)} is the scalar {display_name(key)}", node)
+                return self.names.scalars[key]
         return sp.Mul(self.expr(left), self.expr(right))
+
+    def _call_arguments(self, node):
+        """The arguments of ``(a, b)`` or ``(z)_j`` after a function's name, and the index node if any."""
+        if isinstance(node, Tree) and node.data == "paren":
+            return node.children, None
+        if isinstance(node, Tree) and node.data == "scripted" and isinstance(node.children[0], Tree) \
+                and node.children[0].data == "paren":
+            scripts = node.children[1].children
+            if len(scripts) == 1 and scripts[0].data == "sub":
+                return node.children[0].children, scripts[0].children[1]
+        return None, None
 
     _mul_big = _mul
 
@@ -492,7 +513,19 @@ class _Walk:
     # derivatives ----------------------------------------------------------------------------------------
 
     def variable(self, node):
-        """The variable of a derivative: an entry of a vector (``z_j``) or a scalar."""
+        """The variable of a derivative: an entry of a vector (``z_j``) or a scalar.
+
+        A bare vector (``\\partial L / \\partial \\mathbf{z}``) is read componentwise, like ``\\nabla_{z}``.
+        """
+        vector = self.vector_named(node)
+        if vector is not None:
+            index = self.context.free if self.context.free is not None else self.names.component
+            if index is None:
+                self.fail(f"ambiguous: a derivative with respect to the vector {vector.label} needs a component: "
+                          f"declare 'component: j' under 'derive:', or write {vector.label}_j", node, "ambiguous")
+            self.read("nabla", f"the derivative with respect to the vector {vector.label} is read componentwise: "
+                      f"∂/∂{vector.label}_{index}", node)
+            return vector[index]
         value = self.expr(node)
         if isinstance(value, sp.Indexed) or (isinstance(value, sp.Symbol) and not value.is_integer):
             return value
@@ -577,6 +610,8 @@ class _Walk:
                       "{\\partial ...}", primes[0])
         if isinstance(inner, Tree) and inner.data in ("name", "accent"):
             key = key_of(inner)
+            if key == "\\delta" and self._free_key(key) and len(subs) == 1 and not sups:
+                return self.kronecker(subs[0].children[1], node)
             if key.startswith("\\bold{") and key not in self.names.vectors and key[6:-1] in self.names.vectors:
                 key = key[6:-1]
             if key == "e" and sups and not subs and self._free_key("e"):
@@ -603,6 +638,17 @@ class _Walk:
             self.fail(f"a subscript on '{self.source(inner)}' cannot be read: an index belongs on a vector",
                       subs[0])
         return self._powers(self.expr(inner), sups)
+
+    def kronecker(self, argument, node):
+        """``\\delta_{ij}`` (or ``\\delta_{i,j}``, ``\\delta_{i j}``): the Kronecker delta of two indices."""
+        parts = None
+        if isinstance(argument, Tree) and argument.data == "mul":
+            parts = [c for c in argument.children if isinstance(c, Tree)]
+        if not parts or len(parts) != 2:
+            self.fail("\\delta is read as the Kronecker delta of two indices: write \\delta_{ij}", node)
+        a, b = (self.index_of(p) for p in parts)
+        self.read("kronecker-delta", f"δ_{a}{b} is the Kronecker delta: 1 when {a} = {b}, else 0", node)
+        return sp.KroneckerDelta(a, b, evaluate=False)
 
     def _free_key(self, key) -> bool:
         return (self.lookup_bound(key) is None and key not in self.context.macros
