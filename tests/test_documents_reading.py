@@ -154,3 +154,19 @@ def test_a_renamed_summation_index_takes_the_declared_name():
 def test_an_index_that_is_the_class_count_is_refused_outside_a_sum():
     with pytest.raises(ReadProblem, match="is the number of classes"):
         _read("z_k")
+
+
+def test_a_renamed_summation_index_never_captures_a_name_the_line_uses():
+    expr, _, texts = _read("\\sum_{j} y_j z_i", context=LineContext(wrt=z[j], free=j))
+    (bound, _, _), = expr.limits
+    assert bound not in (i, j) and i in expr.free_symbols and f"renamed {bound}" in texts[-1]
+    expr, _, _ = _read("\\Sigma^k_{k=1} y_k z_n")
+    (bound, _, _), = expr.limits
+    assert bound != n and n in expr.free_symbols
+
+
+def test_a_local_definition_is_not_expanded_where_a_sum_would_capture_its_index():
+    names = _names()
+    context = LineContext(macros={"u": (exp(z[i]), "notes.md:3:1")})
+    with pytest.raises(ReadProblem, match="which a sum here binds"):
+        _read("\\sum_{i=1}^{k} u", names=names, context=context)

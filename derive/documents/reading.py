@@ -254,6 +254,7 @@ class Reader:
 
     def side(self, tree, row_text: str, context: LineContext) -> tuple[sp.Expr, list[Reading]]:
         walk = _Walk(self.names, row_text, context)
+        walk.root = tree
         with sp.evaluate(False):
             expr = walk.expr(tree)
         return expr, walk.readings
@@ -310,6 +311,7 @@ class _Walk:
         self.bound: list[tuple[str, sp.Symbol]] = []
         self.readings: list[Reading] = []
         self.count_as_index = False   # inside a sum written out term by term, whose last term is at the count
+        self.root = None              # the side being read: a renamed index avoids every name in it
 
     # helpers -----------------------------------------------------------------------------------------
 
@@ -386,6 +388,10 @@ class _Walk:
             return bound
         if key in self.context.macros:
             expr, place = self.context.macros[key]
+            captured = [symbol for _, symbol in self.bound if symbol in expr.free_symbols]
+            if captured:
+                self.fail(f"{key} is defined with {captured[0]}, which a sum here binds: write its definition out",
+                          node)
             self.read("local-definition", f"{key} stands for {_show(expr)} (defined at {place})", node)
             return expr
         names = self.names
@@ -779,7 +785,7 @@ class _Walk:
                       if lower is None else f"a sum without an upper limit is read up to {self.names.count}", node)
             upper = self.names.count
         lower_value = self.expr(lower) if lower is not None else sp.Integer(1)
-        symbol = self.bound_symbol(index_key, subs[0])
+        symbol = self.bound_symbol(index_key, subs[0], body)
         skipped_value = None
         if skipped is not None:
             skip_key, skip_node = skipped
@@ -819,18 +825,18 @@ class _Walk:
                 index_key = key
         return index_key, lower, skipped
 
-    def bound_symbol(self, key, node):
+    def bound_symbol(self, key, node, body):
         if key == self.names.count_key:
-            name = self.names.rename.get("count-as-index", "n")
+            symbol = self.fresh(self.names.rename.get("count-as-index", "n"), node, body)
             self.read("count-as-index", f"the summation index is written {display_name(key)}, like the number of "
-                      f"classes; it is read as an index {display_name(name)} over the classes", node)
-            return self.fresh(name)
+                      f"classes; it is read as an index {symbol} over the classes", node)
+            return symbol
         free = self.context.free
         if free is not None and key in self.names.indices and self.names.indices[key] == free:
-            name = self.names.rename.get("shadowed-index", "i")
+            symbol = self.fresh(self.names.rename.get("shadowed-index", "i"), node, body)
             self.read("shadowed-index", f"the summation index {display_name(key)} shadows the line's free index "
-                      f"{free}; the bound one is renamed {display_name(name)}", node)
-            return self.fresh(name)
+                      f"{free}; the bound one is renamed {symbol}", node)
+            return symbol
         if key in self.names.indices:
             return self.names.indices[key]
         if key in self.names.kinds or key in self.context.macros:
@@ -840,12 +846,24 @@ class _Walk:
             self.fail(f"'{key}' cannot be a summation index: use a letter", node)
         return sp.Symbol(key, integer=True, positive=True)
 
-    def fresh(self, name: str) -> sp.Symbol:
-        key = normalise_key(name)
-        if key in self.names.indices and self.names.indices[key] != self.context.free \
-                and self.lookup_bound(key) is None:
-            return self.names.indices[key]
-        return sp.Symbol(display_name(key), integer=True, positive=True)
+    def fresh(self, name: str, node, body) -> sp.Symbol:
+        """A summation index for a renamed one: ``name`` unless the sum's body, the line's free index or an
+        enclosing sum already uses it (it would capture them), else the first free letter after it."""
+        used = {key_of(t) for t in _name_tokens(self.root if self.root is not None else body)}
+        used |= {key for key, _ in self.bound}
+        for key in list(used):   # a local definition used in the body brings its own names
+            if key in self.context.macros:
+                used |= {str(s) for s in self.context.macros[key][0].free_symbols}
+        if self.context.free is not None:
+            used.add(str(self.context.free))
+        preferred = normalise_key(name)
+        for key in [preferred] + [c for c in "inmabrstuvpq" if c != preferred]:
+            if key in used or display_name(key) in used or key == self.names.count_key:
+                continue
+            if key in self.names.kinds and self.names.kinds[key] != "index":
+                continue
+            return self.names.indices.get(key) or sp.Symbol(display_name(key), integer=True, positive=True)
+        self.fail("no letter is left to rename this summation index to: name it yourself", node)
 
     def written_out(self, node, terms):
         """``a_1 + a_2 + ... + a_n``: the sum of the pattern the first and last terms share."""
@@ -878,6 +896,19 @@ class _Walk:
                           f"written-out sum", term)
         self.read("written-out-sum", f"the terms written out are the sum over i = 1..{n} of {_show(pattern)}", node)
         return ob.written_out(pattern, i, n)
+
+
+def _name_tokens(node):
+    """The name tokens (letters, Greek letters, accented names) of a parse tree."""
+    if isinstance(node, Token):
+        if node.type in ("LETTER", "GREEK"):
+            yield node
+        return
+    if node.data == "accent":
+        yield node
+        return
+    for child in node.children:
+        yield from _name_tokens(child)
 
 
 def _squash(text: str) -> str:
