@@ -24,6 +24,7 @@ EXPECTED = {
     "cross_entropy_nabla.tex": ([P] * 7, [], True),
     "dropped_true_class.md": ([R, P, P, P], [], True),          # the slip is a declared erratum
     "kronecker_sigma.md": ([P] * 6, [], True),
+    "line_range_cases.md": ([P] * 3, [], True),
     "log_softmax_cases.md": ([P] * 6, [], True),
     "marker_cases.md": ([P] * 3, [], True),
     "prose_cases_partial.md": ([P] * 3, [], True),
@@ -111,6 +112,7 @@ def test_cases_in_prose_markers_and_sidecars_set_the_assumptions(checked):
     assert assumptions("prose_cases_partial.md") == [["i = j"], ["i ≠ j"]]
     assert assumptions("marker_cases.md") == [["i = j"], ["i ≠ j"]]
     assert assumptions("sidecar_cases.md") == [["a = b"], ["a ≠ b"]]
+    assert assumptions("line_range_cases.md") == [["i = j"], ["i ≠ j"], []]
 
 
 def test_a_recombination_section_claims_over_the_cases_before_it(checked):

@@ -23,7 +23,7 @@ The keys (all optional except ``classes``)::
       readings: {sum-without-limits: refuse, ...}    # refuse a kind of reading (see reading.py)
       rename: {count-as-index: n, shadowed-index: i} # the names given to renamed summation indices
       sections: ["Case 1:", "Part 2:"]   # paragraphs that start so are headings (plain-text documents)
-      cases: {"Case 1": "j = k"}         # a heading (or its start) and the assumption it sets
+      cases: {"Case 1": "j = k"}         # a heading (or its start), or "lines 40-52", and its assumption
       claims: [Recombination]            # headings whose lines recombine the cases before them
       skip: {"f(x) = \\frac{u(x)}{v(x)}": "the quotient rule for generic functions"}
       errata: {"Case 1, line 1": "why it is wrong", "Case 1, conclusion": "...", "Recombination": "..."}

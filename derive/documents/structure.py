@@ -110,6 +110,14 @@ def _index_relation(parsed) -> bool:
     return all(getattr(side, "data", None) in ("name", "number") for side in (left, right))
 
 
+def _line_range(text: str):
+    """``40-52`` (or ``40``) as a pair of line numbers, or None."""
+    first, _, last = text.partition("-")
+    if first.isdigit() and (last.isdigit() or not last):
+        return int(first), int(last or first)
+    return None
+
+
 def _parse(row: Row):
     try:
         return parse_row(row.text)
@@ -120,6 +128,18 @@ def _parse(row: Row):
 def structure_of(document, declarations) -> Structure:
     declared_sections = [str(s) for s in (declarations.get("sections") or [])]
     declared_cases = {str(k): str(v) for k, v in (declarations.get("cases") or {}).items()}
+    # "lines 40-52" names a range of the file's lines rather than a section (for a document without headings)
+    line_cases = {}
+    for key in list(declared_cases):
+        words = key.split()
+        if len(words) == 2 and words[0] in ("line", "lines") and _line_range(words[1]) is not None:
+            relation = declared_cases.pop(key)
+            row = Row(relation, -1)
+            parsed = _parse(row)
+            if not _index_relation(parsed):
+                raise StructureError(f"declared case {key!r}: {relation!r} is not a relation between two "
+                                     f"indices; write e.g. 'j = k' or 'j \\neq k'", document.front_matter_offset)
+            line_cases[_line_range(words[1])] = Assumption(row, parsed, "declaration")
     declared_claims = [str(s) for s in (declarations.get("claims") or [])]
     skips = {"".join(str(k).split()): str(v) for k, v in (declarations.get("skip") or {}).items()}
     result = Structure()
@@ -159,6 +179,9 @@ def structure_of(document, declarations) -> Structure:
             start_section(event.text, event.offset)
             prose_tail = ""
             continue
+        if isinstance(event, Formula) and state.ranged is not None \
+                and not state.ranged[0] <= document.position(event.offset)[0] <= state.ranged[1]:
+            state.case, state.case_label, state.case_fixed, state.ranged = (), "", False, None   # left the range
         if isinstance(event, Paragraph):
             if state.scoped is not None and paragraph_equations:
                 state.case, state.case_label = state.scoped
@@ -208,6 +231,11 @@ def structure_of(document, declarations) -> Structure:
         except Exception as error:  # a LayoutError names its offset
             raise StructureError(str(error), event.offset + getattr(error, "offset", 0)) from None
         parsed_rows = [(row, _parse(row)) for row in rows]
+        line = document.position(event.offset)[0]
+        for (first, last), assumption in line_cases.items():
+            if first <= line <= last:
+                state.case, state.case_label, state.case_fixed = (assumption,), state.section, True
+                state.ranged = (first, last)
         if len(parsed_rows) == 1 and _index_relation(parsed_rows[0][1]):
             if _TRIGGER.search(prose_tail) and not state.case_fixed:
                 # A case set by "if" inside a paragraph ends with the paragraph; the case before the
@@ -240,4 +268,5 @@ class _State:
     case_label: str = ""
     case_fixed: bool = False
     claim: bool = False
-    scoped: object = None
+    scoped: object = None   # the case to return to when a paragraph's "if" case ends
+    ranged: object = None   # (first, last) lines of a case declared by line range
