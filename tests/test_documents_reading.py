@@ -170,3 +170,10 @@ def test_a_local_definition_is_not_expanded_where_a_sum_would_capture_its_index(
     context = LineContext(macros={"u": (exp(z[i]), "notes.md:3:1")})
     with pytest.raises(ReadProblem, match="which a sum here binds"):
         _read("\\sum_{i=1}^{k} u", names=names, context=context)
+
+
+def test_a_short_formula_is_placed_at_its_own_delimiters_not_inside_a_word_before_it():
+    source = "# T\n\nA wor\\_k of $k$ and \\(j\\), then $$k = k$$\n"
+    document = extract("notes.md", source)
+    formulas = [e for e in document.events if isinstance(e, Formula)]
+    assert [(f.text, source[f.offset - 1]) for f in formulas] == [("k", "$"), ("j", "("), ("k = k", "$")]

@@ -21,7 +21,7 @@ What this module is not for: it does not read the maths (``syntax`` and
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["Event", "Heading", "Paragraph", "Prose", "Formula", "Marker", "Document", "Row", "extract",
            "rows_of", "LayoutError"]
@@ -80,10 +80,15 @@ class Document:
     front_matter: str | None   # the YAML text of a Markdown front matter, or a .tex comment block's
     front_matter_offset: int
     events: tuple
+    line_starts: tuple = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self):
+        if not self.line_starts:
+            object.__setattr__(self, "line_starts", tuple(_line_starts(self.source)))
 
     def position(self, offset: int) -> tuple[int, int]:
         """The 1-based line and column of a file offset."""
-        starts = _line_starts(self.source)
+        starts = self.line_starts
         line = bisect.bisect_right(starts, offset) - 1
         return line + 1, offset - starts[line] + 1
 
@@ -92,23 +97,14 @@ class Document:
         return f"{self.path}:{line}:{column}"
 
     def line_text(self, offset: int) -> str:
-        starts = _line_starts(self.source)
+        starts = self.line_starts
         line = bisect.bisect_right(starts, offset) - 1
         end = self.source.find("\n", starts[line])
         return self.source[starts[line]:end if end >= 0 else len(self.source)]
 
 
-_STARTS: dict[int, list[int]] = {}
-
-
 def _line_starts(source: str) -> list[int]:
-    key = id(source)
-    cached = _STARTS.get(key)
-    if cached is None or len(_STARTS) > 64:
-        _STARTS.clear()
-        cached = [0] + [i + 1 for i, c in enumerate(source) if c == "\n"]
-        _STARTS[key] = cached
-    return cached
+    return [0] + [i + 1 for i, c in enumerate(source) if c == "\n"]
 
 
 def extract(path: str, source: str) -> Document:
@@ -142,19 +138,23 @@ def _markdown(path: str, source: str) -> Document:
     events: list = []
     front, front_offset = None, 0
     cursor = 0
+    starts = _line_starts(source)
 
-    def locate(text: str) -> int:
+    def locate(text: str, delimiters=((("", "")),)) -> int:
+        """The offset of ``text`` at or after the cursor; maths is looked for with its delimiters first,
+        so that a short formula ($k$) is not found inside a word of the prose before it."""
         nonlocal cursor
-        found = source.find(text, cursor)
-        if found < 0:   # markdown-it normalises some text (tabs, line ends): fall back to the block's start
-            return cursor
-        cursor = found + len(text)
-        return found
+        for opener, closer in delimiters:
+            found = source.find(opener + text + closer, cursor)
+            if found >= 0:
+                cursor = found + len(opener) + len(text)
+                return found + len(opener)
+        return cursor   # markdown-it normalised the text (escapes, tabs): keep the last known place
 
+    inline_delimiters = (("$", "$"), ("\\(", "\\)"), ("$$", "$$"), ("", ""))
     for token in tokens:
-        if token.map is not None:
-            line_start = _line_starts(source)[token.map[0]] if token.map[0] < len(_line_starts(source)) else 0
-            cursor = max(cursor, line_start)
+        if token.map is not None and token.map[0] < len(starts):
+            cursor = max(cursor, starts[token.map[0]])
         if token.type == "front_matter":
             front = token.content
             front_offset = source.find(front) if front else 0
@@ -165,29 +165,29 @@ def _markdown(path: str, source: str) -> Document:
             events.append(Paragraph(cursor))
         elif token.type in ("math_block", "math_block_label", "amsmath"):
             content = token.content
-            events.append(Formula(content, locate(content), True))
+            events.append(Formula(content, locate(content, (("", ""),)), True))
         elif token.type == "html_block":
-            _comments(token.content, locate(token.content), events)
+            _comments(token.content, locate(token.content, (("", ""),)), events)
         elif token.type == "inline":
             pending_heading = events and isinstance(events[-1], tuple)
             heading_parts = []
             for child in token.children or ():
                 if child.type in ("math_inline", "math_inline_double", "math_single", "math_inline_bracket"):
-                    offset = locate(child.content)
+                    offset = locate(child.content, inline_delimiters)
                     formula = Formula(child.content, offset, child.type == "math_inline_double")
                     events.append(formula)
                     heading_parts.append("$" + child.content + "$")
                 elif child.type == "text":
-                    offset = locate(child.content) if child.content else cursor
+                    offset = locate(child.content, (("", ""),)) if child.content else cursor
                     events.append(Prose(child.content, offset))
                     heading_parts.append(child.content)
                 elif child.type == "html_inline":
-                    _comments(child.content, locate(child.content), events)
+                    _comments(child.content, locate(child.content, (("", ""),)), events)
                 elif child.type in ("softbreak", "hardbreak"):
                     events.append(Prose("\n", cursor))
                     heading_parts.append(" ")
                 elif child.type == "code_inline":
-                    locate(child.content)
+                    locate(child.content, (("", ""),))
             if pending_heading:
                 index = max(i for i, e in enumerate(events) if isinstance(e, tuple))
                 _, level, offset = events[index]
@@ -282,7 +282,7 @@ def _latex(path: str, source: str) -> Document:
                 i = end + len(end_tag)
                 prose_start = i
                 continue
-        if source.startswith("\\[", i) or source.startswith("\\(", i) or c == "$":
+        if source.startswith("\\[", i) or source.startswith("\\(", i) or (c == "$" and source[i - 1:i] != "\\"):
             if source.startswith("$$", i):
                 opener, closer, display = "$$", "$$", True
             elif c == "$":
