@@ -173,13 +173,9 @@ def _check(args) -> int:
 
 
 def _document_lines(loaded, stream) -> None:
-    """One line per document read: how many of its equation lines were read."""
-    for file, counts in loaded.documents:
-        total = sum(counts.values())
-        extra = "".join(f", {counts[key]} {label}" for key, label in
-                        (("definition", "definitions"), ("skipped", "skipped as declared")) if counts[key])
-        print(f"{file}: {counts['read']} of {total} equation lines read, {counts['not read']} not read{extra}",
-              file=stream)
+    """One line per document read: how many of its equation lines were read (and which were skipped)."""
+    for file, summary in loaded.documents:
+        print(summary.text(file), file=stream)
 
 
 def _import(args) -> int:

@@ -29,7 +29,7 @@ __all__ = ["Loaded", "proof_paths", "load_paths", "select"]
 class Loaded:
     proofs: tuple[tuple[Proof, str], ...]  # (proof, file)
     errors: tuple[LoadError, ...]
-    documents: tuple[tuple[str, dict], ...] = ()  # (file, equation lines read / not read / ...) per document
+    documents: tuple[tuple[str, object], ...] = ()  # (file, how many equation lines were read) per document
 
 
 def _is_document(path: Path) -> bool:
@@ -104,7 +104,7 @@ def _import(path: Path):
 def load_paths(paths: list[Path]) -> Loaded:
     errors: list[LoadError] = []
     found: list[tuple[Proof, str]] = []
-    documents: list[tuple[str, dict]] = []
+    documents: list[tuple[str, object]] = []
     for path in paths:
         for file in _files(path, errors):
             if _is_document(file):

@@ -39,7 +39,7 @@ def has_declarations(path) -> bool:
 
 
 def load(path, display: str):
-    """Read one document: ``(proof or None, [(where, message)], line counts or None)``.
+    """Read one document: ``(proof or None, [(where, message)], a LineSummary or None)``.
 
     A document that cannot be read at all gives one error and no proof; lines that could not be
     read give an error each (with a caret under the culprit) beside the proof, where they are
@@ -52,4 +52,4 @@ def load(path, display: str):
     except DocumentError as error:
         return None, [(error.where, error.message)], None
     errors = [(p.place, p.text()) for p in result.problems]
-    return result.proof, errors, result.counts()
+    return result.proof, errors, result.summary()

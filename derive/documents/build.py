@@ -98,6 +98,29 @@ class DocumentResult:
             found[line.status] += 1
         return found
 
+    def summary(self) -> "LineSummary":
+        counts = self.counts()
+        skipped = tuple(f"{line.place}: {line.readings[0]}" for line in self.lines if line.status == "skipped")
+        return LineSummary(counts["read"], counts["not read"], counts["definition"], counts["skipped"], skipped)
+
+
+@dataclass(frozen=True)
+class LineSummary:
+    """How many of a document's equation lines were read; the lines skipped as declared, with why."""
+
+    read: int
+    not_read: int
+    definitions: int
+    skipped: int
+    skipped_lines: tuple = ()
+
+    def text(self, file: str) -> str:
+        total = self.read + self.not_read + self.definitions + self.skipped
+        extra = "".join(f", {count} {label}" for count, label in ((self.definitions, "definitions"),
+                                                                  (self.skipped, "skipped as declared")) if count)
+        lines = [f"{file}: {self.read} of {total} equation lines read, {self.not_read} not read{extra}"]
+        return "\n".join(lines + [f"  {line}" for line in self.skipped_lines])
+
 
 def _slug(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
