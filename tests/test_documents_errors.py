@@ -108,3 +108,19 @@ def test_a_document_without_a_class_count_is_told_to_declare_one(tmp_path):
     run = derive("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
     assert run.returncode == 2
     assert "the number of classes is not declared: add 'classes: k' under 'derive:'" in run.stderr
+
+
+def test_a_side_that_does_not_parse_leaves_the_other_sides_of_its_chain_checked(tmp_path):
+    from derive.documents.build import read_document
+    from derive.run import Settings, check_proof
+
+    path = _write(tmp_path, "notes.md", FRONT + "# Notes\n\n$$\\frac{\\partial}{\\partial z_j} e^{z_j} = "
+                  "\\int e^{z_j} = e^{z_j}$$\n")
+    result = read_document(path)
+    report = check_proof(result.proof, Settings())
+    case, = report.cases
+    assert [s.outcome.verdict.value for s in case.steps] == ["ERROR", "PROVED"]
+    assert str(case.steps[0].step.expr) == "(not read) \\int e^{z_j}"
+    problem, = result.problems
+    assert problem.place == f"{path}:10:{_column_of(path, 10, chr(92) + 'int')}"
+    assert result.counts()["not read"] == 1

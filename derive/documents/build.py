@@ -31,7 +31,7 @@ from .declarations import DeclarationError, load_declarations
 from .extract import extract
 from .reading import LineContext, Names, Reader, ReadProblem, Reading, key_of
 from .structure import StructureError, structure_of
-from .syntax import SyntaxProblem
+from .syntax import SyntaxProblem, parse_row
 
 __all__ = ["DocumentResult", "Problem", "UnreadLine", "read_document", "DocumentError"]
 
@@ -56,8 +56,7 @@ class UnreadLine:
     def __str__(self) -> str:
         return f"(not read) {self.text}"
 
-    def __repr__(self) -> str:
-        return f"UnreadLine({self.place})"
+    __repr__ = __str__   # printers that fall back to repr show the text too
 
 
 @dataclass(frozen=True)
@@ -237,8 +236,10 @@ class _Builder:
                 continue
             line += 1
             if isinstance(parsed, SyntaxProblem):
+                # The row does not parse as a whole: read its sides one by one, so that only the side
+                # that fails is not read, and the chain keeps the sides around it.
                 lead = row.text.lstrip().startswith("=")
-                entry = [(row, parsed, None, row.offset + parsed.position, line)]
+                entry = list(self._sides_apart(row, line))
                 if lead and chains:
                     chains[-1].extend(entry)
                 else:
@@ -268,6 +269,32 @@ class _Builder:
                 continue
             self.chain(equation, chain)
 
+    def _sides_apart(self, row, line):
+        """The sides of a row split at its top-level '=', each parsed alone (positions kept)."""
+        text = row.text
+        cuts, depth = [], 0
+        for position, c in enumerate(text):
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+            elif c == "=" and depth == 0:
+                cuts.append(position)
+        bounds = [-1] + cuts + [len(text)]
+        for start, end in zip(bounds, bounds[1:]):
+            piece = text[start + 1:end]
+            if not piece.strip():
+                continue
+            padded = " " * (start + 1) + piece + " " * (len(text) - end)
+            try:
+                tree = parse_row(padded)
+            except SyntaxProblem as problem:
+                problem.segment = piece   # the side that failed, shown in place of its expression
+                yield row, problem, None, row.offset + problem.position, line
+                continue
+            side = tree.children[0].children[0]
+            yield row, tree, side, row.offset + side.meta.start_pos, line
+
     def record(self, offset, row, status, readings=(), step_refs=(), claim_names=()):
         """Record what became of a row; a row's sides merge into one record (not read wins)."""
         for index, line in enumerate(self.lines):
@@ -290,7 +317,8 @@ class _Builder:
             if side is None:
                 problem = parsed if isinstance(parsed, Problem) else \
                     self.problem(row, parsed.position, str(parsed), "unparseable")
-                read_sides.append((UnreadLine(row.text, problem.place, problem.message), (), row, offset, number,
+                text = getattr(parsed, "segment", row.text)
+                read_sides.append((UnreadLine(text, problem.place, problem.message), (), row, offset, number,
                                    problem))
                 continue
             if not read_sides and self._is_local_definition(chain, side):
