@@ -35,6 +35,7 @@ EXPECTED = {
     "soft_targets.tex": ([P] * 4, [], True),
     "softmax_jacobian_cases.md": ([P] * 3, [], True),
     "swapped_index.md": ([P, P, R], [], False),                 # p_j p_j for p_j p_k
+    "tex_heading_cases.tex": ([P] * 2, [], True),
     "written_out.tex": ([P] * 4, [], True),
     "wrong_log_derivative.md": ([P, R], [], False),             # d log q / dq read as q
 }
@@ -113,6 +114,7 @@ def test_cases_in_prose_markers_and_sidecars_set_the_assumptions(checked):
     assert assumptions("marker_cases.md") == [["i = j"], ["i ≠ j"]]
     assert assumptions("sidecar_cases.md") == [["a = b"], ["a ≠ b"]]
     assert assumptions("line_range_cases.md") == [["i = j"], ["i ≠ j"], []]
+    assert assumptions("tex_heading_cases.tex") == [["i = j"], ["i ≠ j"]]
 
 
 def test_a_recombination_section_claims_over_the_cases_before_it(checked):

@@ -307,6 +307,7 @@ def _latex(path: str, source: str) -> Document:
                 flush(i)
                 close = _closing_brace(source, i + len(command))
                 events.append(Heading(source[i + len(command) + 1:close].strip(), level, i))
+                _heading_maths(source, i + len(command) + 1, close, events)
                 events.append(Paragraph(close + 1))
                 i = close + 1
                 prose_start = i
@@ -322,6 +323,20 @@ def _latex(path: str, source: str) -> Document:
         front_text, front_offset = front
         return Document(path, source, front_text, front_offset, tuple(e for e in events if not _declaration(e)))
     return Document(path, source, None, 0, tuple(events))
+
+
+def _heading_maths(source: str, start: int, end: int, events: list) -> None:
+    """The prose and ``$...$`` formulas of a section title, as events (a case may be set there)."""
+    i = start
+    while i < end:
+        opening = source.find("$", i, end)
+        closing = source.find("$", opening + 1, end) if opening >= 0 else -1
+        if opening < 0 or closing < 0:
+            events.append(Prose(source[i:end], i))
+            return
+        events.append(Prose(source[i:opening], i))
+        events.append(Formula(source[opening + 1:closing], opening + 1, False))
+        i = closing + 1
 
 
 def _declaration(event) -> bool:
