@@ -202,7 +202,8 @@ def test_softmax_and_cross_entropy_gives_the_python_verdict_on_every_line(route,
 
 def test_the_cases_of_softmax_and_cross_entropy_come_from_its_headings_and_its_if_clauses(softmax_routes):
     _, report = softmax_routes["notes"]
-    assumptions = {c.case.source_ref: "; ".join(a.text() for a in c.case.assumptions) for c in report.cases}
+    assumptions = {_line(c.case.source_ref): "; ".join(a.text() for a in c.case.assumptions)
+                   for c in report.cases}
     assert assumptions["Case 1, line 4"] == "j = k; y is one-hot"
     assert assumptions["Case 2, line 4"] == "j ≠ k; y is one-hot"
     assert assumptions["Part 2, line 4"] == "j = k; y is one-hot"

@@ -471,8 +471,8 @@ class _Builder:
         try:
             case = Case(name, title, classes=self.names.count, start=start, steps=tuple(steps),
                         assumptions=case_assumptions, definitions=self.definitions,
-                        source_ref=f"{section}, line {first_line}", note=note, conclusion=conclusion,
-                        origin=read_sides[0][3] and self.place(read_sides[0][3]))
+                        source_ref=f"{section}, line {first_line} ({self.place(read_sides[0][3])})", note=note,
+                        conclusion=conclusion, origin=self.place(read_sides[0][3]))
         except ModelError as error:
             raise DocumentError(self.place(read_sides[0][3]), str(error)) from None
         self.cases.append(case)
