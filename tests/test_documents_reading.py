@@ -37,7 +37,7 @@ def _read(text: str, names=None, context=None):
     names = names or _names()
     tree = parse_row(text)
     row = tree.children[0]
-    side = [c for c in row.children if c.data not in ("rel", "lead")][-1]
+    side = [c for c in row.children if getattr(c, "data", "rel") not in ("rel", "lead")][-1]
     expr, readings = Reader(names).side(side, text, context or LineContext())
     return expr, [r.kind for r in readings], [r.text for r in readings]
 
@@ -177,3 +177,9 @@ def test_a_short_formula_is_placed_at_its_own_delimiters_not_inside_a_word_befor
     document = extract("notes.md", source)
     formulas = [e for e in document.events if isinstance(e, Formula)]
     assert [(f.text, source[f.offset - 1]) for f in formulas] == [("k", "$"), ("j", "("), ("k = k", "$")]
+
+
+def test_a_closing_period_or_comma_is_not_part_of_the_maths():
+    for text in ("y_j = y_j,", "y_j = y_j.", "y_j = y_j \\,."):
+        expr, kinds, _ = _read(text)
+        assert _same(expr, y[j]) and kinds == []

@@ -397,7 +397,7 @@ class _Builder:
         for assumption in assumptions:
             parsed = assumption.tree
             row = parsed.children[0]
-            left, rel, right = row.children
+            left, rel, right = [c for c in row.children if isinstance(c, Tree)]
             try:
                 a, b = self.reader.relation(left, right, assumption.row.text, context)
             except ReadProblem as problem:

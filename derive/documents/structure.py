@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lark import Token
+
 from .extract import Formula, Heading, Marker, Paragraph, Prose, Row, rows_of
 from .syntax import SyntaxProblem, parse_row
 
@@ -73,7 +75,7 @@ class Structure:
 def _relation_tree(tree):
     """The (left, relation token, right) of a row that states one relation and nothing else, or None."""
     row = tree.children[0]
-    children = row.children
+    children = [c for c in row.children if not isinstance(c, Token)]   # a closing period or comma is not maths
     if len(children) == 3 and children[1].data == "rel":
         return children[0], children[1].children[0], children[2]
     return None
