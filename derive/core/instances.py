@@ -15,8 +15,10 @@ from fractions import Fraction
 import sympy as sp
 
 from .context import Context
+from .exact import defined
 from .normalise import Atoms, Trace, atomise, is_zero, simplify, unfold
-from .objects import SumExcept, Vector, rename_bound
+from .binders import rename_bound, walk
+from .objects import SumExcept, Vector
 
 __all__ = ["Instance", "free_indices", "instances", "exactly_equal", "candidate_points", "evaluate",
            "domain_conditions", "defined_at"]
@@ -31,6 +33,7 @@ class Instance:
     assignment: tuple[tuple[sp.Symbol, int], ...]
     left: sp.Expr
     right: sp.Expr
+    extra: bool = False  # at the larger class count: may refute, never counts towards VERIFIED
 
 
 def free_indices(exprs, ctx: Context) -> list[sp.Symbol]:
@@ -42,30 +45,63 @@ def free_indices(exprs, ctx: Context) -> list[sp.Symbol]:
     return sorted(found, key=lambda s: s.name)
 
 
+EXTRA_CLASSES = 8  # one larger class count, tried for a refutation only (never counted towards VERIFIED)
+
+
 def instances(left, right, ctx: Context, max_classes: int, also=()):
-    """Every instance for k = minimum..max_classes, smallest k first.
+    """Every instance for k = minimum..max_classes, smallest k first, then a few at k = EXTRA_CLASSES.
 
     The free indices are those of ``left`` and ``right`` and ``also`` (the
     indices of the steps as written, which normalising may have cancelled).
+    Every assignment of the indices that the assumptions allow is listed,
+    including those where two free indices coincide.  At the larger count,
+    one assignment per pattern of coinciding indices (``Instance.extra``)
+    looks for statements that hold for small k only.
     """
     names = sorted(set(free_indices([left, right], ctx)) | set(also), key=lambda s: s.name)
     distinct = ctx.distinct_pairs()
     for n in range(ctx.minimum_classes, max_classes + 1):
         for values in itertools.product(range(1, n + 1), repeat=len(names)):
-            assignment = dict(zip(names, (sp.Integer(v) for v in values)))
-            if any(_value(a, assignment) == _value(b, assignment) for a, b in distinct
-                   if _value(a, assignment) is not None and _value(b, assignment) is not None):
-                continue
-            mapping = {ctx.n: sp.Integer(n), **assignment}
-            yield Instance(n, tuple((s, int(v)) for s, v in assignment.items()),
-                           _explicit(left, mapping), _explicit(right, mapping))
+            instance = _instance(left, right, ctx, n, names, values, distinct, extra=False)
+            if instance is not None:
+                yield instance
+    n = max(EXTRA_CLASSES, max_classes + 1, ctx.minimum_classes)
+    for values in _patterns(len(names), n):
+        instance = _instance(left, right, ctx, n, names, values, distinct, extra=True)
+        if instance is not None:
+            yield instance
 
 
-def _value(index, assignment):
-    if index.is_Integer:
-        return int(index)
-    value = assignment.get(index)
-    return int(value) if value is not None else None
+def _patterns(count: int, n: int):
+    """One assignment of ``count`` indices per way of making some of them equal: values 1, 2, ... and n, n-1, ..."""
+    for blocks in _set_partitions(list(range(count))):
+        for values in ([b + 1 for b in blocks], [n - b for b in blocks]):
+            yield tuple(values)
+
+
+def _set_partitions(items):
+    """Each set partition of ``items``, as the block number of each item (restricted growth strings)."""
+    if not items:
+        yield []
+        return
+    def grow(prefix, largest):
+        if len(prefix) == len(items):
+            yield list(prefix)
+            return
+        for b in range(largest + 2):
+            yield from grow(prefix + [b], max(largest, b))
+    yield from grow([], -1)
+
+
+def _instance(left, right, ctx, n, names, values, distinct, extra):
+    assignment = dict(zip(names, (sp.Integer(v) for v in values)))
+    mapping = {ctx.n: sp.Integer(n), **assignment}
+    for a, b in distinct:
+        va, vb = a.xreplace(mapping), b.xreplace(mapping)
+        if va.is_Integer and vb.is_Integer and va == vb:
+            return None
+    return Instance(n, tuple((s, int(v)) for s, v in assignment.items()),
+                    _explicit(left, mapping), _explicit(right, mapping), extra)
 
 
 _EXPLICIT: dict = {}
@@ -103,8 +139,8 @@ def _candidates(base, n: int, ctx: Context, rng: random.Random, assignment: dict
     units = [tuple(one if c == i else Fraction(0) for c in range(n)) for i in range(n)]
     at = ctx.one_hot_at(base)
     if at is not None:
-        hot = int(at) if at.is_Integer else assignment.get(at)
-        return [units[int(hot) - 1]] if hot is not None else units
+        hot = at.xreplace({**assignment, ctx.n: sp.Integer(n)})
+        return [units[int(hot) - 1]] if hot.is_Integer else units
     domain = _domain(base)
     if ctx.one_hot(base):
         return units
@@ -157,21 +193,46 @@ def candidate_points(exprs, n: int, ctx: Context, limit: int = 40, seed: int = 0
     return points
 
 
-def random_points(exprs, n: int, count: int, seed: int = 0) -> list[dict]:
-    """Points with irregular rational entries, for the numeric comparison."""
+def random_points(exprs, n: int, count: int, ctx: Context, seed: int = 0,
+                  assignment: dict | None = None) -> list[dict]:
+    """Points with irregular rational entries that satisfy exactly the case's assumptions, no more.
+
+    A vector one-hot at an index gets the unit vector there; one-hot at no
+    named index, a random unit vector; summing to one, rationals that sum to 1
+    exactly; otherwise entries from its domain (positive, nonnegative with
+    zeros, real), not normalised.
+    """
     rng = random.Random(seed * 7919 + n)
-    bases = sorted({b for e in exprs for b in _vectors(e)}, key=lambda b: str(b.label))
+    bases = sorted({b for e in exprs for b in _vectors(e) if ctx.definition(b) is None},
+                   key=lambda b: str(b.label))
     points = []
     for _ in range(count):
-        point = {}
-        for base in bases:
-            if _domain(base) == "real":
-                point[base] = tuple(Fraction(rng.randint(-3000, 3000), 997) for _ in range(n))
-            else:
-                weights = [rng.randint(1, 1000) for _ in range(n)]
-                point[base] = tuple(Fraction(w, sum(weights)) for w in weights)
-        points.append(point)
+        points.append({base: _random_entries(base, n, ctx, rng, assignment or {}) for base in bases})
     return points
+
+
+def _random_entries(base, n: int, ctx: Context, rng: random.Random, assignment: dict) -> tuple:
+    domain = _domain(base)
+    at = ctx.one_hot_at(base)
+    if at is not None or ctx.one_hot(base):
+        hot = at.xreplace({**assignment, ctx.n: sp.Integer(n)}) if at is not None else None
+        hot = int(hot) if hot is not None and hot.is_Integer else rng.randint(1, n)
+        return tuple(Fraction(int(c == hot - 1)) for c in range(n))
+    if domain == "positive":
+        entries = [Fraction(rng.randint(1, 3000), 997) for _ in range(n)]
+    elif domain == "nonnegative":
+        entries = [Fraction(rng.choice([0, rng.randint(1, 3000)]), 997) for _ in range(n)]
+        if not any(entries):
+            entries[rng.randrange(n)] = Fraction(1)
+    else:
+        entries = [Fraction(rng.randint(-3000, 3000), 997) for _ in range(n)]
+    if ctx.sums_to_one(base):
+        if domain == "real":
+            entries[-1] = 1 - sum(entries[:-1], Fraction(0))
+        else:
+            total = sum(entries, Fraction(0))
+            entries = [e / total for e in entries]
+    return tuple(entries)
 
 
 def evaluate(expr, point: dict, digits: int = DIGITS):
@@ -194,12 +255,6 @@ def evaluate(expr, point: dict, digits: int = DIGITS):
     return value
 
 
-def differ(left, right, digits: int) -> bool:
-    """Whether two values differ beyond the noise of ``digits``-digit arithmetic."""
-    scale = max(sp.Integer(1), abs(left), abs(right))
-    return bool(abs(left - right) > scale * sp.Float(10, digits) ** (-(digits // 2)))
-
-
 # --- where an expression as written is defined ----------------------------------------------------
 
 
@@ -211,7 +266,7 @@ def domain_conditions(expr, ctx: Context) -> list[tuple]:
     positive when the exponent is fractional), found after unfolding the
     definitions and with every derivative replaced by the function it
     differentiates: a derivative is undefined wherever that function is.
-    ``binders`` lists ``(index, lo, hi, skipped)`` from the outermost sum in.
+    ``binders`` lists the :class:`~derive.core.binders.Binder` in force, outermost first.
     """
     with sp.evaluate(False):
         expr = rename_bound(expr).xreplace(ctx.substitution)
@@ -219,28 +274,16 @@ def domain_conditions(expr, ctx: Context) -> list[tuple]:
     expr = unfold(expr, ctx, Trace())
     found = []
 
-    def walk(node, binders):
+    def visit(node, scope):
         if isinstance(node, sp.log) or (node.is_Pow and not (node.exp.is_Integer and node.exp > 0)):
-            found.append((node, binders))
-        if isinstance(node, sp.Sum):
-            inner = binders
-            for i, lo, hi in node.limits:
-                inner = inner + ((i, lo, hi, None),)
-            walk(node.function, inner)
-            return
-        if isinstance(node, SumExcept):
-            i, lo, hi = node.limits
-            walk(node.function, binders + ((i, lo, hi, node.skipped),))
-            return
-        for arg in node.args:
-            walk(arg, binders)
+            found.append((node, tuple(scope.values())))
 
-    walk(expr, ())
+    walk(expr, visit)
     return found
 
 
 def defined_at(conditions, mapping: dict, point: dict) -> bool:
-    """Whether every condition holds at the instance ``mapping`` (k, indices) and the input ``point``."""
+    """Whether every condition certainly holds at the instance ``mapping`` (k, indices) and the input ``point``."""
     for node, binders in conditions:
         for values in _binder_values(binders, mapping):
             concrete = node.xreplace({**mapping, **values}).doit()
@@ -253,31 +296,21 @@ def _binder_values(binders, mapping):
     if not binders:
         yield {}
         return
-    (i, lo, hi, skipped), rest = binders[0], binders[1:]
-    lo, hi = lo.xreplace(mapping), hi.xreplace(mapping)
-    skipped = skipped.xreplace(mapping) if skipped is not None else None
+    first, rest = binders[0], binders[1:]
+    if first.lo is None:  # a Lambda left after unfolding: no range to write out, so never "defined"
+        yield {first.variable: sp.nan}
+        return
+    lo, hi = first.lo.xreplace(mapping), first.hi.xreplace(mapping)
+    skipped = first.skipped.xreplace(mapping) if first.skipped is not None else None
     if not (lo.is_Integer and hi.is_Integer):
-        yield {i: sp.nan}  # unknown bounds: make the condition fail, never pass silently
+        yield {first.variable: sp.nan}  # unknown bounds: make the condition fail, never pass silently
         return
     for v in range(int(lo), int(hi) + 1):
         if skipped is not None and skipped.is_Integer and v == int(skipped):
             continue
-        for inner in _binder_values([(j, a.xreplace({i: v}), b.xreplace({i: v}),
-                                      s.xreplace({i: v}) if s is not None else None) for j, a, b, s in rest],
-                                    mapping):
-            yield {i: sp.Integer(v), **inner}
+        for inner in _binder_values(rest, {**mapping, first.variable: sp.Integer(v)}):
+            yield {first.variable: sp.Integer(v), **inner}
 
 
 def _defined(node, point) -> bool:
-    if isinstance(node, sp.log):
-        value = evaluate(node.args[0], point)
-        return value is not None and value.is_real is True and bool(value > 0)
-    if node.is_Pow:
-        base = evaluate(node.base, point)
-        if base is None or base.is_real is not True:
-            return False
-        if node.exp.is_Integer:
-            return bool(base != 0)
-        return bool(base > 0)
-    value = evaluate(node, point)
-    return value is not None and value.is_real is True
+    return defined(node, point) is True

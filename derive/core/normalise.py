@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from .binders import Binder, binders, canonical, rename_bound
 from .context import Context, IllFormed, as_expression
-from .objects import CrossEntropy, LogSoftmax, Softmax, SumExcept, Vector, rename_bound
+from .objects import CrossEntropy, LogSoftmax, Softmax, SumExcept, Vector
 
-__all__ = ["RULES", "Trace", "nonnegative", "prepare", "simplify", "normal_form", "atomise", "canonical", "is_zero",
-           "proves_equal"]
+__all__ = ["RULES", "Trace", "nonnegative", "index_range", "prepare", "simplify", "normal_form", "atomise",
+           "canonical", "is_zero", "proves_equal"]
 
 RULES: dict[str, str] = {
     "equal-indices": "an assumed equality of indices (j = k) replaces one index by the other",
@@ -32,7 +33,9 @@ RULES: dict[str, str] = {
     "differentiate": "differentiation, with ∂x_a/∂x_b = δ(a, b); ∂/∂ŷ treats ŷ as free",
     "sum-linearity": "Σ (f + g) = Σ f + Σ g",
     "sum-factor": "Σ c·f(i) = c·Σ f(i) when c does not depend on i",
-    "sum-constant": "Σ_{i=a}^{b} c = (b − a + 1)·c",
+    "sum-constant": "Σ_{i=a}^{b} c = (b − a + 1)·c, for integer bounds with b ≥ a − 1",
+    "sum-split": "Σ_{i=a}^{k−c} f(i) = Σ_{i=a}^{k} f(i) − f(k−c+1) − … − f(k), and Σ_{i=1+c}^{b} f(i) = "
+                 "Σ_{i=1}^{b} f(i) − f(1) − … − f(c), for a constant 1 ≤ c ≤ 3 and a range that runs forwards",
     "delta-collapse": "Σ_{i=a}^{b} δ(i, m)·f(i) = f(m) when a ≤ m ≤ b",
     "delta-distinct": "δ(a, b) = 0 when a ≠ b is assumed",
     "sum-to-one": "Σ_{i=1}^{k} y_i = 1 when y is one-hot or sums to one",
@@ -125,7 +128,8 @@ def unfold(expr, ctx: Context, trace: Trace, keep=None):
     raise IllFormed("a definition refers to itself (unfolding does not terminate)")
 
 
-def _unfold_once(expr, ctx, trace, keep):
+def _unfold_once(expr, ctx, trace, keep, scope=None):
+    scope = scope or {}
     if isinstance(expr, sp.Indexed):
         base = expr.base
         if base != keep:
@@ -146,7 +150,8 @@ def _unfold_once(expr, ctx, trace, keep):
         return expr
     if expr.is_Atom or not expr.args:
         return expr
-    args = [_unfold_once(a, ctx, trace, keep) for a in expr.args]
+    inner = _inner_scope(expr, scope)
+    args = [_unfold_once(a, ctx, trace, keep, inner if a is _body_of(expr) else scope) for a in expr.args]
     rebuilt = expr.func(*args) if args != list(expr.args) else expr
     if isinstance(rebuilt, Softmax):
         trace.add("softmax")
@@ -159,29 +164,89 @@ def _unfold_once(expr, ctx, trace, keep):
         return rebuilt.unfold()
     if isinstance(rebuilt, SumExcept):
         i, lo, hi = rebuilt.limits
-        if _within(_range_of(rebuilt.skipped, ctx, {}), lo, hi, ctx):
+        if _within(index_range(rebuilt.skipped, ctx, scope), lo, hi, ctx, scope):
             trace.add("sum-except")
             return rebuilt.unfold()
     return rebuilt
 
 
+def _body_of(expr):
+    if isinstance(expr, (sp.Sum, SumExcept)):
+        return expr.function
+    if isinstance(expr, sp.Lambda):
+        return expr.expr
+    return None
+
+
+def _inner_scope(expr, scope):
+    """``scope`` with the indices ``expr`` binds over its body."""
+    found = binders(expr)
+    if not found:
+        return scope
+    inner = dict(scope)
+    for binder in found:
+        inner[binder.variable] = binder
+    return inner
+
+
 # --- ranges of indices ------------------------------------------------------------------------
 
 
-def _range_of(index, ctx: Context, bound: dict):
-    """The interval an index ranges over, or None when it is unknown."""
-    if index.is_Integer:
+def index_range(index, ctx: Context, scope=None, _depth: int = 0):
+    """Bounds ``(lo, hi)``, polynomials in ``n``, of an integer-valued index expression, or None.
+
+    The expression must be affine in its index symbols with integer
+    coefficients (``k``, ``k - 1``, ``j``, ``i + 1``).  A free index symbol
+    ranges over ``1..n``; a bound one over its binder's bounds (read in turn);
+    the entry index of a definition over ``1..n``.  None means "not known",
+    and every rule that needs a range then refuses to fire.
+    """
+    scope = scope or {}
+    if index.is_integer is not True:
+        return None
+    symbols = sorted(index.free_symbols - {ctx.n}, key=sp.default_sort_key)
+    if not symbols:
         return (index, index)
-    if index in bound:
-        return bound[index]
-    if isinstance(index, sp.Symbol) and index.is_integer and index != ctx.n:
+    if _depth > 8:
+        return None
+    try:
+        poly = sp.Poly(index, *symbols)
+    except sp.PolynomialError:
+        return None
+    if poly.total_degree() > 1:
+        return None
+    constant = poly.coeff_monomial(1)
+    lo = hi = constant
+    for s in symbols:
+        c = poly.coeff_monomial(s)
+        if not c.is_Integer:
+            return None
+        interval = _symbol_range(s, ctx, scope, _depth)
+        if interval is None:
+            return None
+        a, b = interval
+        lo, hi = (lo + c * a, hi + c * b) if c > 0 else (lo + c * b, hi + c * a)
+    return (sp.expand(lo), sp.expand(hi))
+
+
+def _symbol_range(s, ctx, scope, depth):
+    binder: Binder | None = scope.get(s)
+    if binder is None:
+        if isinstance(s, sp.Dummy) or not (isinstance(s, sp.Symbol) and s.is_integer):
+            return None  # a bound index outside its binder, or not an index at all
         return (sp.Integer(1), ctx.n)
-    return None
+    if binder.lo is None:
+        return (sp.Integer(1), ctx.n)
+    outer = {v: b for v, b in scope.items() if v != s}
+    low, high = index_range(binder.lo, ctx, outer, depth + 1), index_range(binder.hi, ctx, outer, depth + 1)
+    if low is None or high is None:
+        return None
+    return (low[0], high[1])
 
 
 def nonnegative(expr, ctx: Context) -> bool:
     """Whether ``expr >= 0`` for every class count ``n >= minimum_classes``."""
-    m = sp.Symbol("m", integer=True, nonnegative=True)
+    m = sp.Dummy("m", integer=True, nonnegative=True)
     value = sp.expand(sp.sympify(expr, strict=True).subs(ctx.n, m + ctx.minimum_classes))
     if value.is_nonnegative:
         return True
@@ -193,11 +258,15 @@ def nonnegative(expr, ctx: Context) -> bool:
     return all(c.is_nonnegative for c in poly.all_coeffs())
 
 
-def _within(interval, lo, hi, ctx) -> bool:
+def _within(interval, lo, hi, ctx, scope=None) -> bool:
+    """Whether every value of ``interval`` lies within ``lo..hi`` for every value of the indices in force."""
     if interval is None:
         return False
+    low, high = index_range(lo, ctx, scope), index_range(hi, ctx, scope)
+    if low is None or high is None:
+        return False
     a, b = interval
-    return nonnegative(a - lo, ctx) and nonnegative(hi - b, ctx) and nonnegative(b - a, ctx)
+    return nonnegative(a - low[1], ctx) and nonnegative(high[0] - b, ctx) and nonnegative(b - a, ctx)
 
 
 # --- rewriting ---------------------------------------------------------------------------------
@@ -214,10 +283,16 @@ def simplify(expr, ctx: Context, trace: Trace):
 
 
 def _simplify(expr, ctx, trace, bound):
+    """One bottom-up pass; ``bound`` maps each bound index in force to its :class:`Binder`."""
     if expr.is_Atom or not expr.args:
         return expr
     if isinstance(expr, sp.Sum):
         return _sum(expr, ctx, trace, bound)
+    if isinstance(expr, SumExcept):
+        i, lo, hi = expr.limits
+        function = _simplify(expr.function, ctx, trace, _inner_scope(expr, bound))
+        parts = [_simplify(x, ctx, trace, bound) for x in (lo, hi, expr.skipped)]
+        return _sum_except_delta(SumExcept(function, (i, parts[0], parts[1]), parts[2]), trace)
     args = [_simplify(a, ctx, trace, bound) for a in expr.args]
     expr = expr.func(*args) if args != list(expr.args) else expr
     if isinstance(expr, sp.KroneckerDelta):
@@ -228,8 +303,6 @@ def _simplify(expr, ctx, trace, bound):
         return expr
     if isinstance(expr, sp.log):
         return _log(expr, ctx, trace)
-    if isinstance(expr, SumExcept):
-        return _sum_except_delta(expr, trace)
     return expr
 
 
@@ -249,13 +322,15 @@ def _sum_except_delta(expr, trace):
 
 
 def _sum(expr, ctx, trace, bound):
-    if len(expr.limits) != 1:
-        inner = sp.Sum(expr.function, *expr.limits[:-1])
-        return _sum(sp.Sum(inner, expr.limits[-1]), ctx, trace, bound)
-    (i, lo, hi), = expr.limits
-    inner_bound = dict(bound)
-    inner_bound[i] = (lo, hi)
-    function = _simplify(expr.function, ctx, trace, inner_bound)
+    # SymPy writes Σ_m Σ_i f as one Sum with limits (i, ...), (m, ...): the last is the outermost
+    function = sp.Sum(expr.function, *expr.limits[:-1]) if len(expr.limits) > 1 else expr.function
+    i, lo, hi = expr.limits[-1]
+    whole = _split(function, i, lo, hi, ctx, bound)
+    if whole is not None:
+        trace.add("sum-split")
+        return _simplify(whole, ctx, trace, bound)
+    inner_bound = {**bound, i: Binder(i, lo, hi)}
+    function = _simplify(function, ctx, trace, inner_bound)
     terms = sp.Add.make_args(sp.expand(function))
     if len(terms) > 1:
         trace.add("sum-linearity")
@@ -268,7 +343,7 @@ def _sum(expr, ctx, trace, bound):
         if varying and constant and c != 1:
             trace.add("sum-factor")
         g = sp.Mul(*varying)
-        if not varying:
+        if not varying and _forwards(lo, hi, ctx, bound):
             trace.add("sum-constant")
             total.append(c * (hi - lo + 1))
             continue
@@ -286,6 +361,39 @@ def _sum(expr, ctx, trace, bound):
     return sp.Add(*total)
 
 
+SPLIT = 3  # the largest number of terms sum-split writes out
+
+
+def _split(function, i, lo, hi, ctx, scope):
+    """The sum written over the whole range ``1..n`` less the terms it leaves out, or None.
+
+    Only for a range short of ``1..n`` by a constant ``c <= SPLIT`` at one end
+    (``k − 1``, ``2``), that runs forwards (``hi >= lo − 1``), so that
+    ``Σ_{lo}^{hi} = Σ_{lo}^{n} − Σ_{hi+1}^{n}`` (and the same at the lower end).
+    """
+    if not _forwards(lo, hi, ctx, scope):
+        return None
+    short = sp.expand(ctx.n - hi)
+    if short.is_Integer and 1 <= short <= SPLIT and _forwards(lo, ctx.n, ctx, scope):
+        left_out = [function.xreplace({i: ctx.n - t}) for t in range(int(short))]
+        return sp.Sum(function, (i, lo, ctx.n)) - sp.Add(*left_out)
+    short = sp.expand(lo - 1)
+    if short.is_Integer and 1 <= short <= SPLIT and _forwards(sp.Integer(1), hi, ctx, scope):
+        left_out = [function.xreplace({i: sp.Integer(t)}) for t in range(1, int(short) + 1)]
+        return sp.Sum(function, (i, sp.Integer(1), hi)) - sp.Add(*left_out)
+    return None
+
+
+def _forwards(lo, hi, ctx, scope, at_least: int = 0) -> bool:
+    """Whether ``lo..hi`` are integers with ``hi - lo >= at_least - 1`` for every value of the indices in force.
+
+    ``at_least = 0`` is the side condition of ``sum-constant`` (an empty range
+    counts 0 terms), 1 says the range has a term, 2 that it has two.
+    """
+    span = index_range(hi - lo, ctx, scope)
+    return span is not None and nonnegative(span[0] + 1 - at_least, ctx)
+
+
 def _collapse_delta(factors, i, lo, hi, ctx, bound):
     for position, factor in enumerate(factors):
         delta = factor.base if (factor.is_Pow and factor.exp.is_Integer and factor.exp > 0) else factor
@@ -295,7 +403,7 @@ def _collapse_delta(factors, i, lo, hi, ctx, bound):
         other = b if a == i else a if b == i else None
         if other is None or other.has(i):
             continue
-        if not _within(_range_of(other, ctx, bound), lo, hi, ctx):
+        if not _within(index_range(other, ctx, bound), lo, hi, ctx, bound):
             continue
         rest = sp.Mul(*(factors[:position] + factors[position + 1:]))
         return rest.xreplace({i: other})
@@ -326,8 +434,13 @@ def _positive(expr, ctx) -> bool:
         return bool(expr.args[0].is_real)
     if isinstance(expr, sp.Indexed):
         return isinstance(expr.base, Vector) and expr.base.domain == "positive"
-    if isinstance(expr, (sp.Sum, SumExcept)):
-        return _positive(expr.function, ctx)
+    if isinstance(expr, sp.Sum):
+        # a sum of positive terms is positive only when it has a term
+        return len(expr.limits) == 1 and _forwards(*expr.limits[0][1:], ctx, {}, 1) and _positive(expr.function, ctx)
+    if isinstance(expr, SumExcept):
+        # skipping one index of a range of at least two values leaves a term
+        i, lo, hi = expr.limits
+        return _forwards(lo, hi, ctx, {}, 2) and _positive(expr.function, ctx)
     if isinstance(expr, Softmax):
         return True
     if expr.is_Mul or expr.is_Add:
@@ -345,6 +458,10 @@ def is_positive(expr, ctx: Context) -> bool:
 # --- atoms and the final comparison ------------------------------------------------------------
 
 
+class AtomSymbol(sp.Symbol):
+    """The symbol that stands for one atom: a class of its own, so it never equals a symbol a user wrote."""
+
+
 @dataclass
 class Atoms:
     """A two-way table between non-rational subexpressions and fresh symbols."""
@@ -356,7 +473,7 @@ class Atoms:
         found = self.symbols.get(key)
         if found is None:
             name = f"a{len(self.symbols)}"
-            found = sp.Symbol(name, positive=True) if positive else sp.Symbol(name, real=True)
+            found = AtomSymbol(name, positive=True) if positive else AtomSymbol(name, real=True)
             self.symbols[key] = found
         return found
 
@@ -390,22 +507,6 @@ def atomise(expr, atoms: Atoms, trace: Trace | None = None):
         return result
     key = canonical(expr)
     return atoms.symbol(key, positive=_positive(expr, atoms.ctx))
-
-
-def canonical(expr, depth=0):
-    """Rename bound indices to names fixed by nesting depth, so equal sums are equal keys."""
-    if expr.is_Atom or not expr.args:
-        return expr
-    if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
-        (i, lo, hi), = expr.limits
-        fixed = sp.Symbol(f"ι{depth}", integer=True)
-        return sp.Sum(canonical(expr.function.xreplace({i: fixed}), depth + 1), (fixed, lo, hi))
-    if isinstance(expr, SumExcept):
-        i, lo, hi = expr.limits
-        fixed = sp.Symbol(f"ι{depth}", integer=True)
-        return SumExcept(canonical(expr.function.xreplace({i: fixed}), depth + 1), (fixed, lo, hi),
-                         expr.skipped)
-    return expr.func(*[canonical(a, depth) for a in expr.args])
 
 
 def is_zero(rational) -> bool:

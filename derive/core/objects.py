@@ -29,11 +29,8 @@ __all__ = [
     "WrittenOutSum",
     "D",
     "as_written",
-    "rename_bound",
     "exp",
     "log",
-    "is_index",
-    "is_class_count",
     "no_text",
     "BadArgument",
 ]
@@ -79,14 +76,6 @@ def indices(names: str) -> tuple[sp.Symbol, ...]:
 def scalar(name: str) -> sp.Symbol:
     """A named scalar, such as the loss ``L``; a case may define it."""
     return sp.Symbol(name, real=True)
-
-
-def is_index(symbol: sp.Basic) -> bool:
-    return isinstance(symbol, sp.Symbol) and bool(symbol.is_integer)
-
-
-def is_class_count(symbol: sp.Basic, n: sp.Symbol) -> bool:
-    return symbol == n
 
 
 _DOMAINS = {"real": {"real": True}, "positive": {"positive": True}, "nonnegative": {"nonnegative": True}}
@@ -291,35 +280,6 @@ def D(expr, variable) -> sp.Derivative:
         raise BadArgument(f"D: cannot differentiate with respect to {variable!r}: it is not a variable "
                         f"(an entry of a vector such as z[j], or a scalar)")
     return sp.Derivative(expr, variable, evaluate=False)
-
-
-def rename_bound(expr: sp.Basic) -> sp.Basic:
-    """Rename every bound summation index to a fresh dummy (alpha-renaming).
-
-    Innermost binders are renamed first, so an outer renaming touches only the
-    occurrences it binds; afterwards no bound name can capture a free one.
-    """
-    if expr.is_Atom or not expr.args:
-        return expr
-    args = [rename_bound(a) for a in expr.args]
-    if isinstance(expr, sp.Sum):
-        function, limits = args[0], args[1:]
-        renamed = []
-        for limit in limits:
-            i, lo, hi = limit
-            d = sp.Dummy(str(i), integer=True)
-            function = function.xreplace({i: d})
-            renamed.append((d, lo, hi))
-        return sp.Sum(function, *renamed)
-    if isinstance(expr, SumExcept):
-        function, (i, lo, hi), skipped = args
-        d = sp.Dummy(str(i), integer=True)
-        return SumExcept(function.xreplace({i: d}), (d, lo, hi), skipped)
-    if isinstance(expr, sp.Lambda):
-        return expr.func(*args)
-    if args == list(expr.args):
-        return expr
-    return expr.func(*args)
 
 
 def as_written():
