@@ -223,3 +223,38 @@ def test_atoms_never_equal_a_symbol_the_user_wrote():
     a0 = scalar("a0")
     proved, _ = proves_equal(a0, exp(z[j]), ctx())
     assert not proved
+
+
+def test_log_exp_needs_a_real_exponent():
+    trace = Trace()
+    imaginary = log(exp(sp.I * z[j], evaluate=False), evaluate=False)
+    assert simplify(imaginary, ctx(), trace) == imaginary and "log-exp" not in trace.used
+
+
+def test_one_hot_needs_the_assumption():
+    proved, used = proves_equal(y[j], sp.KroneckerDelta(j, l), ctx())
+    assert not proved and "one-hot" not in used
+    proved, used = proves_equal(y[j], sp.KroneckerDelta(j, l), ctx(SumsToOne(y)))
+    assert not proved and "one-hot" not in used
+
+
+def test_equal_indices_needs_the_assumption():
+    proved, used = proves_equal(z[m], z[j], ctx())
+    assert not proved and "equal-indices" not in used
+
+
+def test_sum_factor_keeps_factors_that_depend_on_the_index():
+    proved, _ = proves_equal(sum_over(z[i] * p[i], i, k), z[i] * sum_over(p[i], i, k), ctx())
+    assert not proved
+
+
+def test_delta_distinct_needs_distinct_indices_or_literals():
+    proved, used = proves_equal(sp.KroneckerDelta(j, m), 0, ctx(Distinct(j, m)))
+    assert proved and "delta-distinct" in used
+    proved, used = proves_equal(sp.KroneckerDelta(j, k), 0, ctx())
+    assert not proved and "delta-distinct" not in used
+
+
+def test_every_rule_states_its_side_conditions():
+    for rule, text in RULES.items():
+        assert "; when " in text or "no condition" in text or rule == "rational", rule

@@ -23,27 +23,36 @@ __all__ = ["RULES", "Trace", "nonnegative", "index_range", "prepare", "simplify"
            "canonical", "is_zero", "proves_equal"]
 
 RULES: dict[str, str] = {
-    "equal-indices": "an assumed equality of indices (j = k) replaces one index by the other",
-    "definition": "a defined name is replaced by its definition (ŷ_i = softmax(z)_i, L = CE(y, ŷ))",
-    "softmax": "softmax(z)_j = exp(z_j) / Σ_{i=1}^{k} exp(z_i)",
-    "log-softmax": "log softmax(z)_j = z_j − log Σ_{i=1}^{k} exp(z_i)",
-    "cross-entropy": "CE(y, p) = −Σ_{i=1}^{k} y_i log p_i",
-    "one-hot": "y_i = δ(i, ℓ) when y is one-hot at the true class ℓ",
-    "sum-except": "Σ_{i≠m} f(i) = Σ_i f(i) − f(m), when m lies within the bounds",
-    "differentiate": "differentiation, with ∂x_a/∂x_b = δ(a, b); ∂/∂ŷ treats ŷ as free",
-    "sum-linearity": "Σ (f + g) = Σ f + Σ g",
-    "sum-factor": "Σ c·f(i) = c·Σ f(i) when c does not depend on i",
-    "sum-constant": "Σ_{i=a}^{b} c = (b − a + 1)·c, for integer bounds with b ≥ a − 1",
-    "sum-split": "Σ_{i=a}^{k−c} f(i) = Σ_{i=a}^{k} f(i) − f(k−c+1) − … − f(k), and Σ_{i=1+c}^{b} f(i) = "
-                 "Σ_{i=1}^{b} f(i) − f(1) − … − f(c), for a constant 1 ≤ c ≤ 3 and a range that runs forwards",
-    "delta-collapse": "Σ_{i=a}^{b} δ(i, m)·f(i) = f(m) when a ≤ m ≤ b",
-    "delta-distinct": "δ(a, b) = 0 when a ≠ b is assumed",
-    "sum-to-one": "Σ_{i=1}^{k} y_i = 1 when y is one-hot or sums to one",
-    "sum-except-delta": "Σ_{i≠m} δ(i, m)·f(i) = 0: the one index where δ(i, m) ≠ 0 is skipped",
-    "log-exp": "log(exp(x)) = x for real x",
-    "log-product": "log(a·b) = log a + log b and log(a^p) = p·log a for positive a, b",
-    "exp-sum": "exp(a + b) = exp(a)·exp(b)",
-    "rational": "the difference is a rational function of the remaining atoms that cancels to 0",
+    # Each rule: the identity, then "when" its side conditions.  Every index, bound and size it meets has been
+    # validated first (derive.core.validate): integer-valued, within 1..n, sums running forwards.
+    "equal-indices": "an index assumed equal to another (j = m) is replaced by it; when the case assumes it",
+    "definition": "a defined name is replaced by its definition (ŷ_i = softmax(z)_i, L = CE(y, ŷ)); "
+                  "when the definitions are acyclic and use no free index",
+    "softmax": "softmax(z)_j = exp(z_j) / Σ_{i=1}^{n} exp(z_i); when the size given is the case's n",
+    "log-softmax": "log softmax(z)_j = z_j − log Σ_{i=1}^{n} exp(z_i); when the size given is the case's n",
+    "cross-entropy": "CE(y, p) = −Σ_{i=1}^{n} y_i log p_i; when the size given is the case's n",
+    "one-hot": "y_i = δ(i, ℓ); when y is assumed one-hot at the true class ℓ",
+    "sum-except": "Σ_{i=a..b, i≠m} f(i) = Σ_{i=a}^{b} f(i) − f(m); when a ≤ m ≤ b for every value of the "
+                  "indices in force (ranges of bound indices from their sums)",
+    "differentiate": "differentiation, with ∂x_a/∂x_b = δ(a, b); ∂/∂ŷ treats ŷ as free; when the variable is "
+                     "an entry of a vector or a non-index scalar",
+    "sum-linearity": "Σ (f + g) = Σ f + Σ g; no condition (finite sums)",
+    "sum-factor": "Σ c·f(i) = c·Σ f(i); when c does not contain the summation index i",
+    "sum-constant": "Σ_{i=a}^{b} c = (b − a + 1)·c; when c does not contain i, a and b are integers and "
+                    "b ≥ a − 1 for every value of the indices in force",
+    "sum-split": "Σ_{i=a}^{n−c} f(i) = Σ_{i=a}^{n} f(i) − f(n−c+1) − … − f(n), and Σ_{i=1+c}^{b} f(i) = "
+                 "Σ_{i=1}^{b} f(i) − f(1) − … − f(c); when c is a constant 1 ≤ c ≤ 3 and both ranges run forwards",
+    "delta-collapse": "Σ_{i=a}^{b} δ(i, m)·f(i) = f(m); when m does not contain i and a ≤ m ≤ b for every value "
+                      "of the indices in force",
+    "delta-distinct": "δ(a, b) = 0; when a ≠ b is assumed, or a − b is a nonzero integer",
+    "sum-to-one": "Σ_{i=1}^{n} y_i = 1; when the range is exactly 1..n and y is assumed one-hot or to sum to one",
+    "sum-except-delta": "Σ_{i≠m} δ(i, m)·f(i) = 0: the one index where δ(i, m) ≠ 0 is skipped; no condition",
+    "log-exp": "log(exp(x)) = x; when x is real",
+    "log-product": "log(a·b) = log a + log b and log(a^p) = p·log a; when a and b are positive by their form "
+                   "(exp, positive vectors, sums with at least one positive term) and p is real",
+    "exp-sum": "exp(a + b) = exp(a)·exp(b), exp(c·a) = exp(a)^c; when c is an integer",
+    "rational": "the difference is a rational function of the remaining atoms that cancels to 0; atoms "
+                "(sums, exponentials, logs, entries, deltas) are treated as independent, which can only lose proofs",
 }
 _RULE_ORDER = {rule: position for position, rule in enumerate(RULES)}
 
