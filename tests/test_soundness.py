@@ -69,9 +69,18 @@ def test_a_definition_summing_beyond_k_is_an_error_not_a_wrong_count():
         ctx(definitions={S: sum_over(sum_except(1, m, k, i), i, 2 * k)})
 
 
-def test_a_definition_with_an_undeclared_free_index_is_an_error():
-    with pytest.raises(IllFormed, match="the definition of S depends on the free index j"):
-        ctx(definitions={S: z[j]})
+def test_a_definition_may_use_a_free_index_the_case_declares():
+    context = ctx(Equal(m, j), definitions={S: z[j] ** 2})
+    # the definition's j is the steps' j, also through the assumption m = j
+    assert verdict(D(S, z[m]), 2 * z[m], context).verdict is Verdict.PROVED
+    assert rejected(verdict(D(S, z[l]), 0, ctx(definitions={S: z[j] ** 2})))
+
+
+def test_a_definition_with_an_undeclared_index_is_an_error():
+    outcome = check_equal(D(S, z[j]), 0, ctx(definitions={S: z[l] ** 2}), known=frozenset({"S", "z", "j", "k"}))
+    assert outcome.verdict is Verdict.ERROR
+    assert "the definition of S uses the index 'l', which the case's start and assumptions do not mention" \
+        in outcome.message
 
 
 def test_a_self_referential_definition_is_an_error_at_once():

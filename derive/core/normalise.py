@@ -145,7 +145,7 @@ def _unfold_once(expr, ctx, trace, keep, scope=None):
             definition = ctx.definition(base)
             if definition is not None:
                 trace.add("definition")
-                return definition.entry(expr.indices[0])
+                return definition.entry(expr.indices[0]).xreplace(ctx.substitution)
             at = ctx.one_hot_at(base)
             if at is not None:
                 trace.add("one-hot")
@@ -155,7 +155,7 @@ def _unfold_once(expr, ctx, trace, keep, scope=None):
         definition = ctx.definition(expr) if expr != keep else None
         if definition is not None:
             trace.add("definition")
-            return definition.body
+            return definition.body.xreplace(ctx.substitution)
         return expr
     if expr.is_Atom or not expr.args:
         return expr

@@ -18,7 +18,7 @@ from .context import Context, IllFormed, as_expression
 from .normalise import index_range, nonnegative
 from .objects import CrossEntropy, LogSoftmax, Softmax, SumExcept, Vector
 
-__all__ = ["validate", "validate_context", "validate_names", "as_expression", "names_in", "free_indices_of"]
+__all__ = ["validate", "validate_context", "validate_definitions", "validate_names", "as_expression", "names_in", "free_indices_of"]
 
 
 def names_in(expr) -> set[str]:
@@ -224,7 +224,13 @@ def _describe(symbol) -> str:
 
 
 def validate_context(ctx: Context) -> None:
-    """Raise :class:`IllFormed` if a definition of ``ctx`` is ill-formed, circular or depends on a free index."""
+    """Raise :class:`IllFormed` if a definition of ``ctx`` is ill-formed or circular.
+
+    A definition may use a free index (``L = z_j²``): it then means the same
+    index as the steps do.  That the index is declared by the case (its start
+    or assumptions) is checked with the names a step may use, in
+    :func:`validate_definitions`.
+    """
     for definition in ctx.definitions:
         name = definition.name.label if isinstance(definition.name, sp.IndexedBase) else definition.name
         what = f"the definition of {name}"
@@ -233,11 +239,20 @@ def validate_context(ctx: Context) -> None:
             _validate_entry(body, ctx, what)
         else:
             validate(body, ctx, what=what)
-        free = sorted(s.name for s in free_indices_of(body, ctx))
-        if free:
-            raise IllFormed(f"{what} depends on the free index {free[0]}: a definition may use only its own "
-                            f"entry index (and sums' indices)")
     _no_cycles(ctx)
+
+
+def validate_definitions(ctx: Context, known: frozenset) -> None:
+    """Raise :class:`IllFormed` if a definition uses a free index that is not among the ``known`` names."""
+    if not known:
+        return
+    for definition in ctx.definitions:
+        name = definition.name.label if isinstance(definition.name, sp.IndexedBase) else definition.name
+        for index in sorted(free_indices_of(definition.body, ctx), key=lambda s: s.name):
+            if index.name not in known:
+                raise IllFormed(f"the definition of {name} uses the index {index.name!r}, which the case's start "
+                                f"and assumptions do not mention: use an index the case declares, or the "
+                                f"definition's own entry index")
 
 
 def _validate_entry(body: sp.Lambda, ctx, what):
