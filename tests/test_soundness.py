@@ -263,3 +263,28 @@ def test_a_derivative_through_a_definition_is_the_total_derivative():
     yhat = Vector("ŷ")
     context = ctx(Distinct(j, m), definitions={yhat: lambda a: softmax(z, a, k)})
     assert rejected(verdict(D(yhat[j], z[m]), 0, context))
+
+
+# --- scalars: parameters are given values from their domains --------------------------------------
+
+
+def test_a_wrong_step_with_a_parameter_is_refuted_with_its_value():
+    T = scalar("T", "positive")
+    outcome = verdict(D(z[j] / T, z[j]), T)
+    assert outcome.verdict is Verdict.REFUTED
+    assert "T=" in outcome.counterexample.point()
+    assert dict(outcome.counterexample.inputs)["T"] != ("0",)
+
+
+def test_a_positive_parameter_is_never_given_zero_or_a_negative_value():
+    T = scalar("T", "positive")
+    # 1/T · T = 1 holds for every T > 0; it must not be refuted at T = 0
+    assert verdict(z[j] / T * T, z[j]).verdict is Verdict.PROVED
+    assert verdict(log(T ** 2), 2 * log(T)).verdict is Verdict.PROVED
+
+
+def test_a_step_true_only_for_positive_parameters_is_refuted_for_a_real_one():
+    c = scalar("c")
+    outcome = verdict(sp.sqrt(c ** 2), c)
+    assert outcome.verdict is Verdict.REFUTED
+    assert dict(outcome.counterexample.inputs)["c"][0].startswith("-")

@@ -18,7 +18,7 @@ import sympy as sp
 
 from .context import Context, IllFormed, as_expression
 from .exact import Compared, compare
-from .instances import (CONFIRM_DIGITS, candidate_points, defined_at, domain_conditions, evaluate, exactly_equal,
+from .instances import (CONFIRM_DIGITS, candidate_points, input_name, defined_at, domain_conditions, evaluate, exactly_equal,
                         instances, random_points)
 from .normalise import Trace, is_positive, prepare, proves_equal
 from .validate import free_indices_of, validate, validate_definitions, validate_names
@@ -168,8 +168,8 @@ def _counterexample(instance, ctx, point) -> Counterexample:
     return Counterexample(
         classes=instance.classes,
         indices=tuple((s.name, v) for s, v in instance.assignment),
-        inputs=tuple((str(base.label), tuple(str(v) for v in values))
-                     for base, values in sorted(point.items(), key=lambda kv: str(kv[0].label))),
+        inputs=tuple((input_name(base), tuple(str(v) for v in values))
+                     for base, values in sorted(point.items(), key=lambda kv: input_name(kv[0]))),
         left=_show(left),
         right=_show(right),
         classes_name=str(ctx.n),

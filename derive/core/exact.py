@@ -19,7 +19,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-__all__ = ["Compared", "compare", "interval", "defined", "Undefined", "Unsupported", "Inconclusive", "LADDER"]
+__all__ = ["Compared", "compare", "interval", "defined", "point_values", "Undefined", "Unsupported", "Inconclusive", "LADDER"]
 
 LADDER = (60, 160)  # working digits: the first try, then one more before giving up
 AGREE_DIGITS = 50  # agreement to this many digits (relative to the larger side, at least 1) counts as numeric
@@ -82,6 +82,8 @@ def _value(expr, point):
         if not 0 <= position < len(entries):
             raise Unsupported(f"{expr} is outside its vector")
         return _rational(Fraction(entries[position]))
+    if isinstance(expr, sp.Symbol) and expr in point:
+        return _rational(Fraction(point[expr][0]))
     if isinstance(expr, sp.KroneckerDelta):
         a, b = expr.args
         if a.is_Integer and b.is_Integer:
@@ -126,18 +128,30 @@ def _value(expr, point):
     raise Unsupported(f"no interval value for {type(expr).__name__}")
 
 
-def _exact(expr, point):
-    """``expr`` at ``point`` as an exact SymPy number when it is a rational, else None."""
+def point_values(expr, point: dict) -> dict | None:
+    """The exact value of each input ``expr`` uses (entries of vectors, scalars) at ``point``, or None."""
     values = {}
     for indexed in expr.atoms(sp.Indexed):
         entries = point.get(indexed.base)
-        if entries is None or not indexed.indices[0].is_Integer:
+        if entries is None or len(indexed.indices) != 1 or not indexed.indices[0].is_Integer:
             return None
         position = int(indexed.indices[0]) - 1
         if not 0 <= position < len(entries):
             return None
         q = Fraction(entries[position])
         values[indexed] = sp.Rational(q.numerator, q.denominator)
+    for symbol in expr.free_symbols:
+        if symbol in point:
+            q = Fraction(point[symbol][0])
+            values[symbol] = sp.Rational(q.numerator, q.denominator)
+    return values
+
+
+def _exact(expr, point):
+    """``expr`` at ``point`` as an exact SymPy number when it is a rational, else None."""
+    values = point_values(expr, point)
+    if values is None:
+        return None
     try:
         value = expr.xreplace(values)
     except (ZeroDivisionError, ValueError, TypeError):

@@ -15,12 +15,12 @@ from fractions import Fraction
 import sympy as sp
 
 from .context import Context
-from .exact import defined
+from .exact import defined, point_values
 from .normalise import Atoms, Trace, atomise, is_zero, simplify, unfold
 from .binders import rename_bound, walk
 from .objects import SumExcept, Vector
 
-__all__ = ["Instance", "free_indices", "instances", "exactly_equal", "candidate_points", "evaluate",
+__all__ = ["input_name", "Instance", "free_indices", "instances", "exactly_equal", "candidate_points", "evaluate",
            "domain_conditions", "defined_at"]
 
 DIGITS = 50
@@ -129,8 +129,47 @@ def _vectors(expr) -> list[sp.IndexedBase]:
     return sorted({e.base for e in expr.atoms(sp.Indexed)}, key=lambda b: str(b.label))
 
 
+def input_name(obj) -> str:
+    """The name of an input of a point: a vector's label, or a scalar's name."""
+    return str(obj.label) if isinstance(obj, sp.IndexedBase) else obj.name
+
+
+def _inputs(exprs, ctx: Context) -> list:
+    """The free inputs of ``exprs``: undefined vectors, and undefined scalars (non-index symbols), by name."""
+    found = set()
+    for e in exprs:
+        vectors = _vectors(e)
+        labels = {b.label for b in e.atoms(sp.IndexedBase)}
+        found |= {b for b in vectors if ctx.definition(b) is None}
+        found |= {s for s in e.free_symbols if _is_scalar(s, ctx) and s not in labels}
+    return sorted(found, key=input_name)
+
+
+def _is_scalar(s, ctx) -> bool:
+    return (type(s) is sp.Symbol and not s.is_integer and s != ctx.n and ctx.definition(s) is None)
+
+
 def _domain(base) -> str:
-    return base.domain if isinstance(base, Vector) else "real"
+    if isinstance(base, Vector):
+        return base.domain
+    if isinstance(base, sp.Symbol):
+        return "positive" if base.is_positive else "nonnegative" if base.is_nonnegative else "real"
+    return "real"
+
+
+def _scalar_candidates(symbol, rng) -> list[tuple]:
+    """Values for a scalar from its domain, simplest first (as 1-tuples, like a vector's entries)."""
+    domain = _domain(symbol)
+    values = {"positive": [1, 2, Fraction(1, 2), 3, Fraction(3, 2)],
+              "nonnegative": [0, 1, 2, Fraction(1, 2), 3],
+              "real": [0, 1, -1, 2, Fraction(1, 2), -2, 3]}[domain]
+    return [(Fraction(v),) for v in values]
+
+
+def _random_scalar(symbol, rng) -> tuple:
+    domain = _domain(symbol)
+    low = 1 if domain == "positive" else 0 if domain == "nonnegative" else -3000
+    return (Fraction(rng.randint(low, 3000), 997),)
 
 
 def _candidates(base, n: int, ctx: Context, rng: random.Random, assignment: dict) -> list[tuple]:
@@ -177,11 +216,11 @@ def candidate_points(exprs, n: int, ctx: Context, limit: int = 40, seed: int = 0
     of that index gives it; it is listed so that a counterexample shows it.
     """
     rng = random.Random(seed * 1000 + n)
-    bases = sorted({b for e in exprs for b in _vectors(e) if ctx.definition(b) is None},
-                   key=lambda b: str(b.label))
+    bases = _inputs(exprs, ctx)
     if not bases:
         return [{}]
-    lists = [_candidates(b, n, ctx, rng, assignment or {}) for b in bases]
+    lists = [_scalar_candidates(b, rng) if isinstance(b, sp.Symbol) else _candidates(b, n, ctx, rng, assignment or {})
+             for b in bases]
     ranked = sorted(itertools.product(*[range(len(options)) for options in lists]),
                     key=lambda ranks: (sum(ranks), ranks))[:limit]
     points = []
@@ -203,11 +242,11 @@ def random_points(exprs, n: int, count: int, ctx: Context, seed: int = 0,
     zeros, real), not normalised.
     """
     rng = random.Random(seed * 7919 + n)
-    bases = sorted({b for e in exprs for b in _vectors(e) if ctx.definition(b) is None},
-                   key=lambda b: str(b.label))
+    bases = _inputs(exprs, ctx)
     points = []
     for _ in range(count):
-        points.append({base: _random_entries(base, n, ctx, rng, assignment or {}) for base in bases})
+        points.append({base: _random_scalar(base, rng) if isinstance(base, sp.Symbol)
+                       else _random_entries(base, n, ctx, rng, assignment or {}) for base in bases})
     return points
 
 
@@ -237,15 +276,9 @@ def _random_entries(base, n: int, ctx: Context, rng: random.Random, assignment: 
 
 def evaluate(expr, point: dict, digits: int = DIGITS):
     """The value of ``expr`` at ``point``, or None where it is undefined."""
-    values = {}
-    for indexed in expr.atoms(sp.Indexed):
-        entries = point.get(indexed.base)
-        if entries is None or not indexed.indices[0].is_Integer:
-            return None
-        position = int(indexed.indices[0]) - 1
-        if not 0 <= position < len(entries):
-            return None
-        values[indexed] = sp.Rational(entries[position].numerator, entries[position].denominator)
+    values = point_values(expr, point)
+    if values is None:
+        return None
     try:
         value = sp.N(expr.xreplace(values), digits)
     except (ZeroDivisionError, ValueError, TypeError):

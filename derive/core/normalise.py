@@ -441,6 +441,8 @@ def _positive(expr, ctx) -> bool:
         return bool(expr > 0)
     if isinstance(expr, sp.exp):
         return bool(expr.args[0].is_real)
+    if isinstance(expr, sp.Symbol):  # a scalar declared positive (its values are drawn from its domain)
+        return expr.is_positive is True
     if isinstance(expr, sp.Indexed):
         return isinstance(expr.base, Vector) and expr.base.domain == "positive"
     if isinstance(expr, sp.Sum):

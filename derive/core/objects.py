@@ -73,9 +73,18 @@ def indices(names: str) -> tuple[sp.Symbol, ...]:
     return tuple(found)
 
 
-def scalar(name: str) -> sp.Symbol:
-    """A named scalar, such as the loss ``L``; a case may define it."""
-    return sp.Symbol(name, real=True)
+def scalar(name: str, domain: str = "real") -> sp.Symbol:
+    """A named scalar: the loss ``L`` (a case may define it), or a parameter such as a temperature ``T``.
+
+    ``domain`` is ``"real"``, ``"positive"`` or ``"nonnegative"``; wherever a
+    scalar is not defined, the checker gives it values from its domain (in
+    counterexamples, for instance).
+    """
+    if not isinstance(name, str):
+        raise BadArgument(f"scalar: the name must be text, not {type(name).__name__}")
+    if domain not in _DOMAINS:
+        raise BadArgument(f"scalar {name!r}: domain must be real, positive or nonnegative, not {domain!r}")
+    return sp.Symbol(name, **_DOMAINS[domain])
 
 
 _DOMAINS = {"real": {"real": True}, "positive": {"positive": True}, "nonnegative": {"nonnegative": True}}
