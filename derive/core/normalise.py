@@ -11,6 +11,7 @@ for independent values vanishes for related ones too.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -255,8 +256,19 @@ def _symbol_range(s, ctx, scope, depth):
 
 def nonnegative(expr, ctx: Context) -> bool:
     """Whether ``expr >= 0`` for every class count ``n >= minimum_classes``."""
-    m = sp.Dummy("m", integer=True, nonnegative=True)
-    value = sp.expand(sp.sympify(expr, strict=True).subs(ctx.n, m + ctx.minimum_classes))
+    expr = sp.sympify(expr, strict=True)
+    if expr.is_Integer:
+        return bool(expr >= 0)
+    return _nonnegative(expr, ctx.n, ctx.minimum_classes)
+
+
+_SHIFT = sp.Dummy("m", integer=True, nonnegative=True)
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function of its arguments, asked again for every index of every step
+def _nonnegative(expr, n, minimum: int) -> bool:
+    m = _SHIFT
+    value = sp.expand(expr.subs(n, m + minimum))
     if value.is_nonnegative:
         return True
     # A polynomial in m with nonnegative coefficients is nonnegative.
