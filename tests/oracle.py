@@ -33,7 +33,7 @@ import numpy as np
 import sympy as sp
 
 from derive.core.context import Distinct, Equal, OneHot, SumsToOne
-from derive.core.objects import CrossEntropy, LogSoftmax, Softmax, SumExcept, Vector
+from derive.core.objects import CrossEntropy, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept, Vector
 from derive.model import Case
 
 DIGITS = 50
@@ -172,6 +172,17 @@ class _Reader:
             y, p, _ = e.args
             ys, ps = self._vector(y, point, bound), self._vector(p, point, bound)
             return -self.total([a * self.log(b) for a, b in zip(ys, ps)])
+        if isinstance(e, Sigmoid):
+            return 1 / (1 + self.exp(-self._value(e.args[0], point, bound)))
+        if isinstance(e, Softplus):
+            return self.log(1 + self.exp(self._value(e.args[0], point, bound)))
+        if isinstance(e, LogSumExp):
+            values = self._vector(e.args[0], point, bound)
+            top = max(values)
+            return top + self.log(self.total([self.exp(v - top) for v in values]))
+        if isinstance(e, sp.tanh):
+            x = self._value(e.args[0], point, bound)
+            return (self.exp(x) - self.exp(-x)) / (self.exp(x) + self.exp(-x))
         if isinstance(e, sp.Derivative):
             return self._derivative(e.expr, list(e.variable_count), point, bound)
         raise TypeError(f"the oracle cannot evaluate {type(e).__name__}: {e}")

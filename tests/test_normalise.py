@@ -13,8 +13,8 @@ import sympy as sp
 
 from derive.core.context import Context, Definition, Distinct, Equal, OneHot, SumsToOne
 from derive.core.normalise import RULES, Atoms, Trace, atomise, normal_form, proves_equal, simplify
-from derive.core.objects import (D, Vector, classes, cross_entropy, exp, indices, log, log_softmax, scalar,
-                                 softmax, sum_except, sum_over)
+from derive.core.objects import (D, Vector, classes, cross_entropy, exp, indices, log, log_softmax, logsumexp, scalar,
+                                 sigmoid, softmax, softplus, sum_except, sum_over, tanh)
 from derive.model import Case, step
 from oracle import Oracle
 
@@ -39,6 +39,10 @@ EXAMPLES = {
     "softmax": (ctx(), softmax(z, j, k), exp(z[j]) / sum_over(exp(z[i]), i, k)),
     "log-softmax": (ctx(), log_softmax(z, j, k), z[j] - log(sum_over(exp(z[i]), i, k))),
     "cross-entropy": (ctx(), cross_entropy(y, p, k), -sum_over(y[i] * log(p[i]), i, k)),
+    "sigmoid": (ctx(), sigmoid(z[j]), 1 / (1 + exp(-z[j]))),
+    "softplus": (ctx(), softplus(z[j]), log(1 + exp(z[j]))),
+    "logsumexp": (ctx(), logsumexp(z, k), log(sum_over(exp(z[i]), i, k))),
+    "tanh": (ctx(), tanh(z[j]), (exp(2 * z[j]) - 1) / (exp(2 * z[j]) + 1)),
     "one-hot": (ctx(OneHot(y, l)), y[j], sp.KroneckerDelta(j, l)),
     "sum-except": (ctx(), sum_except(z[i], i, k, m), sum_over(z[i], i, k) - z[m]),
     "differentiate": (ctx(), D(z[j] ** 2, z[j]), 2 * z[j]),
@@ -258,3 +262,30 @@ def test_delta_distinct_needs_distinct_indices_or_literals():
 def test_every_rule_states_its_side_conditions():
     for rule, text in RULES.items():
         assert "; when " in text or "no condition" in text or rule == "rational", rule
+
+
+# --- the vocabulary's identities as courses use them ---------------------------------------------
+
+
+@pytest.mark.parametrize("left, right", [
+    (D(sigmoid(z[j]), z[j]), sigmoid(z[j]) * (1 - sigmoid(z[j]))),
+    (D(softplus(z[j]), z[j]), sigmoid(z[j])),
+    (D(logsumexp(z, k), z[j]), softmax(z, j, k)),
+    (D(tanh(z[j]), z[j]), 1 - tanh(z[j]) ** 2),
+    (sigmoid(-z[j]), 1 - sigmoid(z[j])),
+    (log_softmax(z, j, k), z[j] - logsumexp(z, k)),
+])
+def test_the_vocabulary_identities_of_ml_courses_are_proved(left, right):
+    proved, _ = proves_equal(left, right, ctx())
+    assert proved
+
+
+@pytest.mark.parametrize("left, right", [
+    (D(sigmoid(z[j]), z[j]), sigmoid(z[j]) * (1 + sigmoid(z[j]))),
+    (D(logsumexp(z, k), z[j]), exp(z[j])),
+    (D(tanh(z[j]), z[j]), 1 + tanh(z[j]) ** 2),
+    (sigmoid(-z[j]), sigmoid(z[j])),
+])
+def test_the_vocabulary_slips_are_not_proved(left, right):
+    proved, _ = proves_equal(left, right, ctx())
+    assert not proved

@@ -16,6 +16,7 @@ import sympy as sp
 from sympy import KroneckerDelta, Rational
 
 from derive import (Case, D, Distinct, Equal, OneHot, SumsToOne, Vector, check_equal, classes, exp, indices, log,
+                    logsumexp, mean_over, sigmoid, softplus, tanh,
                     scalar, softmax, step, sum_except, sum_over)
 from derive.core.context import Context, Definition, IllFormed
 from derive.core.instances import random_points
@@ -288,3 +289,17 @@ def test_a_step_true_only_for_positive_parameters_is_refuted_for_a_real_one():
     outcome = verdict(sp.sqrt(c ** 2), c)
     assert outcome.verdict is Verdict.REFUTED
     assert dict(outcome.counterexample.inputs)["c"][0].startswith("-")
+
+
+# --- the vocabulary: slips are refuted with a counterexample --------------------------------------
+
+
+@pytest.mark.parametrize("left, right", [
+    (D(sigmoid(z[j]), z[j]), sigmoid(z[j]) * (1 + sigmoid(z[j]))),
+    (D(logsumexp(z, k), z[j]), exp(z[j])),
+    (D(tanh(z[j]), z[j]), 1 + tanh(z[j]) ** 2),
+    (D(softplus(z[j]), z[j]), sigmoid(-z[j])),
+    (mean_over(z[i], i, k), sum_over(z[i], i, k)),
+])
+def test_slips_with_the_vocabulary_are_refuted(left, right):
+    assert verdict(left, right).verdict is Verdict.REFUTED

@@ -18,7 +18,10 @@ import sympy as sp
 
 from .binders import Binder, binders, canonical, rename_bound
 from .context import Context, IllFormed, as_expression
-from .objects import CrossEntropy, LogSoftmax, Softmax, SumExcept, Vector
+from .objects import CrossEntropy, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept, Vector
+
+# The objects of the vocabulary that unfold by their own identity (each names its rule below).
+VOCABULARY = (Softmax, LogSoftmax, CrossEntropy, Sigmoid, Softplus, LogSumExp)
 
 __all__ = ["RULES", "Trace", "nonnegative", "index_range", "prepare", "simplify", "normal_form", "atomise",
            "canonical", "is_zero", "proves_equal"]
@@ -32,6 +35,10 @@ RULES: dict[str, str] = {
     "softmax": "softmax(z)_j = exp(z_j) / Σ_{i=1}^{n} exp(z_i); when the size given is the case's n",
     "log-softmax": "log softmax(z)_j = z_j − log Σ_{i=1}^{n} exp(z_i); when the size given is the case's n",
     "cross-entropy": "CE(y, p) = −Σ_{i=1}^{n} y_i log p_i; when the size given is the case's n",
+    "sigmoid": "σ(x) = 1 / (1 + exp(−x)); no condition",
+    "softplus": "softplus(x) = log(1 + exp(x)); no condition",
+    "logsumexp": "logsumexp(z) = log Σ_{i=1}^{n} exp(z_i); when the size given is the case's n",
+    "tanh": "tanh(x) = (exp(2x) − 1) / (exp(2x) + 1); no condition",
     "one-hot": "y_i = δ(i, ℓ); when y is assumed one-hot at the true class ℓ",
     "sum-except": "Σ_{i=a..b, i≠m} f(i) = Σ_{i=a}^{b} f(i) − f(m); when a ≤ m ≤ b for every value of the "
                   "indices in force (ranges of bound indices from their sums)",
@@ -163,15 +170,13 @@ def _unfold_once(expr, ctx, trace, keep, scope=None):
     inner = _inner_scope(expr, scope)
     args = [_unfold_once(a, ctx, trace, keep, inner if a is _body_of(expr) else scope) for a in expr.args]
     rebuilt = expr.func(*args) if args != list(expr.args) else expr
-    if isinstance(rebuilt, Softmax):
-        trace.add("softmax")
+    if isinstance(rebuilt, VOCABULARY):
+        trace.add(rebuilt.rule)
         return rebuilt.unfold()
-    if isinstance(rebuilt, LogSoftmax):
-        trace.add("log-softmax")
-        return rebuilt.unfold()
-    if isinstance(rebuilt, CrossEntropy):
-        trace.add("cross-entropy")
-        return rebuilt.unfold()
+    if isinstance(rebuilt, sp.tanh):
+        trace.add("tanh")
+        (x,) = rebuilt.args
+        return (sp.exp(2 * x) - 1) / (sp.exp(2 * x) + 1)
     if isinstance(rebuilt, SumExcept):
         i, lo, hi = rebuilt.limits
         if _within(index_range(rebuilt.skipped, ctx, scope), lo, hi, ctx, scope):
@@ -466,6 +471,8 @@ def _positive(expr, ctx) -> bool:
         return _forwards(lo, hi, ctx, {}, 2) and _positive(expr.function, ctx)
     if isinstance(expr, Softmax):
         return True
+    if isinstance(expr, (Sigmoid, Softplus)):  # 1/(1 + e^{-x}) and log(1 + e^x) for real x
+        return bool(expr.args[0].is_real)
     if expr.is_Mul or expr.is_Add:
         return all(_positive(a, ctx) for a in expr.args)
     if expr.is_Pow:

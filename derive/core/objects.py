@@ -22,6 +22,14 @@ __all__ = [
     "SumExcept",
     "softmax",
     "log_softmax",
+    "Sigmoid",
+    "Softplus",
+    "LogSumExp",
+    "sigmoid",
+    "softplus",
+    "tanh",
+    "logsumexp",
+    "mean_over",
     "cross_entropy",
     "sum_over",
     "sum_except",
@@ -136,6 +144,7 @@ class Softmax(sp.Function):
     """``softmax(z)_j`` for a vector ``z`` of ``n`` entries."""
 
     nargs = 3
+    rule = "softmax"
 
     @property
     def vector(self):
@@ -159,6 +168,7 @@ class LogSoftmax(sp.Function):
     """``log softmax(z)_j``, written as the log-sum-exp difference when unfolded."""
 
     nargs = 3
+    rule = "log-softmax"
 
     def unfold(self) -> sp.Expr:
         z, j, n = self.args
@@ -170,11 +180,50 @@ class CrossEntropy(sp.Function):
     """``CE(y, p) = -sum_i y_i log p_i`` over ``n`` classes."""
 
     nargs = 3
+    rule = "cross-entropy"
 
     def unfold(self) -> sp.Expr:
         y, p, n = self.args
         i = sp.Dummy("i", integer=True, positive=True)
         return -sp.Sum(y[i] * sp.log(p[i]), (i, 1, n))
+
+
+class Sigmoid(sp.Function):
+    """The logistic function ``σ(x) = 1 / (1 + e^{−x})``."""
+
+    nargs = 1
+    rule = "sigmoid"
+
+    def unfold(self) -> sp.Expr:
+        (x,) = self.args
+        return 1 / (1 + sp.exp(-x))
+
+
+class Softplus(sp.Function):
+    """``softplus(x) = log(1 + e^x)``."""
+
+    nargs = 1
+    rule = "softplus"
+
+    def unfold(self) -> sp.Expr:
+        (x,) = self.args
+        return sp.log(1 + sp.exp(x))
+
+
+class LogSumExp(sp.Function):
+    """``logsumexp(z) = log Σ_{i=1}^{n} e^{z_i}`` over a vector of ``n`` entries."""
+
+    nargs = 2
+    rule = "logsumexp"
+
+    @property
+    def vector(self):
+        return self.args[0]
+
+    def unfold(self) -> sp.Expr:
+        z, n = self.args
+        i = sp.Dummy("i", integer=True, positive=True)
+        return sp.log(sp.Sum(sp.exp(z[i]), (i, 1, n)))
 
 
 class SumExcept(sp.Expr):
@@ -275,6 +324,34 @@ def sum_except(function, index, n, skipped, start=1) -> SumExcept:
     """``sum_{index=start..n, index != skipped} function``."""
     _sum_arguments("sum_except", function, index, n, start)
     return SumExcept(function, (index, start, n), skipped)
+
+
+def sigmoid(x) -> Sigmoid:
+    """The logistic function ``σ(x) = 1 / (1 + e^{−x})``, kept unevaluated."""
+    return Sigmoid(_expression(x, "sigmoid"))
+
+
+def softplus(x) -> Softplus:
+    """``softplus(x) = log(1 + e^x)``, kept unevaluated."""
+    return Softplus(_expression(x, "softplus"))
+
+
+def tanh(x) -> sp.tanh:
+    """The hyperbolic tangent."""
+    return sp.tanh(_expression(x, "tanh"))
+
+
+def logsumexp(z, n) -> LogSumExp:
+    """``log Σ_{i=1}^{n} e^{z_i}``, kept unevaluated."""
+    _vector_call("logsumexp", z, 1, n)
+    return LogSumExp(z, n)
+
+
+def mean_over(function, index, n, start=1) -> sp.Expr:
+    """``(1/n) Σ_{index=1..n} function``: the mean over a count, as courses write a batch mean."""
+    _sum_arguments("mean_over", function, index, n, start)
+    with sp.evaluate(True):
+        return sp.Mul(sp.Pow(n, -1), sp.Sum(function, (index, start, n)), evaluate=False)
 
 
 def D(expr, variable) -> sp.Derivative:

@@ -16,7 +16,7 @@ import sympy as sp
 from .binders import Binder, walk
 from .context import Context, IllFormed, as_expression
 from .normalise import index_range, nonnegative
-from .objects import CrossEntropy, LogSoftmax, Softmax, SumExcept, Vector
+from .objects import CrossEntropy, LogSoftmax, LogSumExp, Softmax, SumExcept, Vector
 
 __all__ = ["validate", "validate_context", "validate_definitions", "validate_names", "as_expression", "names_in", "free_indices_of"]
 
@@ -79,6 +79,8 @@ def validate(expr, ctx: Context, known: frozenset = frozenset(), what: str = "")
             problems.extend(_binder_problems(node, scope, ctx))
         if isinstance(node, (Softmax, LogSoftmax)):
             problems.extend(_vector_call_problem(node, node.args[0], node.args[1], node.args[2], scope, ctx))
+        if isinstance(node, LogSumExp):
+            problems.extend(_vector_call_problem(node, node.args[0], None, node.args[1], scope, ctx))
         if isinstance(node, CrossEntropy):
             y, p, n = node.args
             problems.extend(_vector_call_problem(node, y, None, n, scope, ctx))
