@@ -64,10 +64,17 @@ def test_an_index_that_is_not_an_integer_is_an_error():
 # --- 2. definitions are validated; rules get the real range facts ----------------------------------
 
 
-def test_a_definition_summing_beyond_k_is_an_error_not_a_wrong_count():
-    # Σ_{i=1}^{2k} Σ_{m≠i, m≤k} 1 = k(k-1) + k·k, not 2k(k-1); the definition is refused before anything runs.
-    with pytest.raises(IllFormed, match="the definition of S: sum .* ends at 2\\*k, which can be beyond k"):
-        ctx(definitions={S: sum_over(sum_except(1, m, k, i), i, 2 * k)})
+def test_a_definition_summing_beyond_k_gets_the_real_range_of_its_index():
+    # Σ_{i=1}^{2k} Σ_{m≠i, m≤k} 1 = k(k-1) + k·k: for i > k nothing is skipped.  The sum-except rule must not
+    # assume that i lies in 1..k just because it is an index.
+    context = ctx(definitions={S: sum_over(sum_except(1, m, k, i), i, 2 * k)})
+    assert rejected(verdict(S, 2 * k * (k - 1), context))
+    assert verdict(S, 2 * k ** 2 - k, context).verdict in (Verdict.PROVED, Verdict.VERIFIED)
+
+
+def test_a_definition_indexing_beyond_its_vector_is_an_error():
+    with pytest.raises(IllFormed, match="the definition of S: index i in z\\[i\\] may lie outside 1..k"):
+        ctx(definitions={S: sum_over(z[i], i, 2 * k)})
 
 
 def test_a_definition_may_use_a_free_index_the_case_declares():
@@ -203,16 +210,22 @@ def test_an_assumption_about_a_defined_vector_is_an_error():
 
 @pytest.mark.parametrize("left, message", [
     (sum_except(z[i], i, k, i), "skips i, which is its own summation index"),
-    (softmax(z, j, k + 1), "the number of classes given to softmax must be k, not k + 1"),
+    (softmax(z, j, k + 1), "the size given to softmax must be k, not k + 1"),
     (softmax(z, 0, k), "index 0 in Softmax(z, 0, k) may lie outside 1..k"),
     (softmax(z, 3, k), "index 3 in Softmax(z, 3, k) may lie outside 1..k (k can be as small as 2)"),
     (sum_over(z[k], k, k), "sums over k, the number of classes"),
-    (z[j, m], "has 2 indices, but the vector z has one"),
 ])
 def test_ill_formed_steps_are_errors(left, message):
     outcome = verdict(left, 0)
     assert outcome.verdict is Verdict.ERROR
     assert message in outcome.message and "\n" not in outcome.message
+
+
+def test_an_entry_with_the_wrong_number_of_indices_is_refused_where_it_is_written():
+    from derive.core.objects import BadArgument
+
+    with pytest.raises(BadArgument, match=r"z\[j, m\]: z has 1 index, not 2"):
+        z[j, m]
 
 
 def test_two_vectors_of_one_name_are_an_error():

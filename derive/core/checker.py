@@ -168,7 +168,7 @@ def _counterexample(instance, ctx, point) -> Counterexample:
     return Counterexample(
         classes=instance.classes,
         indices=tuple((s.name, v) for s, v in instance.assignment),
-        inputs=tuple((input_name(base), tuple(str(v) for v in values))
+        inputs=tuple((input_name(base), tuple(_entry_text(v) for v in values))
                      for base, values in sorted(point.items(), key=lambda kv: input_name(kv[0]))),
         left=_show(left),
         right=_show(right),
@@ -183,6 +183,13 @@ def _zero_denominator(expr, ctx):
             if proves_equal(node.base, sp.Integer(0), ctx)[0]:
                 return node.base
     return None
+
+
+def _entry_text(value) -> str:
+    """An entry as exact text; a matrix's row as its entries in parentheses."""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(str(v) for v in value) + ")"
+    return str(value)
 
 
 def _show(value) -> str:

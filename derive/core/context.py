@@ -122,23 +122,29 @@ class Definition:
         if isinstance(name, sp.IndexedBase):
             if isinstance(body, sp.Lambda):
                 return Definition(name, body)
+            rank = len(name.shape) if name.shape else 1
             if not callable(body):
                 raise IllFormed(f"definition of {name}: a vector is defined by a function of its index, "
-                                f"e.g. lambda i: softmax(z, i, n)")
-            i = sp.Dummy("i", integer=True, positive=True)
-            entry = body(i)
+                                f"e.g. lambda i: softmax(z, i, n)" + (" (a matrix by a function of its two "
+                                                                     "indices)" if rank == 2 else ""))
+            variables = [sp.Dummy(letter, integer=True, positive=True) for letter in "ij"[:rank]]
+            try:
+                entry = body(*variables)
+            except TypeError as error:
+                raise IllFormed(f"definition of {name}: the function must take {rank} "
+                                f"{'index' if rank == 1 else 'indices'} ({error})") from None
             if not isinstance(entry, sp.Expr):
                 raise IllFormed(f"definition of {name}: the function gives {entry!r} "
                                 f"({type(entry).__name__}), not an expression; text is never parsed")
-            return Definition(name, sp.Lambda(i, entry))
+            return Definition(name, sp.Lambda(tuple(variables) if rank > 1 else variables[0], entry))
         if isinstance(name, sp.Symbol):
             if not isinstance(body, sp.Expr):
                 raise IllFormed(f"definition of {name}: expected an expression, got {type(body).__name__}")
             return Definition(name, body)
         raise IllFormed(f"cannot define {name!r}: only a vector or a named scalar can be defined")
 
-    def entry(self, index) -> sp.Expr:
-        return self.body(index)
+    def entry(self, *indices) -> sp.Expr:
+        return self.body(*indices)
 
 
 def _index_side(value, n) -> bool:
@@ -169,6 +175,9 @@ def _check_assumption(a, n) -> None:
     if not isinstance(a.vector, sp.IndexedBase):
         raise IllFormed(f"assumption {type(a).__name__}: {a.vector!r} is not a vector")
     at = getattr(a, "at", None)
+    if at is not None and a.vector.shape and len(a.vector.shape) > 1:
+        raise IllFormed(f"assumption {a.text()}: {a.vector} is a matrix, whose true class differs by row; "
+                        f"write OneHot({a.vector}) for one-hot rows")
     if at is not None:
         if not _index_side(at, n):
             raise IllFormed(f"assumption OneHot({a.vector}, {at!r}): the true class must be an index symbol")

@@ -19,7 +19,7 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-__all__ = ["Compared", "compare", "interval", "defined", "point_values", "Undefined", "Unsupported", "Inconclusive", "LADDER"]
+__all__ = ["Compared", "compare", "interval", "defined", "point_values", "entry_at", "Undefined", "Unsupported", "Inconclusive", "LADDER"]
 
 LADDER = (60, 160)  # working digits: the first try, then one more before giving up
 AGREE_DIGITS = 50  # agreement to this many digits (relative to the larger side, at least 1) counts as numeric
@@ -75,13 +75,10 @@ def _value(expr, point):
     if expr is sp.pi:
         return iv.pi
     if isinstance(expr, sp.Indexed):
-        entries = point.get(expr.base)
-        if entries is None or len(expr.indices) != 1 or not expr.indices[0].is_Integer:
+        entry = entry_at(point, expr)
+        if entry is None:
             raise Unsupported(f"no value for {expr}")
-        position = int(expr.indices[0]) - 1
-        if not 0 <= position < len(entries):
-            raise Unsupported(f"{expr} is outside its vector")
-        return _rational(Fraction(entries[position]))
+        return _rational(Fraction(entry))
     if isinstance(expr, sp.Symbol) and expr in point:
         return _rational(Fraction(point[expr][0]))
     if isinstance(expr, sp.KroneckerDelta):
@@ -128,17 +125,27 @@ def _value(expr, point):
     raise Unsupported(f"no interval value for {type(expr).__name__}")
 
 
+def entry_at(point: dict, indexed):
+    """The value at ``point`` of one entry (``z[2]``, ``W[1, 3]``: rows of a matrix are tuples), or None."""
+    entries = point.get(indexed.base)
+    if entries is None:
+        return None
+    for index in indexed.indices:
+        position = int(index) - 1 if index.is_Integer else -1
+        if not isinstance(entries, tuple) or not 0 <= position < len(entries):
+            return None
+        entries = entries[position]
+    return None if isinstance(entries, tuple) else entries
+
+
 def point_values(expr, point: dict) -> dict | None:
     """The exact value of each input ``expr`` uses (entries of vectors, scalars) at ``point``, or None."""
     values = {}
     for indexed in expr.atoms(sp.Indexed):
-        entries = point.get(indexed.base)
-        if entries is None or len(indexed.indices) != 1 or not indexed.indices[0].is_Integer:
+        entry = entry_at(point, indexed)
+        if entry is None:
             return None
-        position = int(indexed.indices[0]) - 1
-        if not 0 <= position < len(entries):
-            return None
-        q = Fraction(entries[position])
+        q = Fraction(entry)
         values[indexed] = sp.Rational(q.numerator, q.denominator)
     for symbol in expr.free_symbols:
         if symbol in point:

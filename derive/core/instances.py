@@ -18,7 +18,7 @@ from .context import Context
 from .exact import defined, point_values
 from .normalise import Atoms, Trace, atomise, is_zero, simplify, unfold
 from .binders import rename_bound, walk
-from .objects import SumExcept, Vector
+from .objects import Index, Matrix, SumExcept, Vector, is_count
 
 __all__ = ["input_name", "Instance", "free_indices", "instances", "exactly_equal", "candidate_points", "evaluate",
            "domain_conditions", "defined_at"]
@@ -37,15 +37,33 @@ class Instance:
 
 
 def free_indices(exprs, ctx: Context) -> list[sp.Symbol]:
+    """The free index symbols of ``exprs`` (not the number of classes, not a count), by name."""
     found = set()
     for e in exprs:
         for s in e.free_symbols:
-            if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy) and s.is_integer and s != ctx.n:
+            if (isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy) and s.is_integer and s != ctx.n
+                    and not is_count(s)):
                 found.add(s)
     return sorted(found, key=lambda s: s.name)
 
 
+def counts_of(exprs, names, ctx: Context) -> list[sp.Symbol]:
+    """The counts other than the classes that ``exprs`` and the indices ``names`` depend on, by name."""
+    found = set()
+    for e in exprs:
+        found |= {s for s in e.free_symbols if is_count(s)}
+        for base in e.atoms(sp.IndexedBase):
+            for size in base.shape or ():
+                found |= {s for s in size.free_symbols if is_count(s)}
+    for s in names:
+        if isinstance(s, Index):
+            found |= {c for c in s.count.free_symbols if is_count(c)}
+    return sorted(found, key=lambda s: s.name)
+
+
 EXTRA_CLASSES = 8  # one larger class count, tried for a refutation only (never counted towards VERIFIED)
+COUNT_VALUES = (1, 2, 3)  # the values each count other than the classes takes in the instances
+EXTRA_COUNT = 4  # ... and at the larger class count
 
 
 def instances(left, right, ctx: Context, max_classes: int, also=()):
@@ -53,30 +71,38 @@ def instances(left, right, ctx: Context, max_classes: int, also=()):
 
     The free indices are those of ``left`` and ``right`` and ``also`` (the
     indices of the steps as written, which normalising may have cancelled).
-    Every assignment of the indices that the assumptions allow is listed,
-    including those where two free indices coincide.  At the larger count,
-    one assignment per pattern of coinciding indices (``Instance.extra``)
-    looks for statements that hold for small k only.
+    Each other count (a batch size N) takes the values COUNT_VALUES, and each
+    index ranges over its own count.  Every assignment of the indices that
+    the assumptions allow is listed, including those where two free indices
+    coincide.  At the larger count, one assignment per pattern of coinciding
+    indices (``Instance.extra``) looks for statements that hold for small k only.
     """
     names = sorted(set(free_indices([left, right], ctx)) | set(also), key=lambda s: s.name)
+    counts = counts_of([left, right], names, ctx)
     distinct = ctx.distinct_pairs()
     for n in range(ctx.minimum_classes, max_classes + 1):
-        for values in itertools.product(range(1, n + 1), repeat=len(names)):
-            instance = _instance(left, right, ctx, n, names, values, distinct, extra=False)
+        for count_values in itertools.product(COUNT_VALUES, repeat=len(counts)):
+            sizes = {ctx.n: sp.Integer(n), **{c: sp.Integer(v) for c, v in zip(counts, count_values)}}
+            ranges = [range(1, _bound(s, sizes, ctx) + 1) for s in names]
+            for values in itertools.product(*ranges):
+                instance = _instance(left, right, ctx, sizes, names, values, distinct, extra=False)
+                if instance is not None:
+                    yield instance
+    n = max(EXTRA_CLASSES, max_classes + 1, ctx.minimum_classes)
+    sizes = {ctx.n: sp.Integer(n), **{c: sp.Integer(EXTRA_COUNT) for c in counts}}
+    bounds = [_bound(s, sizes, ctx) for s in names]
+    for blocks in _set_partitions(list(range(len(names)))):
+        for high in (False, True):
+            values = [max(1, bound - b) if high else min(bound, b + 1) for b, bound in zip(blocks, bounds)]
+            instance = _instance(left, right, ctx, sizes, names, values, distinct, extra=True)
             if instance is not None:
                 yield instance
-    n = max(EXTRA_CLASSES, max_classes + 1, ctx.minimum_classes)
-    for values in _patterns(len(names), n):
-        instance = _instance(left, right, ctx, n, names, values, distinct, extra=True)
-        if instance is not None:
-            yield instance
 
 
-def _patterns(count: int, n: int):
-    """One assignment of ``count`` indices per way of making some of them equal: values 1, 2, ... and n, n-1, ..."""
-    for blocks in _set_partitions(list(range(count))):
-        for values in ([b + 1 for b in blocks], [n - b for b in blocks]):
-            yield tuple(values)
+def _bound(index, sizes, ctx) -> int:
+    """The largest value of ``index`` at the given counts: its count, or the number of classes."""
+    top = index.count if isinstance(index, Index) else ctx.n
+    return int(sp.sympify(top, strict=True).xreplace(sizes))
 
 
 def _set_partitions(items):
@@ -84,6 +110,7 @@ def _set_partitions(items):
     if not items:
         yield []
         return
+
     def grow(prefix, largest):
         if len(prefix) == len(items):
             yield list(prefix)
@@ -93,15 +120,28 @@ def _set_partitions(items):
     yield from grow([], -1)
 
 
-def _instance(left, right, ctx, n, names, values, distinct, extra):
+def _instance(left, right, ctx, sizes, names, values, distinct, extra):
     assignment = dict(zip(names, (sp.Integer(v) for v in values)))
-    mapping = {ctx.n: sp.Integer(n), **assignment}
+    mapping = {**sizes, **assignment}
     for a, b in distinct:
         va, vb = a.xreplace(mapping), b.xreplace(mapping)
         if va.is_Integer and vb.is_Integer and va == vb:
             return None
-    return Instance(n, tuple((s, int(v)) for s, v in assignment.items()),
+    counts = [(c, int(v)) for c, v in sizes.items() if c != ctx.n]
+    return Instance(int(sizes[ctx.n]), tuple(counts) + tuple((s, int(v)) for s, v in assignment.items()),
                     _explicit(left, mapping), _explicit(right, mapping), extra)
+
+
+def at_instance(expr, mapping: dict):
+    """``expr`` with the counts and indices of ``mapping`` put in, its vectors and matrices kept as they are.
+
+    A sized vector carries its size (a count) in its shape; putting a value in
+    there would make it another object than the one the points give values to.
+    """
+    bases = [b for b in expr.atoms(sp.IndexedBase) if b.shape]
+    back = {b.xreplace(mapping): b for b in bases}
+    found = expr.xreplace(mapping)
+    return found.xreplace(back) if any(k != v for k, v in back.items()) else found
 
 
 _EXPLICIT: dict = {}
@@ -112,7 +152,7 @@ def _explicit(expr, mapping):
     key = (expr, tuple(sorted(mapping.items(), key=lambda kv: str(kv[0]))))
     found = _EXPLICIT.get(key)
     if found is None:
-        found = expr.xreplace(mapping).doit()
+        found = at_instance(expr, mapping).doit()
         if len(_EXPLICIT) >= 4096:
             _EXPLICIT.clear()
         _EXPLICIT[key] = found
@@ -219,7 +259,10 @@ def candidate_points(exprs, n: int, ctx: Context, limit: int = 40, seed: int = 0
     bases = _inputs(exprs, ctx)
     if not bases:
         return [{}]
-    lists = [_scalar_candidates(b, rng) if isinstance(b, sp.Symbol) else _candidates(b, n, ctx, rng, assignment or {})
+    assignment = assignment or {}
+    lists = [_scalar_candidates(b, rng) if isinstance(b, sp.Symbol)
+             else _matrix_candidates(b, *_shape(b, n, ctx, assignment), ctx, rng) if isinstance(b, Matrix)
+             else _candidates(b, _shape(b, n, ctx, assignment)[0], ctx, rng, assignment)
              for b in bases]
     ranked = sorted(itertools.product(*[range(len(options)) for options in lists]),
                     key=lambda ranks: (sum(ranks), ranks))[:limit]
@@ -243,11 +286,34 @@ def random_points(exprs, n: int, count: int, ctx: Context, seed: int = 0,
     """
     rng = random.Random(seed * 7919 + n)
     bases = _inputs(exprs, ctx)
+    assignment = assignment or {}
     points = []
     for _ in range(count):
-        points.append({base: _random_scalar(base, rng) if isinstance(base, sp.Symbol)
-                       else _random_entries(base, n, ctx, rng, assignment or {}) for base in bases})
+        point = {}
+        for base in bases:
+            if isinstance(base, sp.Symbol):
+                point[base] = _random_scalar(base, rng)
+            elif isinstance(base, Matrix):
+                rows, cols = _shape(base, n, ctx, assignment)
+                point[base] = tuple(_random_entries(base, cols, ctx, rng, assignment) for _ in range(rows))
+            else:
+                point[base] = _random_entries(base, _shape(base, n, ctx, assignment)[0], ctx, rng, assignment)
+        points.append(point)
     return points
+
+
+def _shape(base, n: int, ctx: Context, assignment: dict) -> tuple[int, ...]:
+    """The number of entries along each axis of ``base`` at an instance (n classes, counts in ``assignment``)."""
+    sizes = base.sizes(ctx.n) if isinstance(base, Vector) else (ctx.n,)
+    return tuple(int(sp.sympify(x, strict=True).xreplace({**assignment, ctx.n: sp.Integer(n)})) for x in sizes)
+
+
+def _matrix_candidates(base, rows: int, cols: int, ctx: Context, rng: random.Random) -> list[tuple]:
+    """Values for a matrix, simplest first: every row alike, then rows mixed from a row's candidates."""
+    row_options = _candidates(base, cols, ctx, rng, {})
+    found = [tuple(option for _ in range(rows)) for option in row_options[:6]]
+    found += [tuple(rng.choice(row_options) for _ in range(rows)) for _ in range(6)]
+    return found
 
 
 def _random_entries(base, n: int, ctx: Context, rng: random.Random, assignment: dict) -> tuple:
@@ -319,7 +385,7 @@ def defined_at(conditions, mapping: dict, point: dict) -> bool:
     """Whether every condition certainly holds at the instance ``mapping`` (k, indices) and the input ``point``."""
     for node, binders in conditions:
         for values in _binder_values(binders, mapping):
-            concrete = node.xreplace({**mapping, **values}).doit()
+            concrete = at_instance(node, {**mapping, **values}).doit()
             if not _defined(concrete, point):
                 return False
     return True

@@ -18,7 +18,8 @@ import sympy as sp
 
 from .binders import Binder, binders, canonical, rename_bound
 from .context import Context, IllFormed, as_expression
-from .objects import CrossEntropy, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept, Vector
+from .objects import (CrossEntropy, Index, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept, Vector,
+                      is_count)
 
 # The objects of the vocabulary that unfold by their own identity (each names its rule below).
 VOCABULARY = (Softmax, LogSoftmax, CrossEntropy, Sigmoid, Softplus, LogSumExp)
@@ -53,7 +54,8 @@ RULES: dict[str, str] = {
     "delta-collapse": "Σ_{i=a}^{b} δ(i, m)·f(i) = f(m); when m does not contain i and a ≤ m ≤ b for every value "
                       "of the indices in force",
     "delta-distinct": "δ(a, b) = 0; when a ≠ b is assumed, or a − b is a nonzero integer",
-    "sum-to-one": "Σ_{i=1}^{n} y_i = 1; when the range is exactly 1..n and y is assumed one-hot or to sum to one",
+    "sum-to-one": "Σ_{i=1}^{n} y_i = 1 (and Σ_j Y_{b,j} = 1 for each row b); when the range is exactly the "
+                  "vector's entries (the matrix's columns) and y is assumed one-hot or to sum to one (by rows)",
     "sum-except-delta": "Σ_{i≠m} δ(i, m)·f(i) = 0: the one index where δ(i, m) ≠ 0 is skipped; no condition",
     "log-exp": "log(exp(x)) = x; when x is real",
     "log-product": "log(a·b) = log a + log b and log(a^p) = p·log a; when a and b are positive by their form "
@@ -153,9 +155,9 @@ def _unfold_once(expr, ctx, trace, keep, scope=None):
             definition = ctx.definition(base)
             if definition is not None:
                 trace.add("definition")
-                return definition.entry(expr.indices[0]).xreplace(ctx.substitution)
+                return definition.entry(*expr.indices).xreplace(ctx.substitution)
             at = ctx.one_hot_at(base)
-            if at is not None:
+            if at is not None and len(expr.indices) == 1:
                 trace.add("one-hot")
                 return sp.KroneckerDelta(expr.indices[0], at)
         return expr
@@ -219,7 +221,7 @@ def index_range(index, ctx: Context, scope=None, _depth: int = 0):
     scope = scope or {}
     if index.is_integer is not True:
         return None
-    symbols = sorted(index.free_symbols - {ctx.n}, key=sp.default_sort_key)
+    symbols = sorted((s for s in index.free_symbols if s != ctx.n and not is_count(s)), key=sp.default_sort_key)
     if not symbols:
         return (index, index)
     if _depth > 8:
@@ -249,7 +251,7 @@ def _symbol_range(s, ctx, scope, depth):
     if binder is None:
         if isinstance(s, sp.Dummy) or not (isinstance(s, sp.Symbol) and s.is_integer):
             return None  # a bound index outside its binder, or not an index at all
-        return (sp.Integer(1), ctx.n)
+        return (sp.Integer(1), s.count if isinstance(s, Index) else ctx.n)
     if binder.lo is None:
         return (sp.Integer(1), ctx.n)
     outer = {v: b for v, b in scope.items() if v != s}
@@ -260,28 +262,31 @@ def _symbol_range(s, ctx, scope, depth):
 
 
 def nonnegative(expr, ctx: Context) -> bool:
-    """Whether ``expr >= 0`` for every class count ``n >= minimum_classes``."""
+    """Whether ``expr >= 0`` for every class count ``n >= minimum_classes`` and every other count ``>= 1``.
+
+    Other free integer symbols (indices) are only known to be positive here.
+    """
     expr = sp.sympify(expr, strict=True)
     if expr.is_Integer:
         return bool(expr >= 0)
     return _nonnegative(expr, ctx.n, ctx.minimum_classes)
 
 
-_SHIFT = sp.Dummy("m", integer=True, nonnegative=True)
-
-
 @functools.lru_cache(maxsize=4096)  # a pure function of its arguments, asked again for every index of every step
 def _nonnegative(expr, n, minimum: int) -> bool:
-    m = _SHIFT
-    value = sp.expand(expr.subs(n, m + minimum))
+    counts = sorted((s for s in expr.free_symbols if s == n or is_count(s)), key=sp.default_sort_key)
+    shifts = [sp.Dummy(f"m{position}", integer=True, nonnegative=True) for position in range(len(counts))]
+    value = sp.expand(expr.xreplace({c: m + (minimum if c == n else 1) for c, m in zip(counts, shifts)}))
     if value.is_nonnegative:
         return True
-    # A polynomial in m with nonnegative coefficients is nonnegative.
+    # A polynomial in the shifted counts with nonnegative coefficients is nonnegative.
+    if not shifts:
+        return False
     try:
-        poly = sp.Poly(value, m)
+        poly = sp.Poly(value, *shifts)
     except sp.PolynomialError:
         return False
-    return all(c.is_nonnegative for c in poly.all_coeffs())
+    return all(c.is_nonnegative for c in poly.coeffs())
 
 
 def _within(interval, lo, hi, ctx, scope=None) -> bool:
@@ -336,12 +341,12 @@ def _sum_except_delta(expr, trace):
     """Drop the terms of a sum that skips ``m`` which carry the factor δ(i, m)."""
     i, m = expr.variable, expr.skipped
     kept = []
-    for term in sp.Add.make_args(sp.expand(expr.function)):
+    for term in sp.Add.make_args(sp.expand(expr.function, power_exp=False)):
         factors = [f.base if (f.is_Pow and f.exp.is_Integer and f.exp > 0) else f for f in sp.Mul.make_args(term)]
         if any(isinstance(f, sp.KroneckerDelta) and set(f.args) == {i, m} for f in factors):
             continue
         kept.append(term)
-    if len(kept) == len(sp.Add.make_args(sp.expand(expr.function))):
+    if len(kept) == len(sp.Add.make_args(sp.expand(expr.function, power_exp=False))):
         return expr
     trace.add("sum-except-delta")
     return SumExcept(sp.Add(*kept), expr.limits, m) if kept else sp.Integer(0)
@@ -357,11 +362,12 @@ def _sum(expr, ctx, trace, bound):
         return _simplify(whole, ctx, trace, bound)
     inner_bound = {**bound, i: Binder(i, lo, hi)}
     function = _simplify(function, ctx, trace, inner_bound)
-    terms = sp.Add.make_args(sp.expand(function))
+    terms = sp.Add.make_args(sp.expand(function, power_exp=False))
     if len(terms) > 1:
         trace.add("sum-linearity")
     total = []
     for term in terms:
+        term = _merge_exponentials(term, trace)
         constant, varying = [], []
         for factor in sp.Mul.make_args(term):
             (varying if factor.has(i) else constant).append(factor)
@@ -378,13 +384,30 @@ def _sum(expr, ctx, trace, bound):
             trace.add("delta-collapse")
             total.append(c * collapsed)
             continue
-        if (isinstance(g, sp.Indexed) and g.indices == (i,) and lo == 1 and hi == ctx.n
-                and ctx.sums_to_one(g.base)):
+        if (isinstance(g, sp.Indexed) and g.indices[-1] == i and not any(x.has(i) for x in g.indices[:-1])
+                and lo == 1 and hi == _last_size(g.base, ctx) and ctx.sums_to_one(g.base)):
             trace.add("sum-to-one")
             total.append(c)
             continue
         total.append(c * sp.Sum(g, (i, lo, hi)))
     return sp.Add(*total)
+
+
+def _merge_exponentials(term, trace):
+    """``exp(a)·exp(b)·f = exp(a + b)·f`` in one term of a sum's body (the exp-sum identity, read backwards).
+
+    Inside a sum the exponentials are not atoms yet, so ``e^{−t_i}·e^{t_i}`` must
+    cancel here; only the exponent's terms are expanded, nothing else.
+    """
+    factors = sp.Mul.make_args(term)
+    exponentials = [f for f in factors if isinstance(f, sp.exp)]
+    if len(exponentials) < 2:
+        return term
+    trace.add("exp-sum")
+    rest = [f for f in factors if not isinstance(f, sp.exp)]
+    # canonical names first, so that e^{Σ_e w_e x_e}·e^{−Σ_{e'} w_{e'} x_{e'}} cancels whatever the sums' index
+    exponent = sp.expand(canonical(sp.Add(*[f.args[0] for f in exponentials])))
+    return sp.Mul(*rest) * sp.exp(exponent)
 
 
 SPLIT = 3  # the largest number of terms sum-split writes out
@@ -418,6 +441,11 @@ def _forwards(lo, hi, ctx, scope, at_least: int = 0) -> bool:
     """
     span = index_range(hi - lo, ctx, scope)
     return span is not None and nonnegative(span[0] + 1 - at_least, ctx)
+
+
+def _last_size(base, ctx):
+    """The number of entries along the last axis: a vector's entries, a matrix's columns (each row sums to one)."""
+    return base.sizes(ctx.n)[-1] if isinstance(base, Vector) else ctx.n
 
 
 def _collapse_delta(factors, i, lo, hi, ctx, bound):
@@ -530,10 +558,10 @@ def atomise(expr, atoms: Atoms, trace: Trace | None = None):
         result = sp.Integer(1)
         for term in terms:
             coefficient, core = term.as_coeff_Mul()
-            if coefficient.is_Integer and core != 1:
-                result *= atoms.symbol(sp.exp(core), positive=True) ** coefficient
-            else:
-                result *= atoms.symbol(sp.exp(term), positive=True)
+            if not (coefficient.is_Integer and core != 1):
+                coefficient, core = sp.Integer(1), term
+            # keyed by canonical names, so e^{Σ_e w_e x_e} is one atom wherever its sum's index is renamed
+            result *= atoms.symbol(canonical(sp.exp(core)), positive=bool(core.is_real)) ** coefficient
         return result
     key = canonical(expr)
     return atoms.symbol(key, positive=_positive(expr, atoms.ctx))

@@ -16,7 +16,7 @@ import sympy as sp
 from .binders import Binder, walk
 from .context import Context, IllFormed, as_expression
 from .normalise import index_range, nonnegative
-from .objects import CrossEntropy, LogSoftmax, LogSumExp, Softmax, SumExcept, Vector
+from .objects import CrossEntropy, Index, LogSoftmax, LogSumExp, Matrix, Softmax, SumExcept, Vector, is_count
 
 __all__ = ["validate", "validate_context", "validate_definitions", "validate_names", "as_expression", "names_in", "free_indices_of"]
 
@@ -43,7 +43,7 @@ def free_indices_of(expr, ctx: Context) -> set:
 
     def visit(node, scope):
         if (isinstance(node, sp.Symbol) and node not in scope and not isinstance(node, sp.Dummy)
-                and node.is_integer and node != ctx.n):
+                and node.is_integer and node != ctx.n and not is_count(node)):
             found.add(node.xreplace(ctx.substitution))
 
     walk(expr, visit)
@@ -114,29 +114,34 @@ def _indexed_problem(node, scope, ctx, known):
     if known and label not in known:
         yield (f"unknown vector {label!r}: it is not in the case's start expression, definitions or "
                f"assumptions; use it in the case's start, or define it in the case's definitions")
-    if isinstance(node.base, Vector) and len(node.indices) != 1:
-        yield f"{node} has {len(node.indices)} indices, but the vector {label} has one: write {label}[i]"
+    sizes = node.base.sizes(ctx.n) if isinstance(node.base, Vector) else (ctx.n,) * len(node.indices)
+    if len(node.indices) != len(sizes):
+        kind = "matrix" if isinstance(node.base, Matrix) else "vector"
+        yield (f"{node} has {len(node.indices)} {'index' if len(node.indices) == 1 else 'indices'}, but the "
+               f"{kind} {label} has {len(sizes)}: write {label}[{', '.join('ij'[:len(sizes)])}]")
         return
-    for index in node.indices:
-        yield from _index_problem(node, index, scope, ctx)
+    for index, size in zip(node.indices, sizes):
+        yield from _index_problem(node, index, scope, ctx, size)
 
 
-def _index_problem(node, index, scope, ctx):
+def _index_problem(node, index, scope, ctx, size=None):
+    size = ctx.n if size is None else size
     if index.is_integer is not True:
         yield f"index {index} in {node} is not integer-valued: use an index symbol (indices('...')) or an integer"
         return
     interval = index_range(index, ctx, scope)
     if interval is None:
-        yield f"index {index} in {node} may lie outside 1..{ctx.n}: use an index symbol, {ctx.n}, or a literal"
+        yield f"index {index} in {node} may lie outside 1..{size}: use an index symbol, {size}, or a literal"
         return
     lo, hi = interval
-    if not nonnegative(lo - 1, ctx) or not nonnegative(ctx.n - hi, ctx):
+    if not nonnegative(lo - 1, ctx) or not nonnegative(size - hi, ctx):
         smallest = f" ({ctx.n} can be as small as {ctx.minimum_classes})" if index.is_Integer else ""
-        yield f"index {index} in {node} may lie outside 1..{ctx.n}{smallest}"
+        over = f": {index} ranges over 1..{hi}" if isinstance(index, sp.Symbol) and hi != size else ""
+        yield f"index {index} in {node} may lie outside 1..{size}{smallest}{over}"
 
 
 def _binder_problems(node, scope, ctx):
-    """A sum's index must be an index symbol; its bounds integers within 1..n, running forwards."""
+    """A sum's index must be an index symbol; its bounds integers, running forwards (an empty sum allowed)."""
     binder = Binder(node.variable, *node.limits[1:], node.skipped) if isinstance(node, SumExcept) else None
     limits = [binder] if binder else [Binder(i, lo, hi) for i, lo, hi in reversed(node.limits)]
     inner = dict(scope)
@@ -156,12 +161,11 @@ def _binder_problems(node, scope, ctx):
             if bound.has(i):
                 yield f"the {which} bound {bound} of {node} uses its own summation index {i}"
                 return
-        low, high = index_range(lo, ctx, inner), index_range(hi, ctx, inner)
+        # Where the summation index is used as an index, its range is checked against that axis; a sum
+        # itself may run over any forward range of integers (Σ_{i=1}^{N} over a batch, Σ_{i=0}^{k} i).
         span = index_range(hi - lo, ctx, inner)
-        if low is None or not nonnegative(low[0] - 1, ctx):
-            yield f"sum {node} starts at {lo}, which can be below 1"
-        elif high is None or not nonnegative(ctx.n - high[1], ctx):
-            yield f"sum {node} ends at {hi}, which can be beyond {ctx.n}"
+        if index_range(lo, ctx, inner) is None or index_range(hi, ctx, inner) is None:
+            yield f"the bounds of {node} are not integers affine in indices and counts"
         elif span is None or not nonnegative(span[0] + 1, ctx):
             yield (f"sum {node} has reversed bounds: it starts at {lo}, which can exceed its end {hi} by more "
                    f"than 1 (an empty sum ends just before it starts)")
@@ -169,21 +173,23 @@ def _binder_problems(node, scope, ctx):
             if b.skipped.has(i):
                 yield (f"{node} skips {b.skipped}, which is its own summation index {i}: "
                        f"name the index to skip, e.g. sum_except(f, i, n, j)")
-            else:
-                yield from _index_problem(node, b.skipped, inner, ctx)
+            elif b.skipped.is_integer is not True or index_range(b.skipped, ctx, inner) is None:
+                # a skipped value outside the range skips nothing: any integer will do
+                yield f"{node} skips {b.skipped}, which is not an integer-valued index"
         inner[i] = b
 
 
 def _vector_call_problem(node, vector, index, size, scope, ctx):
     name = type(node).__name__.lower()
-    if not isinstance(vector, sp.IndexedBase):
+    if not isinstance(vector, sp.IndexedBase) or isinstance(vector, Matrix):
         yield f"{name}: {vector} is not a vector"
         return
-    if size != ctx.n:
-        yield (f"{node}: the vector {vector} has {ctx.n} entries, so the number of classes given to {name} "
-               f"must be {ctx.n}, not {size}")
+    entries = vector.sizes(ctx.n)[0] if isinstance(vector, Vector) else ctx.n
+    if size != entries:
+        yield (f"{node}: the vector {vector} has {entries} entries, so the size given to {name} "
+               f"must be {entries}, not {size}")
     if index is not None:
-        yield from _index_problem(node, index, scope, ctx)
+        yield from _index_problem(node, index, scope, ctx, entries)
 
 
 def validate_names(exprs, ctx: Context) -> None:
@@ -238,7 +244,7 @@ def validate_context(ctx: Context) -> None:
         what = f"the definition of {name}"
         body = definition.body
         if isinstance(body, sp.Lambda):
-            _validate_entry(body, ctx, what)
+            _validate_entry(definition.name, body, ctx, what)
         else:
             validate(body, ctx, what=what)
     _no_cycles(ctx)
@@ -257,11 +263,15 @@ def validate_definitions(ctx: Context, known: frozenset) -> None:
                                 f"definition's own entry index")
 
 
-def _validate_entry(body: sp.Lambda, ctx, what):
-    """The entry ``i ↦ f(i)`` of a defined vector: ``f(i)`` with ``i`` ranging over ``1..n``."""
-    (i,) = body.variables
-    fresh = sp.Symbol(f"{i.name}_entry", integer=True, positive=True)
-    validate(body.expr.xreplace({i: fresh}), ctx, what=what)
+def _validate_entry(name, body: sp.Lambda, ctx, what):
+    """The entry ``i ↦ f(i)`` of a defined vector (``(i, j) ↦ f(i, j)`` of a matrix), each index over its axis."""
+    sizes = name.sizes(ctx.n) if isinstance(name, Vector) else (ctx.n,) * len(body.variables)
+    fresh = {}
+    for variable, size in zip(body.variables, sizes):
+        entry_name = f"{variable.name}_entry"
+        fresh[variable] = (sp.Symbol(entry_name, integer=True, positive=True) if size == ctx.n
+                           else Index(entry_name, size))
+    validate(body.expr.xreplace(fresh), ctx, what=what)
 
 
 def _no_cycles(ctx):
