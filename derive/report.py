@@ -8,20 +8,28 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from .config import Accepted
 from .core.verdict import STRENGTH, Outcome, Verdict
 from .model import Case, Claim, Expect, Proof, Step
 
 __all__ = ["StepReport", "DerivedReport", "CaseReport", "ClaimCheck", "ClaimReport", "ProofReport", "LoadError",
            "Report", "meets"]
 
+# The verdicts that say the two sides agree, whether or not the run accepts them as passing.
 HOLDING = (Verdict.PROVED, Verdict.VERIFIED, Verdict.NUMERIC)
+# Agreement that is not a proof for every k: passing only where the run accepts it.
+NOT_PROVED_FOR_EVERY_K = (Verdict.VERIFIED, Verdict.NUMERIC)
 
 
-def meets(verdict: Verdict, expect: Expect, strict: bool = False) -> bool:
-    """Whether a verdict is what the step expects."""
+def meets(verdict: Verdict, expect: Expect, accepted: Accepted = Accepted()) -> bool:
+    """Whether a verdict is what the step expects.
+
+    A step that should hold passes only when PROVED, or with a verdict the run
+    ``accepted`` (VERIFIED, NUMERIC); an erratum passes only when REFUTED.
+    """
     if expect is Expect.ERRATUM:
         return verdict is Verdict.REFUTED
-    return verdict is Verdict.PROVED if strict else verdict in HOLDING
+    return accepted.passes(verdict)
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,11 @@ class ClaimCheck:
 
 @dataclass(frozen=True)
 class ClaimReport:
-    """What became of one claim: ``text`` (what it says), ``holds``, and ``reason`` in one line."""
+    """What became of one claim: ``text`` (what it says), ``holds``, and ``reason`` in one line.
+
+    ``holds`` needs agreement with every case it recombines and ``coverage``
+    (a :class:`derive.coverage.Coverage`) of every configuration of its indices.
+    """
 
     claim: Claim
     text: str
@@ -82,6 +94,7 @@ class ClaimReport:
     reason: str
     checks: tuple[ClaimCheck, ...]
     ok: bool
+    coverage: object = None
 
 
 @dataclass(frozen=True)
@@ -129,7 +142,7 @@ class LoadError:
 class Report:
     proofs: tuple[ProofReport, ...]
     errors: tuple[LoadError, ...] = ()
-    strict: bool = False
+    accepted: Accepted = Accepted()  # the verdicts the run counted as holding
 
     def _repr_markdown_(self) -> str:
         """Every checked proof as course notes in a notebook, and the summary table."""
@@ -162,6 +175,9 @@ class Report:
                         lines.append(f"{where}proof {p.proof.id!r}, case {c.case.name!r}, step {s.index}: "
                                      f"{s.outcome.message}")
             for claim in p.claims:
+                if claim.coverage is not None and claim.coverage.error:
+                    where = f"{claim.claim.origin}: " if claim.claim.origin else ""
+                    lines.append(f"{where}proof {p.proof.id!r}, {claim.coverage.error}")
                 for check in claim.checks:
                     for outcome in (check.subject, check.outcome):
                         if outcome is not None and outcome.verdict is Verdict.ERROR:
