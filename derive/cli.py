@@ -64,13 +64,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def _accepting(parser) -> None:
     """Which verdicts besides PROVED pass for a step that should hold (default: [tool.derive] accept, or none)."""
-    strictness = parser.add_mutually_exclusive_group()
-    strictness.add_argument("--accept", action="append", metavar="VERDICTS",
-                            help="also pass steps, results and claims that are only VERIFIED (exact for k = 2..K) "
-                                 "or NUMERIC: --accept verified,numeric (default: [tool.derive] accept in "
-                                 "pyproject.toml, else none: only PROVED passes)")
-    strictness.add_argument("--strict", action="store_true",
-                            help="deprecated, the default: the same as --accept none")
+    parser.add_argument("--accept", action="append", metavar="VERDICTS",
+                        help="also pass steps, results and claims that are only VERIFIED (exact for k = 2..K) "
+                             "or NUMERIC: --accept verified,numeric (default: [tool.derive] accept in "
+                             "pyproject.toml, else none: only PROVED passes)")
+    parser.add_argument("--strict", action="store_true", help="deprecated, the default: the same as --accept none")
 
 
 def _targets(parser) -> None:
@@ -128,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(args, "accept"):
         from .config import AcceptError, ConfigError, resolve_accepted
 
+        if args.strict and args.accept:
+            return _fail("--strict and --accept cannot be combined: --strict is the same as --accept none")
         if args.strict:
             print("derive: --strict is deprecated: only PROVED passes by default; it is the same as --accept none",
                   file=sys.stderr)
@@ -184,9 +184,20 @@ def _check(args) -> int:
         render_report(report, Console())
     for line in report.ill_formed():
         print(f"derive: {line}", file=sys.stderr)
+    _not_accepted(report)
     for line in cache.warnings if cache is not None else ():
         print(f"derive: warning: {line}", file=sys.stderr)
     return report.exit_code
+
+
+def _not_accepted(report) -> None:
+    """One line on stderr when checks fail only for not being proved for every k, naming the option."""
+    verdicts = report.not_accepted()
+    if verdicts:
+        names = ",".join(v.value.lower() for v in verdicts)
+        print(f"derive: {report.not_accepted_count()} checks are not proved for every k "
+              f"({' or '.join(v.value for v in verdicts)}) and fail the run; --accept {names} or "
+              f"[tool.derive] accept = [...] accepts them", file=sys.stderr)
 
 
 def _numeric(args) -> int:

@@ -164,6 +164,32 @@ class Report:
     def ok(self) -> bool:
         return not self.errors and all(p.ok for p in self.proofs)
 
+    def _weak(self):
+        """The VERIFIED or NUMERIC verdicts of steps, results and claims expected to hold that did not pass."""
+        for p in self.proofs:
+            for c in p.cases:
+                for s in c.steps:
+                    if s.step.expect is Expect.HOLDS and not s.ok and s.outcome.verdict in NOT_PROVED_FOR_EVERY_K:
+                        yield s.outcome.verdict
+                d = c.derived
+                if d is not None and d.expect is Expect.HOLDS and not d.ok \
+                        and d.outcome.verdict in NOT_PROVED_FOR_EVERY_K:
+                    yield d.outcome.verdict
+            for claim in p.claims:
+                if claim.claim.expect is Expect.HOLDS and claim.holds and not claim.ok:
+                    weak = [o.verdict for check in claim.checks for o in (check.subject, check.outcome)
+                            if o is not None and o.verdict in NOT_PROVED_FOR_EVERY_K]
+                    yield from weak[:1]
+
+    def not_accepted(self) -> tuple[Verdict, ...]:
+        """Which of VERIFIED and NUMERIC made something expected to hold fail, strongest first."""
+        found = set(self._weak())
+        return tuple(v for v in NOT_PROVED_FOR_EVERY_K if v in found)
+
+    def not_accepted_count(self) -> int:
+        """How many steps, results and claims fail only for not being proved for every k."""
+        return sum(1 for _ in self._weak())
+
     def ill_formed(self) -> list[str]:
         """One line per step that could not be evaluated, naming proof, case, step and file."""
         lines = []

@@ -100,7 +100,7 @@ def _claim(report: ClaimReport) -> dict:
             "indices": list(coverage.indices),
             "configurations": coverage.configurations,
             "uncovered": [{"configuration": g.configuration, "reason": g.reason} for g in coverage.gaps],
-            "error": coverage.error,
+            "error": coverage.error or None,
         }
     cases = []
     for check in report.checks:

@@ -52,6 +52,8 @@ def _case_table(report: CaseReport) -> Table:
             reason.append(f"\n[{s.step.source_ref}]", style="dim")
         expression = Text("= " + unicode(s.expr))
         detail = s.outcome.evidence() if s.outcome.verdict is not Verdict.PROVED else ""
+        if s.outcome.verdict in (Verdict.VERIFIED, Verdict.NUMERIC):
+            detail = f"not proved for every k: {detail}"
         if s.step.note:
             expression.append("\nnote: " + s.step.note, style="italic dim")
         if detail:
