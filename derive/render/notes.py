@@ -170,7 +170,7 @@ def _not_proved(outcome, ok: bool) -> str:
     """What a VERIFIED or NUMERIC comparison rests on, and whether the run accepted it as passing."""
     ks = outcome.classes_checked
     at = f" at k = {', '.join(str(n) for n in ks)}" if ks else ""
-    how = f"verified exactly{at} only" if outcome.verdict is Verdict.VERIFIED else f"agrees numerically{at} only"
+    how = f"verified exactly{at} only" if outcome.verdict is Verdict.VERIFIED else f"checked numerically{at} only"
     name = outcome.verdict.value.lower()
     return how + (f", which this run accepts (--accept {name})" if ok else
                   f"; it fails the run unless the run accepts {outcome.verdict.value} (--accept {name})")
