@@ -52,7 +52,7 @@ def check_claim(claim: Claim, cases: dict[str, CaseReport], settings, known_name
         ok = holds and all(meets(v, Expect.HOLDS, settings.accepted) for v in verdicts)
     else:
         ok = contradicted and not any(v is Verdict.ERROR for v in verdicts) and not coverage.error
-    return ClaimReport(claim, _text(claim), holds, _reason(checks, agrees, coverage), checks, ok, coverage)
+    return ClaimReport(claim, _text(claim), holds, _reason(claim, checks, agrees, coverage), checks, ok, coverage)
 
 
 def _verdicts(check: ClaimCheck):
@@ -62,8 +62,7 @@ def _verdicts(check: ClaimCheck):
 
 
 def _text(claim: Claim) -> str:
-    assuming = f", assuming {'; '.join(a.text() for a in claim.assumptions)}" if claim.assumptions else ""
-    return f"{claim.title}: {unicode(claim.subject)} = {unicode(claim.expr)}{assuming}"
+    return f"{claim.title}: {unicode(claim.subject)} = {unicode(claim.expr)}"
 
 
 def _against(claim: Claim, report: CaseReport, settings, known_names, check) -> ClaimCheck:
@@ -90,14 +89,14 @@ def _against(claim: Claim, report: CaseReport, settings, known_names, check) -> 
     return ClaimCheck(case.name, assumptions, case.start, conclusion, subject_outcome, outcome)
 
 
-def _reason(checks: tuple[ClaimCheck, ...], agrees: bool, coverage: Coverage) -> str:
+def _reason(claim: Claim, checks: tuple[ClaimCheck, ...], agrees: bool, coverage: Coverage) -> str:
     """One line: which cases the claim agrees with, which it contradicts, where, and what no case covers."""
     if agrees and coverage.covered:
         agreed = ", ".join(f"{c.case} ({c.assumptions}: {unicode(c.conclusion)})" for c in checks)
         weak = [f"{c.case} ({v.value})" for c in checks for v in _verdicts(c) if v in NOT_PROVED_FOR_EVERY_K]
         caveat = f"; not proved for every k against {', '.join(weak)}" if weak else ""
         return (f"agrees with the conclusion of every case it recombines: {agreed}; "
-                f"{_covers(coverage)}{caveat}")
+                f"{_covers(coverage, claim)}{caveat}")
     parts = []
     agreeing = []
     for c in checks:
@@ -123,11 +122,12 @@ def _reason(checks: tuple[ClaimCheck, ...], agrees: bool, coverage: Coverage) ->
     return "; ".join(parts)
 
 
-def _covers(coverage: Coverage) -> str:
-    """How the cases cover the indices, for a covered claim."""
+def _covers(coverage: Coverage, claim: Claim) -> str:
+    """How the cases cover the indices, for a covered claim, and under which assumptions of its own."""
+    assuming = f" (the claim assumes {'; '.join(a.text() for a in claim.assumptions)})" if claim.assumptions else ""
     if coverage.configurations == 1:
-        return "the cases cover every value of the indices"
-    return f"the cases cover all {coverage.configurations} configurations of {', '.join(coverage.indices)}"
+        return f"the cases cover every value of the indices{assuming}"
+    return f"the cases cover all {coverage.configurations} configurations of {', '.join(coverage.indices)}{assuming}"
 
 
 def _because(outcome: Outcome) -> str:

@@ -74,8 +74,8 @@ def test_a_claim_for_every_j_recombining_only_the_case_j_equals_l_does_not_hold_
                                 "error": None}
     out = io.StringIO()
     render_report(whole, Console(file=out, width=400, color_system=None))
-    assert ("✗ does not hold — not as expected  ∂L/∂z_j = p_j − 1 for every j: ∂L/∂z_j = p_j − 1, assuming y is "
-            "one-hot at ℓ — j ≠ ℓ: covered by no case; agrees with true-class") in out.getvalue()
+    assert ("✗ does not hold — not as expected  ∂L/∂z_j = p_j − 1 for every j: ∂L/∂z_j = p_j − 1 — "
+            "j ≠ ℓ: covered by no case; agrees with true-class") in out.getvalue()
 
 
 def test_the_full_recombination_holds_and_says_how_it_is_covered():
@@ -85,7 +85,8 @@ def test_the_full_recombination_holds_and_says_how_it_is_covered():
     (found,) = report.claims
     assert found.holds and found.ok and report.ok
     assert found.coverage.covered and found.coverage.configurations == 2
-    assert found.reason.endswith("; the cases cover all 2 configurations of j, ℓ")
+    assert found.reason.endswith("; the cases cover all 2 configurations of j, ℓ (the claim assumes y is one-hot "
+                                 "at ℓ)")
 
 
 def test_a_case_assuming_one_hot_does_not_cover_a_claim_that_assumes_only_sums_to_one():
