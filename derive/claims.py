@@ -18,6 +18,7 @@ import sympy as sp
 
 from .core.checker import check_equal
 from .core.context import IllFormed, as_expression
+from .core.validate import names_in
 from .core.verdict import Outcome, Verdict
 from .coverage import Coverage, claim_coverage
 from .model import Claim, Expect, Proof
@@ -42,17 +43,61 @@ def check_claims(proof: Proof, cases: tuple[CaseReport, ...], settings, known_na
 
 def check_claim(claim: Claim, cases: dict[str, CaseReport], settings, known_names,
                 check=check_equal) -> ClaimReport:
+    recombined = [cases[name].case for name in claim.cases]
     checks = tuple(_against(claim, cases[name], settings, known_names, check) for name in claim.cases)
-    coverage = claim_coverage(claim, [cases[name].case for name in claim.cases])
+    coverage = claim_coverage(claim, recombined)
+    error = _two_meanings(claim, recombined)
     verdicts = [v for c in checks for v in _verdicts(c)]
     agrees = all(v in HOLDING for v in verdicts)
-    holds = agrees and coverage.covered
+    holds = agrees and coverage.covered and not error
     contradicted = any(v is Verdict.REFUTED for v in verdicts)
     if claim.expect is Expect.HOLDS:
         ok = holds and all(meets(v, Expect.HOLDS, settings.accepted) for v in verdicts)
     else:
-        ok = contradicted and not any(v is Verdict.ERROR for v in verdicts) and not coverage.error
-    return ClaimReport(claim, _text(claim), holds, _reason(claim, checks, agrees, coverage), checks, ok, coverage)
+        ok = contradicted and not any(v is Verdict.ERROR for v in verdicts) and not coverage.error and not error
+    reason = f"ill-formed: {error}" if error else _reason(claim, checks, agrees, coverage)
+    return ClaimReport(claim, _text(claim), holds, reason, checks, ok, coverage, error)
+
+
+def _two_meanings(claim: Claim, cases) -> str:
+    """Why the claim would mean different things in the cases it recombines, or ``""``.
+
+    Each case reads the claim under its own definitions; a name the claim
+    uses (directly or through a definition) must be defined alike in every
+    case, or left free in every case.  Otherwise each case could agree with a
+    different statement, and the recombination would prove neither.
+    """
+    probe = sp.Dummy("i", integer=True, positive=True)
+
+    def meaning(definition):
+        body = definition.entry(probe) if isinstance(definition.body, sp.Lambda) else definition.body
+        return body
+
+    def named(definition) -> str:
+        name = definition.name
+        return str(name.label) if isinstance(name, sp.IndexedBase) else str(name)
+
+    try:
+        reached = {n for side in (claim.subject, claim.expr) if isinstance(side, sp.Basic) for n in names_in(side)}
+        tables = [{named(d): meaning(d) for d in case.context().definitions} for case in cases]
+    except IllFormed:
+        return ""  # the comparisons with each case report it, with its place
+    grown = True
+    while grown:
+        before = len(reached)
+        for table in tables:
+            for name in list(reached):
+                if name in table:
+                    reached |= names_in(table[name])
+        grown = len(reached) > before
+    for name in sorted(reached):
+        readings = [table.get(name) for table in tables]
+        if any(r != readings[0] for r in readings[1:]):
+            shown = "; ".join(f"in {case.name} " + (f"{name} := {unicode(r)}" if r is not None else f"{name} is free")
+                              for case, r in zip(cases, readings))
+            return (f"claim {claim.name!r} reads {name} differently in the cases it recombines ({shown}): "
+                    f"define it alike in every case, or recombine cases that agree on it")
+    return ""
 
 
 def _verdicts(check: ClaimCheck):

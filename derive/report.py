@@ -95,6 +95,7 @@ class ClaimReport:
     checks: tuple[ClaimCheck, ...]
     ok: bool
     coverage: object = None
+    error: str = ""  # why the claim is ill-formed (its cases read its names differently), or ""
 
 
 @dataclass(frozen=True)
@@ -201,9 +202,10 @@ class Report:
                         lines.append(f"{where}proof {p.proof.id!r}, case {c.case.name!r}, step {s.index}: "
                                      f"{s.outcome.message}")
             for claim in p.claims:
-                if claim.coverage is not None and claim.coverage.error:
-                    where = f"{claim.claim.origin}: " if claim.claim.origin else ""
-                    lines.append(f"{where}proof {p.proof.id!r}, {claim.coverage.error}")
+                for error in (claim.error, claim.coverage.error if claim.coverage is not None else ""):
+                    if error:
+                        where = f"{claim.claim.origin}: " if claim.claim.origin else ""
+                        lines.append(f"{where}proof {p.proof.id!r}, {error}")
                 for check in claim.checks:
                     for outcome in (check.subject, check.outcome):
                         if outcome is not None and outcome.verdict is Verdict.ERROR:

@@ -289,3 +289,33 @@ def test_coverage_agrees_with_brute_force_over_index_values_and_targets():
         decided[truth] += 1
     # Both answers occur often enough for the comparison to mean something.
     assert decided[True] >= 40 and decided[False] >= 40, decided
+
+
+def test_a_claim_over_cases_that_define_its_names_differently_is_an_error():
+    # Each case agrees with the claim under its own definitions, but L means cross-entropy in one case and a
+    # different loss in the other: the recombination would prove neither.
+    other_loss = {L: cross_entropy(y, p, k) + z[1], p: lambda a: softmax(z, a, k)}
+    with as_written():
+        odd = Case("other-class", "j ≠ ℓ", classes=k, definitions=other_loss,
+                   assumptions=[Distinct(j, l), OneHot(y, l)], start=D(L, z[j]),
+                   steps=[step(D(cross_entropy(y, p, k), z[j]) + D(z[1], z[j]), "the other loss")])
+        claim = Claim("gradient", "Both cases", D(L, z[j]), D(L, z[j]), ("true-class", "other-class"),
+                      assumptions=(OneHot(y, l),))
+    proof = Proof("mixed", "Mixed", Source("notes"), "c", cases=[TRUE_CLASS, odd], claims=[claim])
+    report = Report((check_proof(proof),))
+    (found,) = report.proofs[0].claims
+    assert not found.holds and not found.ok
+    assert found.error.startswith("claim 'gradient' reads L differently in the cases it recombines (in true-class "
+                                  "L := ")
+    assert found.reason.startswith("ill-formed: claim 'gradient' reads L differently")
+    assert report.exit_code == 2
+    assert any("claim 'gradient' reads L differently" in line for line in report.ill_formed())
+    # A name free in one case and defined in another is read differently too.
+    with as_written():
+        free = Case("free", "p free", classes=k, assumptions=[Distinct(j, l)], start=D(p[j], z[j]),
+                    steps=[step(0, "p is free")])
+        bound = Case("bound", "p = softmax", classes=k, assumptions=[Equal(j, l)], definitions=DEFINITIONS,
+                     start=D(p[j], z[j]), steps=[step(p[j] * (1 - p[j]), "quotient rule")])
+    claim = Claim("c", "C", D(p[j], z[j]), 0, ("free", "bound"))
+    proof = Proof("mixed", "Mixed", Source("notes"), "c", cases=[free, bound], claims=[claim])
+    assert "in free p is free; in bound p := " in check_proof(proof).claims[0].error

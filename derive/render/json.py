@@ -93,6 +93,7 @@ def _claim(report: ClaimReport) -> dict:
     if claim.note:
         data["note"] = claim.note
     data["assumptions"] = [a.text() for a in claim.assumptions]
+    data["error"] = report.error or None
     if report.coverage is not None:
         coverage = report.coverage
         data["coverage"] = {
