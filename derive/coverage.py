@@ -103,6 +103,9 @@ def _check(assumption, where: str) -> None:
         if not _is_index_term(term):
             raise IllFormed(f"{where}: assumption {assumption.text()}: {term!r} is not an index symbol or an "
                             f"integer (use indices('...'))")
+        if isinstance(term, sp.Integer) and term < 1:
+            raise IllFormed(f"{where}: assumption {assumption.text()}: no index is {term}; indices run from 1 "
+                            f"to the number of classes")
     if isinstance(assumption, (OneHot, SumsToOne)) and not isinstance(assumption.vector, sp.IndexedBase):
         raise IllFormed(f"{where}: assumption {type(assumption).__name__}: {assumption.vector!r} is not a vector")
 

@@ -246,7 +246,7 @@ def test_derive_show_lists_the_claims_with_their_cases():
     from derive.render.terminal import render_proof
 
     claim = Claim("jacobian", "Jacobian", D(p[j], z[m]), -p[j] * p[m], ("off-diagonal",), expect="erratum",
-                  source_ref="line 9", note="read componentwise")
+                  source_ref="line 9", note="read componentwise", assumptions=(Distinct(j, m),))
     with as_written():
         referenced = Case("off-diagonal", "j ≠ m", classes=k, assumptions=[Distinct(j, m)], definitions=SOFTMAX,
                           start=D(p[j], z[m]), steps=[step(-p[j] * p[m], "quotient rule", ref="line 8")])
@@ -256,6 +256,7 @@ def test_derive_show_lists_the_claims_with_their_cases():
     assert "= -p_j·p_m    — quotient rule [line 8]\n" in text  # brackets are text, not markup
     assert "Claim: Jacobian\n    ∂p_j/∂z_m = -p_j·p_m    — in each of off-diagonal [line 9] (erratum)\n" in text
     assert "note: read componentwise" in text
+    assert "(erratum)\n    assuming j ≠ m\n" in text
 
 
 def test_a_case_whose_last_line_is_ill_formed_concludes_nothing():

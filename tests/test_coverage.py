@@ -176,6 +176,8 @@ def test_contradictory_or_ill_formed_claim_assumptions_are_errors_naming_the_cla
     with pytest.raises(ModelError, match="claim 'x': unknown assumption 'j != l'"):
         Claim("x", "X", z[j], 0, ("c",), assumptions=("j != l",))
     assert "is not an index symbol" in claim_coverage(_claim(Equal(j, z[m])), [_case("c")]).error
+    assert claim_coverage(_claim(Equal(j, 0)), [_case("c")]).error == \
+        "claim 'claim': assumption j = 0: no index is 0; indices run from 1 to the number of classes"
 
 
 def test_more_indices_than_the_check_enumerates_are_refused_not_guessed():

@@ -159,6 +159,8 @@ def render_proof(proof: Proof, console: Console) -> None:
         console.print(Text(f"Claim: {claim.title}", style="bold"))
         console.print(f"    {unicode(claim.subject)} = {unicode(claim.expr)}    — in each of "
                       f"{', '.join(claim.cases)}{ref}{mark}", markup=False)
+        if claim.assumptions:
+            console.print("    assuming " + "; ".join(a.text() for a in claim.assumptions), markup=False)
         if claim.note:
             console.print(Text(f"    note: {claim.note}", style="italic dim"))
         console.print()
