@@ -69,9 +69,8 @@ def _two_meanings(claim: Claim, cases) -> str:
     """
     probe = sp.Dummy("i", integer=True, positive=True)
 
-    def meaning(definition):
-        body = definition.entry(probe) if isinstance(definition.body, sp.Lambda) else definition.body
-        return body
+    def meaning(definition):  # a vector's entry at one shared index, so that two bodies compare by ==
+        return definition.entry(probe) if isinstance(definition.body, sp.Lambda) else definition.body
 
     def named(definition) -> str:
         name = definition.name

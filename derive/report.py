@@ -179,7 +179,8 @@ class Report:
             for claim in p.claims:
                 if claim.claim.expect is Expect.HOLDS and claim.holds and not claim.ok:
                     weak = [o.verdict for check in claim.checks for o in (check.subject, check.outcome)
-                            if o is not None and o.verdict in NOT_PROVED_FOR_EVERY_K]
+                            if o is not None and o.verdict in NOT_PROVED_FOR_EVERY_K
+                            and not self.accepted.passes(o.verdict)]
                     yield from weak[:1]
 
     def not_accepted(self) -> tuple[Verdict, ...]:
