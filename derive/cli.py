@@ -19,8 +19,8 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="check proofs (default: the proofs/ folder)")
     _targets(check)
     check.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
-    check.add_argument("--strict", action="store_true", help="demand PROVED of every step that should hold")
     _checking(check)
+    _accepting(check)
     check.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                        help="check in N worker processes (default 1); the report is the same")
     check.add_argument("--no-progress", action="store_true",
@@ -57,8 +57,18 @@ def _parser() -> argparse.ArgumentParser:
     form.add_argument("--markdown", action="store_true", help="Markdown with $$ display blocks (MathJax, KaTeX)")
     form.add_argument("--pdf", action="store_true", help="compile the standalone document with latexmk or pdflatex")
     _checking(notes)
+    _accepting(notes)
     _numeric_summary(notes)
     return parser
+
+
+def _accepting(parser) -> None:
+    """Which verdicts besides PROVED pass for a step that should hold (default: [tool.derive] accept, or none)."""
+    parser.add_argument("--accept", action="append", metavar="VERDICTS",
+                        help="also pass steps, results and claims that are only VERIFIED (exact for k = 2..K) "
+                             "or NUMERIC: --accept verified,numeric (default: [tool.derive] accept in "
+                             "pyproject.toml, else none: only PROVED passes)")
+    parser.add_argument("--strict", action="store_true", help="deprecated, the default: the same as --accept none")
 
 
 def _targets(parser) -> None:
@@ -113,6 +123,18 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("--max-k must be at least 2")
     if getattr(args, "jobs", 1) < 1:
         return _fail("--jobs must be at least 1")
+    if hasattr(args, "accept"):
+        from .config import AcceptError, ConfigError, resolve_accepted
+
+        if args.strict and args.accept:
+            return _fail("--strict and --accept cannot be combined: --strict is the same as --accept none")
+        if args.strict:
+            print("derive: --strict is deprecated: only PROVED passes by default; it is the same as --accept none",
+                  file=sys.stderr)
+        try:
+            args.accepted = resolve_accepted(["none"] if args.strict else args.accept, Path.cwd())
+        except (AcceptError, ConfigError) as error:
+            return _fail(f"--accept: {error}" if isinstance(error, AcceptError) else str(error))
     try:
         return {"check": _check, "list": _list, "show": _show, "latex": _latex, "numeric": _numeric,
                 "mutate": _mutate}[args.command](args)
@@ -151,20 +173,31 @@ def _check(args) -> int:
         from .numeric_model import NumericSettings
 
         numeric = NumericSettings(seed=args.seed)
-    settings = Settings(seconds=args.budget, max_classes=args.max_k, strict=args.strict, cache=cache,
+    settings = Settings(seconds=args.budget, max_classes=args.max_k, accepted=args.accepted, cache=cache,
                         numeric=numeric)
     progress = progress_for(enabled=not args.no_progress)
     checked = check_proofs([proof for proof, _ in loaded.proofs], settings, jobs=args.jobs, progress=progress)
-    report = Report(checked, loaded.errors, args.strict)
+    report = Report(checked, loaded.errors, args.accepted)
     if args.json:
         sys.stdout.write(render_json(report))
     else:
         render_report(report, Console())
     for line in report.ill_formed():
         print(f"derive: {line}", file=sys.stderr)
+    _not_accepted(report)
     for line in cache.warnings if cache is not None else ():
         print(f"derive: warning: {line}", file=sys.stderr)
     return report.exit_code
+
+
+def _not_accepted(report) -> None:
+    """One line on stderr when checks fail only for not being proved for every k, naming the option."""
+    verdicts = report.not_accepted()
+    if verdicts:
+        names = ",".join(v.value.lower() for v in verdicts)
+        print(f"derive: {report.not_accepted_count()} checks are not proved for every k "
+              f"({' or '.join(v.value for v in verdicts)}) and fail the run; --accept {names} or "
+              f"[tool.derive] accept = [...] accepts them", file=sys.stderr)
 
 
 def _numeric(args) -> int:
@@ -284,8 +317,9 @@ def _latex(args) -> int:
         from .numeric_model import NumericSettings
 
         numeric = NumericSettings(seed=args.seed)
-    settings = Settings(seconds=args.budget, max_classes=args.max_k, cache=cache, numeric=numeric)
-    report = Report(tuple(check_proof(proof, settings) for proof, _ in loaded.proofs), loaded.errors)
+    settings = Settings(seconds=args.budget, max_classes=args.max_k, accepted=args.accepted, cache=cache,
+                        numeric=numeric)
+    report = Report(tuple(check_proof(proof, settings) for proof, _ in loaded.proofs), loaded.errors, args.accepted)
     for line in report.ill_formed():
         print(f"derive: {line}", file=sys.stderr)
     for line in cache.warnings if cache is not None else ():

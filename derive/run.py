@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 import sympy as sp
 
 from .claims import check_claims
+from .config import Accepted
 from .core.checker import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES, OutOfTime, budget, check_equal
 from .core.context import IllFormed
 from .core.derivation import derive_result
@@ -19,13 +21,22 @@ __all__ = ["Settings", "check_proof", "check_case", "numeric_rows"]
 
 
 class Settings:
-    """How hard to look: the time budget of a step, the largest k of the instances, strictness."""
+    """How hard to look and what passes: the time budget of a step, the largest k of the instances,
+    and the verdicts ``accepted`` besides PROVED (default: none, see :class:`derive.config.Accepted`)."""
 
     def __init__(self, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
-                 strict: bool = False, cache=None, numeric=None):
+                 accepted: Accepted = Accepted(), cache=None, numeric=None, *, strict: bool | None = None):
+        if strict is not None:  # the keyword of the lenient default that strictness replaced
+            warnings.warn("Settings(strict=...) is deprecated: only PROVED passes by default; pass "
+                          "accepted=Accepted.parse('verified,numeric') to accept more", DeprecationWarning,
+                          stacklevel=2)
+            if not strict:
+                accepted = Accepted.parse("verified,numeric")
+        if not isinstance(accepted, Accepted):
+            raise TypeError(f"accepted must be a derive.config.Accepted, not {type(accepted).__name__}")
         self.seconds = seconds
         self.max_classes = max_classes
-        self.strict = strict
+        self.accepted = accepted
         self.cache = cache  # where outcomes are replayed from and stored (derive.cache), or None
         self.numeric = numeric  # a derive.numeric.NumericSettings: also check the conclusions numerically
 
@@ -117,7 +128,7 @@ def check_case(case: Case, settings: Settings) -> CaseReport:
         seconds = step.budget if step.budget is not None else settings.seconds
         outcome = _check_equal(settings, previous, expr, ctx, seconds=seconds,
                                max_classes=settings.max_classes, known=known)
-        reports.append(StepReport(index, step, expr, outcome, meets(outcome.verdict, step.expect, settings.strict)))
+        reports.append(StepReport(index, step, expr, outcome, meets(outcome.verdict, step.expect, settings.accepted)))
         if outcome.verdict is not Verdict.ERROR:
             previous = expr
     derived = _derive(case, ctx, start, previous, known, settings) if previous is not start else None
@@ -137,4 +148,4 @@ def _derive(case, ctx, start, last, known, settings) -> DerivedReport:
                            max_classes=settings.max_classes, known=known)
     outcome = Outcome(outcome.verdict, outcome.rules, outcome.classes_checked, outcome.instances,
                       outcome.counterexample, outcome.message, outcome.seconds + time.perf_counter() - started)
-    return DerivedReport(expr, outcome, case.conclusion, meets(outcome.verdict, case.conclusion, settings.strict))
+    return DerivedReport(expr, outcome, case.conclusion, meets(outcome.verdict, case.conclusion, settings.accepted))

@@ -52,6 +52,8 @@ def _case_table(report: CaseReport) -> Table:
             reason.append(f"\n[{s.step.source_ref}]", style="dim")
         expression = Text("= " + unicode(s.expr))
         detail = s.outcome.evidence() if s.outcome.verdict is not Verdict.PROVED else ""
+        if s.outcome.verdict in (Verdict.VERIFIED, Verdict.NUMERIC):
+            detail = f"not proved for every k: {detail}"
         if s.step.note:
             expression.append("\nnote: " + s.step.note, style="italic dim")
         if detail:
@@ -157,6 +159,8 @@ def render_proof(proof: Proof, console: Console) -> None:
         console.print(Text(f"Claim: {claim.title}", style="bold"))
         console.print(f"    {unicode(claim.subject)} = {unicode(claim.expr)}    — in each of "
                       f"{', '.join(claim.cases)}{ref}{mark}", markup=False)
+        if claim.assumptions:
+            console.print("    assuming " + "; ".join(a.text() for a in claim.assumptions), markup=False)
         if claim.note:
             console.print(Text(f"    note: {claim.note}", style="italic dim"))
         console.print()
