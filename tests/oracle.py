@@ -478,9 +478,11 @@ class PreciseOracle(Oracle):
         rng = self.new_rng(seed)
         ctx = self.case.context()
         exprs = [sp.sympify(e) for e in exprs]
-        names = sorted({s for e in exprs for s in _free_indices(e, self.n)}
+        bodies = [d.body.expr if isinstance(d.body, sp.Lambda) else d.body for d in ctx.definitions]
+        names = sorted({s for e in exprs + bodies for s in _free_indices(e, self.n)}
                        | {s for a in ctx.assumptions for s in _symbols(a)}, key=str)
         vectors = sorted({x.base for e in exprs for x in e.atoms(sp.Indexed)}
+                         | {b for e in exprs for b in e.atoms(sp.IndexedBase)}
                          | {b for d in ctx.definitions for b in _bases(d.body)}
                          | {a.vector for a in ctx.assumptions if isinstance(a, (OneHot, SumsToOne))}, key=str)
         vectors = [v for v in vectors if v not in self.definitions]
@@ -537,8 +539,17 @@ class PreciseOracle(Oracle):
 
 
 def _free_indices(expr, n):
-    """The free index symbols of ``expr`` (SymPy's own reading of which symbols a sum binds)."""
-    return {s for s in expr.free_symbols if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
+    """The free index symbols of ``expr`` (SymPy's own reading of which symbols a sum binds).
+
+    SymPy counts the index of a derivative's variable (``j`` in ``∂f/∂z_j``) as
+    bound; it is added, and is harmless where a sum binds it after all: a value
+    the sum binds wins over the point's.
+    """
+    found = set(expr.free_symbols)
+    for derivative in expr.atoms(sp.Derivative):
+        for variable in derivative.variables:
+            found |= variable.free_symbols
+    return {s for s in found if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
             and s.is_integer and s != n}
 
 
