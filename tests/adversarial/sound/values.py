@@ -24,6 +24,7 @@ EXPECTED = {
     ("constant-exponential-factor-joins-the-exponent", "statement", 1): "true",
     ("positive-entries-need-not-sum-to-one", "statement", 1): "false",
     ("positive-entries-need-not-sum-to-one-under-a-factor", "statement", 1): "false",
+    ("positive-entries-need-not-sum-to-one-under-a-tiny-factor", "statement", 1): "false",
     ("log-of-a-positive-sum-differentiated", "statement", 1): "false",
     ("cross-entropy-gradient-needs-targets-summing-to-one", "statement", 1): "false",
     ("targets-summing-to-one-factor-out", "statement", 1): "true",
@@ -53,6 +54,10 @@ POSITIVE_SUM = statement("positive-entries-need-not-sum-to-one", "Σ_i p_i = 1 f
                          note="nothing says that p sums to 1")
 POSITIVE_FACTOR = statement("positive-entries-need-not-sum-to-one-under-a-factor", "Σ_i p_i z_j = z_j",
                             sum_over(p[i] * z[j], i, k), z[j], holds=False, note="nothing says that p sums to 1")
+TINY_FACTOR = statement("positive-entries-need-not-sum-to-one-under-a-tiny-factor",
+                        "z_j + 10^−30 Σ_i p_i = z_j + 10^−30", z[j] + Rational(1, 10 ** 30) * sum_over(p[i], i, k),
+                        z[j] + Rational(1, 10 ** 30), holds=False,
+                        note="nothing says that p sums to 1; the sides differ by 10^−30 (Σ_i p_i − 1)")
 LOG_SUM = statement("log-of-a-positive-sum-differentiated", "∂ log(Σ_i p_i)/∂p_j = 1",
                     D(log(sum_over(p[i], i, k)), p[j]), 1, holds=False,
                     note="the derivative is 1/Σ_i p_i, which is 1 only if p sums to 1")
