@@ -198,7 +198,8 @@ def assert_counterexample_is_real(case, left, right, counterexample, where):
     assert oracle.satisfies(point), f"{where}: the counterexample {counterexample} violates the case's assumptions " \
                                     f"{[a.text() for a in case.assumptions]}"
     assert oracle.compare(left, right, point) == "differ", \
-        f"{where}: at the counterexample {counterexample} the oracle finds the sides {oracle.compare(left, right, point)}"
+        f"{where}: at the counterexample {counterexample} the oracle finds the sides " \
+        f"{oracle.compare(left, right, point)}"
     with mpmath.workdps(oracle.DIGITS):
         for side, reported in ((left, counterexample["left"]), (right, counterexample["right"])):
             value = oracle.value(side, point)
@@ -362,3 +363,48 @@ def test_every_module_of_the_ill_formed_folder_is_an_error(runs):
         name = str(file.relative_to(ROOT))
         assert any(name in line for line in report["errors"]), f"no error names {name}"
         assert any(name in line for line in err.splitlines()), f"standard error names no error of {name}"
+
+
+# --- the oracle itself: the instrument that decides truth here ----------------------------------------
+
+
+def _one_step(start, expr, assumptions=()):
+    from derive import classes
+
+    return Case("oracle", "oracle", classes=classes("k"), start=start, steps=[step(expr, "compare")],
+                assumptions=assumptions)
+
+
+def test_the_oracle_sees_an_exact_difference_of_ten_to_the_minus_thirty_and_of_e_to_the_minus_sixty():
+    from derive import Vector, exp, indices
+
+    z, (j,) = Vector("z"), indices("j")
+    for left, right in ((z[j], z[j] + sp.Rational(1, 10 ** 30)), (z[j] * exp(-60), sp.Integer(0))):
+        assert a_point_where_they_differ(_one_step(left, right), left, right, both_defined=True) is not None
+    case = _one_step(z[j], z[j] + sp.Rational(1, 10 ** 30) - sp.Rational(1, 10 ** 30))
+    assert_true_by_the_oracle(case, z[j], z[j], "z_j = z_j")
+
+
+def test_the_oracle_reads_log_as_a_real_function():
+    from derive import log, scalar
+
+    x = scalar("x")
+    case = _one_step(log(x ** 2), 2 * log(x))
+    oracle = PreciseOracle(case)
+    outcomes = {oracle.compare(log(x ** 2), 2 * log(x), p) for p in oracle.points([log(x ** 2)], ks=[2],
+                                                                                   per_assignment=20)}
+    assert outcomes == {"equal", "one-sided"}   # equal for x > 0, undefined on the right for x < 0
+
+
+def test_the_oracle_gives_points_that_satisfy_exactly_the_assumptions():
+    from derive import Vector, indices
+
+    p, (j,) = Vector("p", "positive"), indices("j")
+    case = _one_step(p[j], p[j], assumptions=[Equal(j, 3)])
+    oracle = PreciseOracle(case)
+    points = list(oracle.points([p[j]], ks=range(2, 6)))
+    assert points and min(point.k for point in points) == 3 and {point.indices[j] for point in points} == {3}
+    assert all(oracle.satisfies(point) for point in points)
+    # a positive vector is not normalised: nothing says that it sums to 1
+    with mpmath.workdps(50):
+        assert any(abs(mpmath.fsum(point.vectors[p]) - 1) > mpmath.mpf("0.01") for point in points)

@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 from derive.core.checker import check_equal
 from derive.core.context import Context, Distinct, Equal
-from derive.core.objects import D, Softmax, SumExcept, Vector, classes, exp, indices, log, softmax, sum_except, sum_over
+from derive.core.objects import D, Softmax, SumExcept, Vector, classes, exp, indices, log, softmax, sum_over
 from derive.core.verdict import Verdict
 from derive.model import Case, step
 from oracle import Oracle, PreciseOracle

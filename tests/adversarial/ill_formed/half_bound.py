@@ -18,5 +18,6 @@ PHRASES = {("sum-bound-k-minus-a-half", "statement", 1): (("1/2",),)}
 
 PROOF = Proof("sum-bound-k-minus-a-half", "Σ_{i=1}^{k−1/2} 1 = k − 1/2", Source("Adversarial suite"),
               "a sum up to k − 1/2",
-              cases=[Case("statement", "A bound that is not an integer", classes=k, start=sum_over(1, i, k - Rational(1, 2)),
+              cases=[Case("statement", "A bound that is not an integer", classes=k,
+                          start=sum_over(1, i, k - Rational(1, 2)),
                           steps=[step(k - Rational(1, 2), "count the terms")])])

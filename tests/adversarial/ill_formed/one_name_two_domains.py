@@ -18,4 +18,5 @@ PHRASES = {("one-name-two-vectors", "statement", 1): (("q",), ("name", "domain",
 
 PROOF = Proof("one-name-two-vectors", "q_j = q_j for two vectors both named q", Source("Adversarial suite"),
               "two vectors of one name",
-              cases=[Case("statement", "Which q?", classes=k, start=q_real[j], steps=[step(q_positive[j], "the same name")])])
+              cases=[Case("statement", "Which q?", classes=k, start=q_real[j],
+                          steps=[step(q_positive[j], "the same name")])])

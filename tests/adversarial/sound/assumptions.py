@@ -46,7 +46,8 @@ THREE_NOT_TWO = statement("literal-index-three-is-not-two", "z_j = z_2 when j = 
                           assumptions=[Equal(j, 3)], note="z_3 and z_2 are different entries")
 TWO_COLLAPSES = statement("literal-index-two-collapses", "Σ_i δ(i, j) z_i = z_2 when j = 2",
                           sum_over(KroneckerDelta(i, j) * z[i], i, k), z[2], assumptions=[Equal(j, 2)])
-ORTHOGONAL = statement("one-hot-vectors-at-distinct-classes-are-orthogonal", "Σ_i y_i t_i = 0 when y, t are one-hot at l ≠ m",
+ORTHOGONAL = statement("one-hot-vectors-at-distinct-classes-are-orthogonal",
+                       "Σ_i y_i t_i = 0 when y, t are one-hot at l ≠ m",
                        sum_over(y[i] * t[i], i, k), 0, assumptions=[OneHot(y, l), OneHot(t, m), Distinct(l, m)])
 NOT_OVERLAPPING = statement("one-hot-vectors-at-distinct-classes-do-not-overlap",
                             "Σ_i y_i t_i = 1 when y, t are one-hot at l ≠ m",

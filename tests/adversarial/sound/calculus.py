@@ -61,7 +61,8 @@ DIAGONAL = statement("softmax-diagonal", "∂ŷ_j/∂z_m = ŷ_j (1 − ŷ_j) whe
                      yhat[j] * (1 - yhat[j]), assumptions=[Equal(j, m)], definitions=SOFTMAX)
 OFF_DIAGONAL = statement("softmax-off-diagonal", "∂ŷ_j/∂z_m = −ŷ_j ŷ_m when j ≠ m", D(yhat[j], z[m]),
                          -yhat[j] * yhat[m], assumptions=[Distinct(j, m)], definitions=SOFTMAX)
-JACOBIAN = statement("softmax-jacobian-both-cases-at-once", "∂ŷ_j/∂z_m = ŷ_j (δ(j, m) − ŷ_m)", D(yhat[j], z[m]),
+JACOBIAN = statement("softmax-jacobian-both-cases-at-once", "∂ŷ_j/∂z_m = ŷ_j (δ(j, m) − ŷ_m)",
+                     D(yhat[j], z[m]),
                      yhat[j] * (KroneckerDelta(j, m) - yhat[m]), definitions=SOFTMAX)
 DIAGONAL_SLIP = statement("softmax-diagonal-sign-slip", "∂ŷ_j/∂z_j = ŷ_j (1 + ŷ_j)", D(yhat[j], z[j]),
                           yhat[j] * (1 + yhat[j]), holds=False, definitions=SOFTMAX, note="the sign of ŷ_j^2 is lost")
@@ -76,6 +77,7 @@ CE_FREE = statement("cross-entropy-gradient-by-a-free-prediction", "∂CE(y, p)/
                     D(cross_entropy(y, p, k), p[m]), -y[m] / p[m])
 SPLIT = statement("one-hot-entries-split-at-an-index", "y_m + Σ_{i≠m} y_i = 1 when y is one-hot",
                   y[m] + sum_except(y[i], i, k, m), 1, assumptions=[OneHot(y)])
-CHAIN = statement("chain-rule-through-the-prediction", "∂L/∂z_m = Σ_j ∂L/∂ŷ_j ∂ŷ_j/∂z_m where L = −Σ_i y_i log ŷ_i",
+CHAIN = statement("chain-rule-through-the-prediction",
+                  "∂L/∂z_m = Σ_j ∂L/∂ŷ_j ∂ŷ_j/∂z_m where L = −Σ_i y_i log ŷ_i",
                   D(L, z[m]), sum_over(D(L, yhat[j]) * D(yhat[j], z[m]), j, k), assumptions=[SumsToOne(y)],
                   definitions={L: -sum_over(y[i] * log(yhat[i]), i, k), **SOFTMAX})

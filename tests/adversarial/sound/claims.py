@@ -7,12 +7,12 @@ claim as a statement for every configuration of its indices (read by
 
 from sympy import KroneckerDelta
 
-from derive import D, Case, Claim, Distinct, Equal, Proof, Source, Vector, classes, exp, indices, softmax, step, sum_over
+from derive import D, Case, Claim, Distinct, Equal, Proof, Source, Vector, classes, indices, softmax, step
 
 SOURCE = Source("Adversarial suite: claims that hold")
 
 k = classes("k")
-i, j, l, m = indices("i j l m")
+j, l, m = indices("j l m")
 z = Vector("z")
 p = Vector("p")
 SOFTMAX = {p: lambda a: softmax(z, a, k)}
@@ -32,7 +32,8 @@ CLAIMS = {
 }
 
 JACOBIAN = Proof(
-    "softmax-jacobian-by-cases", "The softmax Jacobian from its two cases", SOURCE, "∂p_j/∂z_m = p_j (δ(j, m) − p_m)",
+    "softmax-jacobian-by-cases", "The softmax Jacobian from its two cases", SOURCE,
+    "∂p_j/∂z_m = p_j (δ(j, m) − p_m)",
     cases=[
         Case("diagonal", "j = m", classes=k, assumptions=[Equal(j, m)], definitions=SOFTMAX, start=D(p[j], z[m]),
              steps=[step(p[j] * (1 - p[j]), "quotient rule")]),

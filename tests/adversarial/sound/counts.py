@@ -40,7 +40,8 @@ FROM_FIVE = statement("count-wrong-from-k-five", "Σ_i 1 = k + (k − 2)(k − 3
 FROM_SEVEN = statement("sum-wrong-from-k-seven", "Σ_i z_j = k z_j + (k − 2)(k − 3)(k − 4)(k − 5)(k − 6) z_j",
                        sum_over(z[j], i, k), k * z[j] + (k - 2) * (k - 3) * (k - 4) * (k - 5) * (k - 6) * z[j],
                        holds=False, note="the correction vanishes at k = 2..6 only")
-SKIPPING_FROM_FIVE = statement("skipping-count-wrong-from-k-five", "Σ_{i≠j} 1 = k − 1 + (k − 2)(k − 3)(k − 4)",
+SKIPPING_FROM_FIVE = statement("skipping-count-wrong-from-k-five",
+                               "Σ_{i≠j} 1 = k − 1 + (k − 2)(k − 3)(k − 4)",
                                sum_except(1, i, k, j), k - 1 + (k - 2) * (k - 3) * (k - 4), holds=False,
                                note="the correction vanishes at k = 2, 3 and 4 only")
 K_SQUARED = statement("double-count-is-k-squared", "Σ_i Σ_n 1 = k^2", sum_over(sum_over(1, n, k), i, k), k ** 2)

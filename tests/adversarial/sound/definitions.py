@@ -42,7 +42,8 @@ SCALAR_FREE_OTHER = statement("scalar-defined-with-a-free-index-at-another-entry
                               note="at m = j the derivative is 2 z_j")
 VECTOR_FREE = statement("vector-defined-with-a-free-index", "Σ_i q_i = z_j Σ_i z_i where q_a = z_a z_j",
                         sum_over(q[i], i, k), z[j] * sum_over(z[i], i, k), definitions={q: lambda a: z[a] * z[j]})
-SKIPPING = statement("vector-defined-by-a-sum-that-skips-its-entry", "Σ_m r_m = (k − 1) Σ_i z_i where r_a = Σ_{i≠a} z_i",
+SKIPPING = statement("vector-defined-by-a-sum-that-skips-its-entry",
+                     "Σ_m r_m = (k − 1) Σ_i z_i where r_a = Σ_{i≠a} z_i",
                      sum_over(r[m], m, k), (k - 1) * sum_over(z[i], i, k),
                      definitions={r: lambda a: sum_except(z[i], i, k, a)})
 SKIPPING_WRONG = statement("vector-defined-by-a-sum-that-skips-its-entry-is-not-the-full-sum",

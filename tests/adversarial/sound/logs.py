@@ -6,8 +6,8 @@
 can show, are in ``rejected/branch_cuts.py``.
 """
 
-from derive import (Case, Expect, Proof, Source, Vector, classes, erratum, exp, indices, log, log_softmax, softmax, step,
-                    sum_over)
+from derive import (Case, Expect, Proof, Source, Vector, classes, erratum, exp, indices, log, log_softmax, softmax,
+                    step, sum_over)
 
 SOURCE = Source("Adversarial suite: logarithms")
 

@@ -6,7 +6,8 @@
 
 from sympy import KroneckerDelta
 
-from derive import D, Case, Distinct, Expect, Proof, Source, Vector, classes, erratum, indices, step, sum_except, sum_over
+from derive import (D, Case, Distinct, Expect, Proof, Source, Vector, classes, erratum, indices, step, sum_except,
+                    sum_over)
 
 SOURCE = Source("Adversarial suite: sums")
 
