@@ -257,6 +257,7 @@ def test_the_suite_has_at_least_45_proofs_and_records_the_truth_of_every_step(pr
 
 def test_in_the_sound_folder_false_steps_are_errata_and_true_steps_are_not(proofs):
     """So that the run of ``sound/`` passes exactly when every false step is REFUTED and every true one PROVED."""
+    false_cases = set()
     for r in STEPS:
         if r.folder != "sound":
             continue
@@ -264,6 +265,14 @@ def test_in_the_sound_folder_false_steps_are_errata_and_true_steps_are_not(proof
         expect = case.steps[r.step - 1].expect
         assert expect is (Expect.ERRATUM if r.truth == "false" else Expect.HOLDS), r.id
         assert r.truth != "ill-formed", r.id
+        if r.truth == "false":
+            false_cases.add((r.proof, r.case))
+    # a case with a false step concludes wrongly: its start differs from its last line
+    for proof in proofs.values():
+        if any(r.proof == proof.id and r.folder == "sound" for r in STEPS):
+            for case in proof.cases:
+                wrong = (proof.id, case.name) in false_cases
+                assert case.conclusion is (Expect.ERRATUM if wrong else Expect.HOLDS), f"{proof.id}/{case.name}"
 
 
 @pytest.mark.parametrize("record", _of("true"))
@@ -281,6 +290,7 @@ def test_a_false_step_is_never_accepted(record, proofs, runs):
     refutable = record.folder == "sound"
     point = a_point_where_they_differ(case, left, right, both_defined=refutable)
     assert point is not None, f"{record.id}: recorded false, but the oracle finds no point where the sides differ"
+    assert PreciseOracle(case).satisfies(point), f"{record.id}: the oracle's own point violates the assumptions"
     code, report, _ = runs[record.folder]
     s = _step_json(report, record)
     assert s is not None, f"{record.id}: not in the report"

@@ -29,6 +29,8 @@ EXPECTED = {
     ("one-hot-entry-at-an-equal-index", "statement", 1): "true",
     ("equal-indices-counterexample-keeps-them-equal", "statement", 1): "false",
     ("one-hot-entry-at-an-unrelated-index", "statement", 1): "false",
+    ("one-hot-at-two-names-of-one-class", "statement", 1): "true",
+    ("one-hot-at-two-names-counterexample-keeps-them-equal", "statement", 1): "false",
 }
 
 
@@ -66,3 +68,9 @@ EQUAL_KEPT = statement("equal-indices-counterexample-keeps-them-equal", "z_j = z
                        z[j], z[m] + 1, holds=False, assumptions=[Equal(j, m)], note="z_j − z_m is 0, not 1")
 ENTRY_UNRELATED = statement("one-hot-entry-at-an-unrelated-index", "y_j = 0 when y is one-hot at l",
                             y[j], 0, holds=False, assumptions=[OneHot(y, l)], note="at j = l the entry is 1")
+TWO_NAMES = statement("one-hot-at-two-names-of-one-class", "y_m = 1 when y is one-hot at l and at m",
+                      y[m], 1, assumptions=[OneHot(y, l), OneHot(y, m)])
+TWO_NAMES_WRONG = statement("one-hot-at-two-names-counterexample-keeps-them-equal",
+                            "z_l = z_m + 1 when y is one-hot at l and at m", z[l], z[m] + 1, holds=False,
+                            assumptions=[OneHot(y, l), OneHot(y, m)],
+                            note="y one-hot at both means l = m: z_l − z_m is 0, not 1")
