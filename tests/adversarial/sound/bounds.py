@@ -8,7 +8,7 @@ is REFUTED.
 
 from sympy import KroneckerDelta
 
-from derive import Case, Expect, Proof, Source, Vector, classes, erratum, indices, step, sum_except, sum_over
+from derive import D, Case, Expect, Proof, Source, Vector, classes, erratum, indices, step, sum_except, sum_over
 
 SOURCE = Source("Adversarial suite: sum bounds")
 
@@ -27,6 +27,7 @@ EXPECTED = {
     ("delta-outside-the-range-of-a-sum-from-two", "statement", 1): "false",
     ("delta-literal-outside-the-range", "statement", 1): "false",
     ("delta-at-the-last-index-outside-a-sum-to-k-minus-one", "statement", 1): "false",
+    ("product-of-the-last-two-entries-differentiated", "statement", 1): "true",
 }
 
 
@@ -67,3 +68,6 @@ DELTA_AT_LAST = statement(
     "delta-at-the-last-index-outside-a-sum-to-k-minus-one", "Σ_{i=1}^{k−1} δ(i, j) z_i = z_j",
     sum_over(KroneckerDelta(i, j) * z[i], i, k - 1), z[j], holds=False,
     note="at j = k the sum has no term i = j: it is 0")
+LAST_TWO = statement(
+    "product-of-the-last-two-entries-differentiated", "∂(z_{k−1} z_k)/∂z_k = z_{k−1}",
+    D(z[k - 1] * z[k], z[k]), z[k - 1])
