@@ -20,6 +20,7 @@ EXPECTED = {
     ("skipping-count-wrong-from-k-five", "statement", 1): "false",
     ("double-count-is-k-squared", "statement", 1): "true",
     ("pairs-of-distinct-indices", "statement", 1): "true",
+    ("double-sum-of-products-is-the-square", "statement", 1): "true",
 }
 
 
@@ -47,3 +48,5 @@ SKIPPING_FROM_FIVE = statement("skipping-count-wrong-from-k-five",
 K_SQUARED = statement("double-count-is-k-squared", "Σ_i Σ_n 1 = k^2", sum_over(sum_over(1, n, k), i, k), k ** 2)
 PAIRS = statement("pairs-of-distinct-indices", "Σ_n Σ_{i≠n} 1 = k(k − 1)",
                   sum_over(sum_except(1, i, k, n), n, k), k * (k - 1))
+SQUARE = statement("double-sum-of-products-is-the-square", "Σ_i Σ_n z_i z_n = (Σ_i z_i)^2",
+                   sum_over(sum_over(z[i] * z[n], n, k), i, k), sum_over(z[i], i, k) ** 2)
