@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import warnings
 
 import sympy as sp
 
@@ -25,13 +24,7 @@ class Settings:
     and the verdicts ``accepted`` besides PROVED (default: none, see :class:`derive.config.Accepted`)."""
 
     def __init__(self, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
-                 accepted: Accepted = Accepted(), cache=None, numeric=None, *, strict: bool | None = None):
-        if strict is not None:  # the keyword of the lenient default that strictness replaced
-            warnings.warn("Settings(strict=...) is deprecated: only PROVED passes by default; pass "
-                          "accepted=Accepted.parse('verified,numeric') to accept more", DeprecationWarning,
-                          stacklevel=2)
-            if not strict:
-                accepted = Accepted.parse("verified,numeric")
+                 accepted: Accepted = Accepted(), cache=None, numeric=None):
         if not isinstance(accepted, Accepted):
             raise TypeError(f"accepted must be a derive.config.Accepted, not {type(accepted).__name__}")
         self.seconds = seconds
