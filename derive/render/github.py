@@ -19,7 +19,7 @@ import re
 from ..core.verdict import Verdict
 from ..model import Expect
 from ..report import Report
-from .terminal import short_value
+from .terminal import side
 from .words import counted
 
 __all__ = ["render_github", "annotation", "escape_data", "escape_property"]
@@ -60,7 +60,7 @@ def _expected(expect: Expect, strict: bool) -> str:
 def _evidence(outcome) -> str:
     c = outcome.counterexample
     if outcome.verdict is Verdict.REFUTED and c is not None:
-        return f"counterexample: {c.point()}: left = {short_value(c.left)}, right = {short_value(c.right)}"
+        return f"counterexample: {c.point()}: {side('left', c.left)}, {side('right', c.right)}"
     return outcome.evidence()
 
 

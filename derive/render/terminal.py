@@ -17,7 +17,7 @@ from ..printing import unicode
 from ..report import CaseReport, ProofReport, Report
 from .words import counted
 
-__all__ = ["render_report", "render_proof_listing", "render_proof", "CaseTable", "short_value"]
+__all__ = ["render_report", "render_proof_listing", "render_proof", "CaseTable", "short_value", "side"]
 
 STYLE = {
     Verdict.PROVED: "bold green",
@@ -75,8 +75,14 @@ def _plain(value: Decimal) -> str:
     return f"{value:.{DIGITS - 1}E}".replace("E", "e")
 
 
+def side(name: str, value: str) -> str:
+    """``left = 1/3``, or ``left ≈ 2.718`` for a rounded value."""
+    shown = short_value(value)
+    return f"{name} ≈ {shown[1:]}" if shown.startswith("≈") else f"{name} = {shown}"
+
+
 def _counterexample(c) -> str:
-    return f"counterexample: {c.point()}: left = {short_value(c.left)}, right = {short_value(c.right)}"
+    return f"counterexample: {c.point()}: {side('left', c.left)}, {side('right', c.right)}"
 
 
 def _evidence(outcome) -> str:
