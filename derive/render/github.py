@@ -15,6 +15,7 @@ and the JSON report are.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from ..core.verdict import Verdict
 from ..model import Expect
@@ -22,7 +23,7 @@ from ..report import Report
 from .terminal import side
 from .words import counted
 
-__all__ = ["render_github", "annotation", "escape_data", "escape_property"]
+__all__ = ["render_github", "annotation", "escape_data", "escape_property", "Failure", "failures"]
 
 
 def escape_data(text: str) -> str:
@@ -64,11 +65,20 @@ def _evidence(outcome) -> str:
     return outcome.evidence()
 
 
-def render_github(report: Report) -> str:
-    """Every failure as an ``::error`` command on the line that built it, then a summary line."""
+@dataclass(frozen=True)
+class Failure:
+    """One thing that does not meet its expectation: where it was built (``path:line``), a title, a message."""
+
+    origin: str
+    title: str
+    message: str
+
+
+def failures(report: Report) -> list[Failure]:
+    """Every failure of a report, in report order: load errors, steps, derived results, claims, numeric checks."""
     from ..printing import unicode
 
-    lines = [annotation("error", error.message, error.where, "derive: could not load") for error in report.errors]
+    found = [Failure(error.where, "derive: could not load", error.message) for error in report.errors]
     for p in report.proofs:
         proof = p.proof
         for c in p.cases:
@@ -81,8 +91,7 @@ def render_github(report: Report) -> str:
                 evidence = _evidence(s.outcome)
                 if evidence:
                     message.append(evidence)
-                lines.append(annotation("error", "\n".join(message), s.step.origin,
-                                        f"derive: {s.outcome.verdict} at {where}"))
+                found.append(Failure(s.step.origin, f"derive: {s.outcome.verdict} at {where}", "\n".join(message)))
             d = c.derived
             if d is not None and not d.ok:
                 where = f"proof '{proof.id}', case '{c.case.name}'"
@@ -93,23 +102,28 @@ def render_github(report: Report) -> str:
                 evidence = _evidence(d.outcome)
                 if evidence:
                     message.append(evidence)
-                lines.append(annotation("error", "\n".join(message), c.case.origin,
-                                        f"derive: derived result of {where}"))
+                found.append(Failure(c.case.origin, f"derive: derived result of {where}", "\n".join(message)))
         for claim in p.claims:
             if claim.ok:
                 continue
             where = f"proof '{proof.id}', claim '{claim.claim.name}'"
             wanted = "to be contradicted (an erratum)" if claim.claim.expect is Expect.ERRATUM else "to hold"
             verb = "holds" if claim.holds else "does not hold"
-            lines.append(annotation("error", f"{where}: expected {wanted}, but it {verb}: {claim.text} — "
-                                    f"{claim.reason}", claim.claim.origin, f"derive: {where}"))
+            found.append(Failure(claim.claim.origin, f"derive: {where}",
+                                 f"{where}: expected {wanted}, but it {verb}: {claim.text} — {claim.reason}"))
         failed = [r for r in p.numeric if not r.passed]
         if failed or p.numeric_error:
             where = f"proof '{proof.id}', numeric checks"
             text = p.numeric_error or (f"{counted(len(failed), 'check')} outside tolerance: "
                                        + "; ".join(f"{r.conclusion} at k = {r.k} ({r.input_kind}, {r.method})"
                                                    for r in failed))
-            lines.append(annotation("error", f"{where}: {text}", proof.origin, f"derive: {where}"))
+            found.append(Failure(proof.origin, f"derive: {where}", f"{where}: {text}"))
+    return found
+
+
+def render_github(report: Report) -> str:
+    """Every failure as an ``::error`` command on the line that built it, then a summary line."""
+    lines = [annotation("error", f.message, f.origin, f.title) for f in failures(report)]
     counts = report.counts()
     verdicts = ", ".join(f"{n} {v.lower()}" for v, n in counts.items() if n)
     lines.append(f"derive: {counted(len(report.proofs), 'proof')}, {counted(sum(counts.values()), 'step')}: "
