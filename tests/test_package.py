@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -70,7 +71,11 @@ def wheel(tmp_path_factory) -> tuple[Path, str]:
     if importlib.util.find_spec("build") is None:
         _missing("the build package is not installed (pip install build)")
     out = tmp_path_factory.mktemp("dist")
-    built = subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)],
+    # build from a copy: the build writes derive_verifier.egg-info into its source folder
+    source = tmp_path_factory.mktemp("source") / "derive"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info",
+                                                                 "__pycache__", ".derive-cache", ".pytest_cache"))
+    built = subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(source)],
                            capture_output=True, text=True, timeout=300, env=_pip_environment())
     if built.returncode != 0 and "Could not find a version that satisfies" in built.stdout + built.stderr:
         _missing("the package index is not reachable to build the wheel")
@@ -91,6 +96,7 @@ def test_the_wheel_carries_every_module_of_the_package(wheel):
     names = set(zipfile.ZipFile(path).namelist())
     modules = {str(p.relative_to(ROOT)).replace(os.sep, "/") for p in (ROOT / "derive").rglob("*.py")}
     assert modules <= names, sorted(modules - names)
+    assert "derive/sphinx_static/derive.css" in names  # the Sphinx extension's stylesheet
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
 
 
