@@ -53,9 +53,8 @@ def coloured_run(*args, cwd, env: dict) -> str:
 
 
 def counterexample_values(text: str) -> list[str]:
-    """Each value after ``left =``/``right =`` (or ``≈``, marked with it), also when a line break follows."""
-    return [sign.strip("= ") + value for sign, value in
-            re.findall(r"(?:left|right)\s+(=|≈)\s+(\S+?)(?:,|\s|$)", text)]
+    """Each value after ``left=``/``right=`` (or ``≈``, kept as the value's mark)."""
+    return [sign.strip("=") + value for sign, value in re.findall(r"(?:left|right)(=|≈)(\S+?)(?:,|\s|$)", text)]
 
 
 @pytest.fixture(scope="module")
