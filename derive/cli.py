@@ -170,7 +170,6 @@ def _check(args) -> int:
         return _fail("no proofs found (looked in proofs/ under the current directory)")
     if not loaded.proofs and args.format == "github":
         from .render.github import render_github
-        from .report import Report
 
         sys.stdout.write(render_github(Report((), loaded.errors)))
         return USAGE_ERROR
@@ -205,6 +204,7 @@ def _check(args) -> int:
 def _numeric(args) -> int:
     import json
 
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .numeric import CLASS_COUNTS, NumericError, NumericSettings, check_conclusions, plan
@@ -222,8 +222,8 @@ def _numeric(args) -> int:
     console = Console(stderr=True)
     results = []
     with Progress(TextColumn("numeric checks"), BarColumn(), MofNCompleteColumn(), TextColumn("k = {task.fields[k]}"),
-                  TimeElapsedColumn(), console=console, transient=True, disable=args.json or args.no_progress or not console.is_terminal) \
-            as progress:
+                  TimeElapsedColumn(), console=console, transient=True,
+                  disable=args.json or args.no_progress or not console.is_terminal) as progress:
         task = progress.add_task("numeric", total=total, k="")
         for proof in proofs:
             try:

@@ -16,7 +16,6 @@ Within a stage the core records the rules that fired as a set, listed in the ord
 
 from __future__ import annotations
 
-import sympy as sp
 from rich.console import Console
 from rich.text import Text
 

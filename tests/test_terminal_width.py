@@ -122,11 +122,29 @@ def test_colours_are_on_when_forced_and_off_with_no_color(tmp_path):
     assert without_times.sub("", strip.sub("", plain)) == without_times.sub("", strip.sub("", coloured))
 
 
-@pytest.mark.parametrize("command", ["check", "numeric", "mutate", "list", "latex", "show"])
-def test_every_subcommand_accepts_the_common_options(command):
-    args = [command, "some-proof"] if command == "show" else [command]
-    parsed = _parser().parse_args([*args, "--no-progress", "--no-color"])
+TINY = '''\
+"""One step (a test fixture)."""
+from derive import Case, Proof, Source, Vector, classes, exp, indices, step
+
+k = classes("k")
+(j,) = indices("j")
+z = Vector("z")
+PROOF = Proof("tiny", "One step", Source("Test notes"), "exp(z_j)^2 = exp(2 z_j)",
+              cases=[Case("only", "The only case", classes=k, start=exp(z[j]) ** 2,
+                          steps=[step(exp(2 * z[j]), "exp of a sum")])])
+'''
+
+
+@pytest.mark.parametrize("command", [["check"], ["numeric", "--k", "2"], ["mutate", "--max-k", "2"], ["list"],
+                                     ["latex", "--markdown"], ["show", "tiny"], ["show", "tiny", "--trace"]])
+def test_every_subcommand_runs_with_the_common_options(command, tmp_path):
+    scratch_repository(tmp_path, **{"tiny.py": TINY})
+    parsed = _parser().parse_args([*command, "--no-progress", "--no-color"])
     assert parsed.no_progress and parsed.no_color
+    result = derive(*command, "--no-progress", "--no-color", cwd=tmp_path, columns=WIDTH)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() and not result.stderr.strip()
+    assert "\x1b[" not in result.stdout
 
 
 def test_derive_latex_runs_with_no_progress(tmp_path):
