@@ -74,7 +74,7 @@ def test_a_refuted_step_is_an_error_on_its_own_file_and_line(tmp_path):
     assert int(properties["line"]) == line_of(WRONG, "step(p[j] * (1 + p[j])")
     assert "REFUTED" in properties["title"] and "wrong-diagonal" in properties["title"]
     assert "expected" in message and "got REFUTED" in message
-    assert re.search(r"counterexample: k=2, j=1, z=\(0, 0\): left=0\.25, right=0\.75", message), message
+    assert re.search(r"counterexample: k=2, j=1, z=\(0, 0\): left = 0\.25, right = 0\.75", message), message
     # the case's derived result, which no longer agrees with its last line, is annotated on the case
     derived = [c for c in commands if "derived result" in c[1].get("title", "")]
     assert len(derived) == 1 and derived[0][1]["file"] == "proofs/wrong.py"

@@ -53,8 +53,9 @@ def coloured_run(*args, cwd, env: dict) -> str:
 
 
 def counterexample_values(text: str) -> list[str]:
-    """Each value after ``left=``/``right=`` (or ``≈``, kept as the value's mark)."""
-    return [sign.strip("=") + value for sign, value in re.findall(r"(?:left|right)(=|≈)(\S+?)(?:,|\s|$)", text)]
+    """Each value after ``left =``/``right =`` (or ``≈``, kept as the value's mark), also across a line break."""
+    return [sign.strip("=") + value for sign, value in
+            re.findall(r"(?:left|right)\s+(=|≈)\s+(\S+?)(?:,|\s|$)", text)]
 
 
 @pytest.fixture(scope="module")

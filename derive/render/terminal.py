@@ -76,9 +76,9 @@ def _plain(value: Decimal) -> str:
 
 
 def side(name: str, value: str) -> str:
-    """``left=1/3``, or ``left≈2.718`` for a rounded value: one word, so that a narrow table never breaks it."""
+    """``left = 1/3``, or ``left ≈ 2.718`` for a rounded value."""
     shown = short_value(value)
-    return f"{name}{shown}" if shown.startswith("≈") else f"{name}={shown}"
+    return f"{name} ≈ {shown[1:]}" if shown.startswith("≈") else f"{name} = {shown}"
 
 
 def _counterexample(c) -> str:
