@@ -17,6 +17,7 @@ Within a stage the core records the rules that fired as a set, listed in the ord
 from __future__ import annotations
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.text import Text
 
 from .core.checker import OutOfTime, budget, check_equal
@@ -168,6 +169,11 @@ def explain_proof(proof: Proof, console: Console, selection: list[str] = (), *, 
             previous = expr
 
 
+def _line(console: Console, indent: int, text: str, style: str = "") -> None:
+    """One line of the trace, indented by ``indent`` columns also where a long expression wraps."""
+    console.print(Padding(Text(text, style=style), (0, 0, 0, indent), expand=False))
+
+
 def _print_step(console: Console, index: int, step, previous, expr, t: StepTrace) -> None:
     verdict = t.outcome.verdict
     ok = meets(verdict, step.expect)
@@ -178,37 +184,36 @@ def _print_step(console: Console, index: int, step, previous, expr, t: StepTrace
     if step.origin:
         head.append(f"  {step.origin}", style="dim")
     console.print(head)
-    console.print(f"    {unicode(previous)}", markup=False, highlight=False)
-    console.print(f"    = {unicode(expr)}    — {step.reason}", markup=False, highlight=False)
+    _line(console, 4, unicode(previous))
+    _line(console, 4, f"= {unicode(expr)}    — {step.reason}")
     if verdict is Verdict.ERROR:
-        console.print(Text(f"    {t.outcome.message}", style="red"))
+        _line(console, 4, t.outcome.message, "red")
         return
     for number, stage in enumerate(t.stages, 1):
         rules = ", ".join(stage.rules) if stage.rules else "none"
-        console.print(Text(f"    {number}. {stage.title}", style="bold"))
-        console.print(Text(f"       rules: {rules}", style="cyan"))
-        console.print(f"       → {unicode(stage.result)}", markup=False, highlight=False)
+        _line(console, 4, f"{number}. {stage.title}", "bold")
+        _line(console, 7, f"rules: {rules}", "cyan")
+        _line(console, 7, f"→ {unicode(stage.result)}")
     if t.atoms:
-        console.print(Text("       atoms:", style="dim"))
+        _line(console, 7, "atoms:", "dim")
         for symbol, value in t.atoms:
-            console.print(f"         {symbol} = {unicode(value)}", markup=False, highlight=False)
+            _line(console, 9, f"{symbol} = {unicode(value)}")
     if t.stages:
         if t.cancels:
-            console.print(Text(f"    the difference cancels to 0: {RULES['rational']}", style="green"))
+            _line(console, 4, f"the difference cancels to 0: {RULES['rational']}", "green")
         else:
-            console.print(Text("    the difference does not cancel: no proof for every k; instances k = 2..K",
-                               style="yellow"))
+            _line(console, 4, "the difference does not cancel: no proof for every k; instances k = 2..K", "yellow")
     for classes, assignment, equal in t.instances:
         point = ", ".join([f"k={classes}"] + [f"{s}={v}" for s, v in assignment])
-        console.print(f"      instance {point}: " + ("equal exactly" if equal else "the sides differ"),
-                      markup=False, highlight=False)
+        _line(console, 6, f"instance {point}: " + ("equal exactly" if equal else "the sides differ"))
     if t.more:
-        console.print(f"      … and {t.more} more instances", markup=False)
+        _line(console, 6, f"… and {t.more} more instances")
     c = t.outcome.counterexample
     if c is not None:
-        console.print(Text(f"    counterexample: {c.point()}", style="red" if not ok else "yellow"))
-        console.print(f"      left  = {c.left}\n      right = {c.right}", markup=False, highlight=False)
+        _line(console, 4, f"counterexample: {c.point()}", "red" if not ok else "yellow")
+        _line(console, 6, f"left  = {c.left}")
+        _line(console, 6, f"right = {c.right}")
     elif verdict is not Verdict.PROVED:
-        console.print(Text(f"    {t.outcome.evidence()}", style="dim"))
+        _line(console, 4, t.outcome.evidence(), "dim")
     if t.note:
-        console.print(Text(f"    note: {t.note}", style="bold red"))
+        _line(console, 4, f"note: {t.note}", "bold red")
