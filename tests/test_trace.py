@@ -64,3 +64,16 @@ def test_an_unknown_case_or_step_is_a_one_line_error_naming_what_exists(tmp_path
                                       "(its cases: diagonal)")
     beyond = derive("show", "wrong-diagonal", "--trace", "diagonal:3", cwd=tmp_path)
     assert beyond.returncode == 2 and "has steps 1..2, not '3'" in beyond.stderr
+
+
+def test_the_trace_fits_80_columns_and_keeps_its_indentation_where_it_wraps(tmp_path):
+    from rich.cells import cell_len
+
+    scratch_repository(tmp_path, **{"wrong.py": WRONG})
+    result = derive("show", "wrong-diagonal", "--trace", cwd=tmp_path, columns=80)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= 80
+    # every line of a stage (its title, rules, result and the wrapped rest of the result) is indented
+    body = lines[lines.index(next(line for line in lines if line.startswith("  step 1:"))):]
+    assert all(line.startswith("    ") or not line.strip() or line.startswith("  step ") for line in body)
