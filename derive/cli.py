@@ -18,13 +18,15 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check proofs (default: the proofs/ folder)")
     _targets(check)
-    check.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
+    check.add_argument("--json", action="store_true", help="print one JSON document instead of tables "
+                       "(the same as --format json)")
+    check.add_argument("--format", choices=("table", "json", "github"), default=None,
+                       help="table (default), json, or github: GitHub Actions ::error annotations on the lines "
+                       "of the steps that fail")
     _checking(check)
     _accepting(check)
     check.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                        help="check in N worker processes (default 1); the report is the same")
-    check.add_argument("--no-progress", action="store_true",
-                       help="show no progress bar (on a terminal) or progress lines (elsewhere) on stderr")
     _numeric_summary(check)
 
     numeric = commands.add_parser("numeric", help="check the proofs' conclusions numerically, k = 2 to 2^20")
@@ -46,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("proof", metavar="PROOF", help="a proof id (see derive list)")
     show.add_argument("--from", dest="targets", nargs="*", default=[], metavar="FILE",
                       help="where to look (default: proofs/)")
+    show.add_argument("--trace", nargs="*", metavar="CASE[:STEP]",
+                      help="check the proof and explain each verdict: the rules applied and the normal forms they "
+                      "gave, or the instances tried and the counterexample (all steps, or the cases and steps named)")
+    _checking(show, cache=False)
 
     notes = commands.add_parser("latex", help="write the proofs as course notes: LaTeX, a fragment, Markdown or PDF")
     _targets(notes)
@@ -59,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     _checking(notes)
     _accepting(notes)
     _numeric_summary(notes)
+    for command in commands.choices.values():
+        _common(command)
     return parser
 
 
@@ -69,6 +77,14 @@ def _accepting(parser) -> None:
                              "or NUMERIC: --accept verified,numeric (default: [tool.derive] accept in "
                              "pyproject.toml, else none: only PROVED passes)")
     parser.add_argument("--strict", action="store_true", help="deprecated, the default: the same as --accept none")
+
+
+def _common(parser) -> None:
+    """The options every subcommand accepts, so that a script or CI job can pass them to any of them."""
+    parser.add_argument("--no-progress", action="store_true",
+                        help="show no progress bar (on a terminal) or progress lines (elsewhere) on stderr")
+    parser.add_argument("--no-color", action="store_true",
+                        help="no colours (also when the environment variable NO_COLOR is set)")
 
 
 def _targets(parser) -> None:
@@ -142,6 +158,13 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("interrupted")
 
 
+def _console(args):
+    """The console of the report: colours off with --no-color or NO_COLOR, the width of the terminal (or COLUMNS)."""
+    from rich.console import Console
+
+    return Console(no_color=True if args.no_color else None)
+
+
 def _load(targets):
     from .loader import select
 
@@ -152,8 +175,6 @@ def _load(targets):
 
 
 def _check(args) -> int:
-    from rich.console import Console
-
     from .cache import CACHE_DIR, Cache
     from .parallel import check_proofs
     from .render.json import render_json
@@ -162,9 +183,18 @@ def _check(args) -> int:
     from .report import Report
     from .run import Settings
 
+    if args.format is not None:
+        if args.json and args.format != "json":
+            return _fail(f"--json and --format {args.format} ask for two formats: give one")
+        args.json = args.format == "json"
     loaded = _load(args.targets)
     if not loaded.proofs and not loaded.errors:
         return _fail("no proofs found (looked in proofs/ under the current directory)")
+    if not loaded.proofs and args.format == "github":
+        from .render.github import render_github
+
+        sys.stdout.write(render_github(Report((), loaded.errors)))
+        return USAGE_ERROR
     if not loaded.proofs and not args.json:
         return USAGE_ERROR   # nothing loaded: the errors above are the whole answer
     cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
@@ -180,8 +210,12 @@ def _check(args) -> int:
     report = Report(checked, loaded.errors, args.accepted)
     if args.json:
         sys.stdout.write(render_json(report))
+    elif args.format == "github":
+        from .render.github import render_github
+
+        sys.stdout.write(render_github(report))
     else:
-        render_report(report, Console())
+        render_report(report, _console(args))
     for line in report.ill_formed():
         print(f"derive: {line}", file=sys.stderr)
     _not_accepted(report)
@@ -221,8 +255,8 @@ def _numeric(args) -> int:
     console = Console(stderr=True)
     results = []
     with Progress(TextColumn("numeric checks"), BarColumn(), MofNCompleteColumn(), TextColumn("k = {task.fields[k]}"),
-                  TimeElapsedColumn(), console=console, transient=True, disable=args.json or not console.is_terminal) \
-            as progress:
+                  TimeElapsedColumn(), console=console, transient=True,
+                  disable=args.json or args.no_progress or not console.is_terminal) as progress:
         task = progress.add_task("numeric", total=total, k="")
         for proof in proofs:
             try:
@@ -243,7 +277,7 @@ def _numeric(args) -> int:
         }
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return code
-    out = Console()
+    out = _console(args)
     for proof, rows in results:
         if rows:
             out.print(numeric_table(rows, f"{proof.title}  [{proof.id}]"))
@@ -256,8 +290,6 @@ def _numeric(args) -> int:
 
 
 def _mutate(args) -> int:
-    from rich.console import Console
-
     from .mutate import mutate_proof, totals
     from .render.mutation import render_mutation, render_mutation_json
 
@@ -268,32 +300,38 @@ def _mutate(args) -> int:
     if args.json:
         sys.stdout.write(render_mutation_json(mutations))
     else:
-        render_mutation(mutations, Console())
+        render_mutation(mutations, _console(args))
     if loaded.errors:
         return USAGE_ERROR
     return 1 if totals(mutations)["survivors"] else 0
 
 
 def _list(args) -> int:
-    from rich.console import Console
-
     from .render.terminal import render_proof_listing
 
     loaded = _load(args.targets)
-    render_proof_listing(loaded.proofs, Console())
+    render_proof_listing(loaded.proofs, _console(args))
     return USAGE_ERROR if loaded.errors else 0
 
 
 def _show(args) -> int:
-    from rich.console import Console
-
     from .render.terminal import render_proof
 
     loaded = _load(list(args.targets) + [args.proof])
     if loaded.errors:
         return USAGE_ERROR
+    console = _console(args)
+    if args.trace is not None:
+        from .explain import ExplainError, explain_proof
+
+        try:
+            for proof, _ in loaded.proofs:
+                explain_proof(proof, console, args.trace, seconds=args.budget, max_classes=args.max_k)
+        except ExplainError as error:
+            return _fail(str(error))
+        return 0
     for proof, _ in loaded.proofs:
-        render_proof(proof, Console())
+        render_proof(proof, console)
     return 0
 
 
