@@ -1,12 +1,15 @@
-"""Claims that recombine cases, checked against each case's own conclusion.
+"""Claims that recombine cases, checked against each case's own conclusion and for coverage.
 
-A claim says ``subject = expr`` for every case it names.  For each such case,
+A claim says ``subject = expr`` for every configuration of its indices that
+its own assumptions allow, by way of the cases it names.  For each such case,
 under that case's assumptions and definitions, the case must derive the same
 subject (its start) and the claim's formula must equal what the case
-concluded (its last line).  A claim holds when it agrees with every case; a
-contradiction names the claim, the case, the case's conclusion and a point
-where the two differ.  The decisions are the checker's (:func:`check_equal`);
-this module only asks the questions and words the answer.
+concluded (its last line); and together the cases must cover every
+configuration (:mod:`derive.coverage`).  A claim holds when it agrees with
+every case and is covered; a contradiction names the claim, the case, the
+case's conclusion and a point where the two differ, and a gap names a
+configuration no case covers.  The decisions on each case are the checker's
+(:func:`check_equal`); this module only asks the questions and words the answer.
 """
 
 from __future__ import annotations
@@ -15,12 +18,16 @@ import sympy as sp
 
 from .core.checker import check_equal
 from .core.context import IllFormed, as_expression
+from .core.validate import names_in
 from .core.verdict import Outcome, Verdict
+from .coverage import Coverage, claim_coverage
 from .model import Claim, Expect, Proof
 from .printing import unicode
-from .report import HOLDING, CaseReport, ClaimCheck, ClaimReport, meets
+from .report import HOLDING, NOT_PROVED_FOR_EVERY_K, CaseReport, ClaimCheck, ClaimReport, meets
 
 __all__ = ["check_claims", "check_claim"]
+
+_GAPS_SHOWN = 3  # uncovered configurations named in the one-line reason; the JSON lists them all
 
 
 def check_claims(proof: Proof, cases: tuple[CaseReport, ...], settings, known_names,
@@ -36,15 +43,60 @@ def check_claims(proof: Proof, cases: tuple[CaseReport, ...], settings, known_na
 
 def check_claim(claim: Claim, cases: dict[str, CaseReport], settings, known_names,
                 check=check_equal) -> ClaimReport:
+    recombined = [cases[name].case for name in claim.cases]
     checks = tuple(_against(claim, cases[name], settings, known_names, check) for name in claim.cases)
+    coverage = claim_coverage(claim, recombined)
+    error = _two_meanings(claim, recombined)
     verdicts = [v for c in checks for v in _verdicts(c)]
-    holds = all(v in HOLDING for v in verdicts)
+    agrees = all(v in HOLDING for v in verdicts)
+    holds = agrees and coverage.covered and not error
     contradicted = any(v is Verdict.REFUTED for v in verdicts)
     if claim.expect is Expect.HOLDS:
-        ok = all(meets(v, Expect.HOLDS, settings.strict) for v in verdicts)
+        ok = holds and all(meets(v, Expect.HOLDS, settings.accepted) for v in verdicts)
     else:
-        ok = contradicted and not any(v is Verdict.ERROR for v in verdicts)
-    return ClaimReport(claim, _text(claim), holds, _reason(checks, holds), checks, ok)
+        ok = contradicted and not any(v is Verdict.ERROR for v in verdicts) and not coverage.error and not error
+    reason = f"ill-formed: {error}" if error else _reason(claim, checks, agrees, coverage)
+    return ClaimReport(claim, _text(claim), holds, reason, checks, ok, coverage, error)
+
+
+def _two_meanings(claim: Claim, cases) -> str:
+    """Why the claim would mean different things in the cases it recombines, or ``""``.
+
+    Each case reads the claim under its own definitions; a name the claim
+    uses (directly or through a definition) must be defined alike in every
+    case, or left free in every case.  Otherwise each case could agree with a
+    different statement, and the recombination would prove neither.
+    """
+    probe = sp.Dummy("i", integer=True, positive=True)
+
+    def meaning(definition):  # a vector's entry at one shared index, so that two bodies compare by ==
+        return definition.entry(probe) if isinstance(definition.body, sp.Lambda) else definition.body
+
+    def named(definition) -> str:
+        name = definition.name
+        return str(name.label) if isinstance(name, sp.IndexedBase) else str(name)
+
+    try:
+        reached = {n for side in (claim.subject, claim.expr) if isinstance(side, sp.Basic) for n in names_in(side)}
+        tables = [{named(d): meaning(d) for d in case.context().definitions} for case in cases]
+    except IllFormed:
+        return ""  # the comparisons with each case report it, with its place
+    grown = True
+    while grown:
+        before = len(reached)
+        for table in tables:
+            for name in list(reached):
+                if name in table:
+                    reached |= names_in(table[name])
+        grown = len(reached) > before
+    for name in sorted(reached):
+        readings = [table.get(name) for table in tables]
+        if any(r != readings[0] for r in readings[1:]):
+            shown = "; ".join(f"in {case.name} " + (f"{name} := {unicode(r)}" if r is not None else f"{name} is free")
+                              for case, r in zip(cases, readings))
+            return (f"claim {claim.name!r} reads {name} differently in the cases it recombines ({shown}): "
+                    f"define it alike in every case, or recombine cases that agree on it")
+    return ""
 
 
 def _verdicts(check: ClaimCheck):
@@ -81,11 +133,14 @@ def _against(claim: Claim, report: CaseReport, settings, known_names, check) -> 
     return ClaimCheck(case.name, assumptions, case.start, conclusion, subject_outcome, outcome)
 
 
-def _reason(checks: tuple[ClaimCheck, ...], holds: bool) -> str:
-    """One line: which cases the claim agrees with, which it contradicts, and where."""
-    if holds:
+def _reason(claim: Claim, checks: tuple[ClaimCheck, ...], agrees: bool, coverage: Coverage) -> str:
+    """One line: which cases the claim agrees with, which it contradicts, where, and what no case covers."""
+    if agrees and coverage.covered:
         agreed = ", ".join(f"{c.case} ({c.assumptions}: {unicode(c.conclusion)})" for c in checks)
-        return f"agrees with the conclusion of every case it recombines: {agreed}"
+        weak = [f"{c.case} ({v.value})" for c in checks for v in _verdicts(c) if v in NOT_PROVED_FOR_EVERY_K]
+        caveat = f"; not proved for every k against {', '.join(weak)}" if weak else ""
+        return (f"agrees with the conclusion of every case it recombines: {agreed}; "
+                f"{_covers(coverage, claim)}{caveat}")
     parts = []
     agreeing = []
     for c in checks:
@@ -101,9 +156,22 @@ def _reason(checks: tuple[ClaimCheck, ...], holds: bool) -> str:
             parts.append(f"undecided against {c.case}: {c.outcome.verdict.value}{_because(c.outcome)}")
         else:
             agreeing.append(c.case)
+    if coverage.error:
+        parts.append(f"coverage could not be decided: {coverage.error}")
+    parts += [gap.text() for gap in coverage.gaps[:_GAPS_SHOWN]]
+    if len(coverage.gaps) > _GAPS_SHOWN:
+        parts.append(f"and {len(coverage.gaps) - _GAPS_SHOWN} more configurations covered by no case")
     if agreeing:
         parts.append("agrees with " + ", ".join(agreeing))
     return "; ".join(parts)
+
+
+def _covers(coverage: Coverage, claim: Claim) -> str:
+    """How the cases cover the indices, for a covered claim, and under which assumptions of its own."""
+    assuming = f" (the claim assumes {'; '.join(a.text() for a in claim.assumptions)})" if claim.assumptions else ""
+    if coverage.configurations == 1:
+        return f"the cases cover every value of the indices{assuming}"
+    return f"the cases cover all {coverage.configurations} configurations of {', '.join(coverage.indices)}{assuming}"
 
 
 def _because(outcome: Outcome) -> str:

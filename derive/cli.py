@@ -18,13 +18,15 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check proofs (default: the proofs/ folder)")
     _targets(check)
-    check.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
-    check.add_argument("--strict", action="store_true", help="demand PROVED of every step that should hold")
+    check.add_argument("--json", action="store_true", help="print one JSON document instead of tables "
+                       "(the same as --format json)")
+    check.add_argument("--format", choices=("table", "json", "github"), default=None,
+                       help="table (default), json, or github: GitHub Actions ::error annotations on the lines "
+                       "of the steps that fail")
     _checking(check)
+    _accepting(check)
     check.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
                        help="check in N worker processes (default 1); the report is the same")
-    check.add_argument("--no-progress", action="store_true",
-                       help="show no progress bar (on a terminal) or progress lines (elsewhere) on stderr")
     _numeric_summary(check)
 
     numeric = commands.add_parser("numeric", help="check the proofs' conclusions numerically, k = 2 to 2^20")
@@ -50,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("proof", metavar="PROOF", help="a proof id (see derive list)")
     show.add_argument("--from", dest="targets", nargs="*", default=[], metavar="FILE",
                       help="where to look (default: proofs/)")
+    show.add_argument("--trace", nargs="*", metavar="CASE[:STEP]",
+                      help="check the proof and explain each verdict: the rules applied and the normal forms they "
+                      "gave, or the instances tried and the counterexample (all steps, or the cases and steps named)")
+    _checking(show, cache=False)
 
     notes = commands.add_parser("latex", help="write the proofs as course notes: LaTeX, a fragment, Markdown or PDF")
     _targets(notes)
@@ -61,8 +67,28 @@ def _parser() -> argparse.ArgumentParser:
     form.add_argument("--markdown", action="store_true", help="Markdown with $$ display blocks (MathJax, KaTeX)")
     form.add_argument("--pdf", action="store_true", help="compile the standalone document with latexmk or pdflatex")
     _checking(notes)
+    _accepting(notes)
     _numeric_summary(notes)
+    for command in commands.choices.values():
+        _common(command)
     return parser
+
+
+def _accepting(parser) -> None:
+    """Which verdicts besides PROVED pass for a step that should hold (default: [tool.derive] accept, or none)."""
+    parser.add_argument("--accept", action="append", metavar="VERDICTS",
+                        help="also pass steps, results and claims that are only VERIFIED (exact for k = 2..K) "
+                             "or NUMERIC: --accept verified,numeric (default: [tool.derive] accept in "
+                             "pyproject.toml, else none: only PROVED passes)")
+    parser.add_argument("--strict", action="store_true", help="deprecated, the default: the same as --accept none")
+
+
+def _common(parser) -> None:
+    """The options every subcommand accepts, so that a script or CI job can pass them to any of them."""
+    parser.add_argument("--no-progress", action="store_true",
+                        help="show no progress bar (on a terminal) or progress lines (elsewhere) on stderr")
+    parser.add_argument("--no-color", action="store_true",
+                        help="no colours (also when the environment variable NO_COLOR is set)")
 
 
 def _targets(parser) -> None:
@@ -117,11 +143,30 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("--max-k must be at least 2")
     if getattr(args, "jobs", 1) < 1:
         return _fail("--jobs must be at least 1")
+    if hasattr(args, "accept"):
+        from .config import AcceptError, ConfigError, resolve_accepted
+
+        if args.strict and args.accept:
+            return _fail("--strict and --accept cannot be combined: --strict is the same as --accept none")
+        if args.strict:
+            print("derive: --strict is deprecated: only PROVED passes by default; it is the same as --accept none",
+                  file=sys.stderr)
+        try:
+            args.accepted = resolve_accepted(["none"] if args.strict else args.accept, Path.cwd())
+        except (AcceptError, ConfigError) as error:
+            return _fail(f"--accept: {error}" if isinstance(error, AcceptError) else str(error))
     try:
         return {"check": _check, "list": _list, "show": _show, "latex": _latex, "numeric": _numeric,
                 "mutate": _mutate, "import": _import}[args.command](args)
     except KeyboardInterrupt:
         return _fail("interrupted")
+
+
+def _console(args):
+    """The console of the report: colours off with --no-color or NO_COLOR, the width of the terminal (or COLUMNS)."""
+    from rich.console import Console
+
+    return Console(no_color=True if args.no_color else None)
 
 
 def _load(targets):
@@ -134,8 +179,6 @@ def _load(targets):
 
 
 def _check(args) -> int:
-    from rich.console import Console
-
     from .cache import CACHE_DIR, Cache
     from .parallel import check_proofs
     from .render.json import render_json
@@ -144,9 +187,18 @@ def _check(args) -> int:
     from .report import Report
     from .run import Settings
 
+    if args.format is not None:
+        if args.json and args.format != "json":
+            return _fail(f"--json and --format {args.format} ask for two formats: give one")
+        args.json = args.format == "json"
     loaded = _load(args.targets)
     if not loaded.proofs and not loaded.errors:
         return _fail("no proofs found (looked in proofs/ under the current directory)")
+    if not loaded.proofs and args.format == "github":
+        from .render.github import render_github
+
+        sys.stdout.write(render_github(Report((), loaded.errors)))
+        return USAGE_ERROR
     if not loaded.proofs and not args.json:
         return USAGE_ERROR   # nothing loaded: the errors above are the whole answer
     cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
@@ -155,21 +207,36 @@ def _check(args) -> int:
         from .numeric_model import NumericSettings
 
         numeric = NumericSettings(seed=args.seed)
-    settings = Settings(seconds=args.budget, max_classes=args.max_k, strict=args.strict, cache=cache,
+    settings = Settings(seconds=args.budget, max_classes=args.max_k, accepted=args.accepted, cache=cache,
                         numeric=numeric)
     progress = progress_for(enabled=not args.no_progress)
     checked = check_proofs([proof for proof, _ in loaded.proofs], settings, jobs=args.jobs, progress=progress)
-    report = Report(checked, loaded.errors, args.strict)
+    report = Report(checked, loaded.errors, args.accepted)
     if args.json:
         sys.stdout.write(render_json(report))
+    elif args.format == "github":
+        from .render.github import render_github
+
+        sys.stdout.write(render_github(report))
     else:
-        render_report(report, Console())
+        render_report(report, _console(args))
     _document_lines(loaded, sys.stderr if args.json else sys.stdout)
     for line in report.ill_formed():
         print(f"derive: {line}", file=sys.stderr)
+    _not_accepted(report)
     for line in cache.warnings if cache is not None else ():
         print(f"derive: warning: {line}", file=sys.stderr)
     return report.exit_code
+
+
+def _not_accepted(report) -> None:
+    """One line on stderr when checks fail only for not being proved for every k, naming the option."""
+    verdicts = report.not_accepted()
+    if verdicts:
+        names = ",".join(v.value.lower() for v in verdicts)
+        print(f"derive: {report.not_accepted_count()} checks are not proved for every k "
+              f"({' or '.join(v.value for v in verdicts)}) and fail the run; --accept {names} or "
+              f"[tool.derive] accept = [...] accepts them", file=sys.stderr)
 
 
 def _document_lines(loaded, stream) -> None:
@@ -221,8 +288,8 @@ def _numeric(args) -> int:
     console = Console(stderr=True)
     results = []
     with Progress(TextColumn("numeric checks"), BarColumn(), MofNCompleteColumn(), TextColumn("k = {task.fields[k]}"),
-                  TimeElapsedColumn(), console=console, transient=True, disable=args.json or not console.is_terminal) \
-            as progress:
+                  TimeElapsedColumn(), console=console, transient=True,
+                  disable=args.json or args.no_progress or not console.is_terminal) as progress:
         task = progress.add_task("numeric", total=total, k="")
         for proof in proofs:
             try:
@@ -243,7 +310,7 @@ def _numeric(args) -> int:
         }
         sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         return code
-    out = Console()
+    out = _console(args)
     for proof, rows in results:
         if rows:
             out.print(numeric_table(rows, f"{proof.title}  [{proof.id}]"))
@@ -256,8 +323,6 @@ def _numeric(args) -> int:
 
 
 def _mutate(args) -> int:
-    from rich.console import Console
-
     from .mutate import mutate_proof, totals
     from .render.mutation import render_mutation, render_mutation_json
 
@@ -268,32 +333,38 @@ def _mutate(args) -> int:
     if args.json:
         sys.stdout.write(render_mutation_json(mutations))
     else:
-        render_mutation(mutations, Console())
+        render_mutation(mutations, _console(args))
     if loaded.errors:
         return USAGE_ERROR
     return 1 if totals(mutations)["survivors"] else 0
 
 
 def _list(args) -> int:
-    from rich.console import Console
-
     from .render.terminal import render_proof_listing
 
     loaded = _load(args.targets)
-    render_proof_listing(loaded.proofs, Console())
+    render_proof_listing(loaded.proofs, _console(args))
     return USAGE_ERROR if loaded.errors else 0
 
 
 def _show(args) -> int:
-    from rich.console import Console
-
     from .render.terminal import render_proof
 
     loaded = _load(list(args.targets) + [args.proof])
     if loaded.errors:
         return USAGE_ERROR
+    console = _console(args)
+    if args.trace is not None:
+        from .explain import ExplainError, explain_proof
+
+        try:
+            for proof, _ in loaded.proofs:
+                explain_proof(proof, console, args.trace, seconds=args.budget, max_classes=args.max_k)
+        except ExplainError as error:
+            return _fail(str(error))
+        return 0
     for proof, _ in loaded.proofs:
-        render_proof(proof, Console())
+        render_proof(proof, console)
     return 0
 
 
@@ -317,8 +388,9 @@ def _latex(args) -> int:
         from .numeric_model import NumericSettings
 
         numeric = NumericSettings(seed=args.seed)
-    settings = Settings(seconds=args.budget, max_classes=args.max_k, cache=cache, numeric=numeric)
-    report = Report(tuple(check_proof(proof, settings) for proof, _ in loaded.proofs), loaded.errors)
+    settings = Settings(seconds=args.budget, max_classes=args.max_k, accepted=args.accepted, cache=cache,
+                        numeric=numeric)
+    report = Report(tuple(check_proof(proof, settings) for proof, _ in loaded.proofs), loaded.errors, args.accepted)
     for line in report.ill_formed():
         print(f"derive: {line}", file=sys.stderr)
     for line in cache.warnings if cache is not None else ():

@@ -1,31 +1,149 @@
-"""Where a project keeps its proofs: ``[tool.derive] proofs`` in ``pyproject.toml``, or ``proofs/``.
+"""A project's settings from ``[tool.derive]`` in ``pyproject.toml``, and the verdicts a run accepts.
 
-Read without SymPy, so that the pytest plugin can decide cheaply which files
-are proofs.
+``proofs`` says where a project keeps its proofs (default ``proofs/``);
+``accept`` says which verdicts weaker than PROVED pass for a step that should
+hold (default: none, so only PROVED passes).  Everything here is read without
+SymPy, so that the pytest plugin and ``derive --help`` stay cheap.  It does
+not decide anything about a step: :func:`derive.report.meets` does, with the
+:class:`Accepted` value resolved here.
 """
 
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DEFAULT_FOLDERS", "proof_folders"]
+from .core.verdict import Verdict
+
+__all__ = ["DEFAULT_FOLDERS", "ACCEPTABLE", "Accepted", "AcceptError", "ConfigError", "proof_folders",
+           "configured_accept", "resolve_accepted"]
 
 DEFAULT_FOLDERS = ("proofs",)
+
+# The verdicts a user may accept besides PROVED, by the name they are written with.
+ACCEPTABLE = {"verified": Verdict.VERIFIED, "numeric": Verdict.NUMERIC}
+_NOTHING = "none"  # accepts nothing beyond PROVED: overrides a configured ``accept``
+
+
+class ConfigError(ValueError):
+    """A ``[tool.derive]`` setting that cannot be used; the message names the file and the setting."""
+
+
+class AcceptError(ValueError):
+    """An ``accept`` value that names no acceptable verdict; the message names the allowed values."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The verdicts that pass for a step, result or claim expected to hold.
+
+    PROVED always passes; ``extra`` holds the weaker verdicts the user opted
+    into (VERIFIED: exact on k = 2..K only; NUMERIC: agreement at high
+    precision only).  The default accepts PROVED alone.
+    """
+
+    extra: frozenset = frozenset()
+
+    def __post_init__(self):
+        extra = frozenset(self.extra)
+        unknown = extra - set(ACCEPTABLE.values())
+        if unknown:
+            raise AcceptError(f"cannot accept {', '.join(sorted(v.value for v in unknown))}: "
+                              f"only {' and '.join(v.value for v in ACCEPTABLE.values())} may be accepted")
+        object.__setattr__(self, "extra", extra)
+
+    @classmethod
+    def parse(cls, values) -> "Accepted":
+        """From names such as ``["verified", "numeric"]`` or ``"verified,numeric"``; ``"none"`` accepts nothing.
+
+        Names are case-insensitive and may be separated by commas; an unknown
+        one raises :class:`AcceptError` naming the allowed values.
+        """
+        if isinstance(values, str):
+            values = [values]
+        names = [part.strip().lower() for value in values for part in str(value).split(",")]
+        extra = set()
+        for name in names:
+            if name == _NOTHING:
+                continue
+            if name not in ACCEPTABLE:
+                shown = name or "(empty)"
+                raise AcceptError(f"unknown verdict to accept {shown!r}: the allowed values are "
+                                  f"{', '.join(ACCEPTABLE)} (comma-separated), or {_NOTHING}")
+            extra.add(ACCEPTABLE[name])
+        if _NOTHING in names and extra:
+            raise AcceptError(f"{_NOTHING!r} accepts nothing beyond PROVED and cannot be combined with "
+                              f"{', '.join(sorted(v.value.lower() for v in extra))}")
+        return cls(frozenset(extra))
+
+    def passes(self, verdict: Verdict) -> bool:
+        """Whether ``verdict`` counts as holding."""
+        return verdict is Verdict.PROVED or verdict in self.extra
+
+    @property
+    def verdicts(self) -> tuple[Verdict, ...]:
+        """Every accepted verdict, strongest first (PROVED first)."""
+        return (Verdict.PROVED,) + tuple(v for v in ACCEPTABLE.values() if v in self.extra)
+
+    def option(self) -> str:
+        """The value of ``--accept`` that gives this setting (``none`` for PROVED alone)."""
+        return ",".join(name for name, v in ACCEPTABLE.items() if v in self.extra) or _NOTHING
+
+
+def _tool_settings(root: Path, strict: bool) -> dict:
+    """``[tool.derive]`` of ``root/pyproject.toml`` (empty without one); an unreadable file raises only if strict."""
+    config = root / "pyproject.toml"
+    if not config.is_file():
+        return {}
+    try:
+        return tomllib.loads(config.read_text(encoding="utf-8")).get("tool", {}).get("derive", {})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        if strict:
+            raise ConfigError(f"{config}: cannot be read ({error})") from None
+        return {}
 
 
 def proof_folders(root: Path) -> list[Path]:
     """The configured proof folders under ``root`` (default: ``proofs/``)."""
-    config = root / "pyproject.toml"
+    settings = _tool_settings(root, strict=False)
     folders = list(DEFAULT_FOLDERS)
-    if config.is_file():
-        try:
-            settings = tomllib.loads(config.read_text(encoding="utf-8")).get("tool", {}).get("derive", {})
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-            settings = {}
-        configured = settings.get("proofs")
-        if isinstance(configured, str):
-            folders = [configured]
-        elif isinstance(configured, list) and all(isinstance(f, str) for f in configured):
-            folders = configured
+    configured = settings.get("proofs")
+    if isinstance(configured, str):
+        folders = [configured]
+    elif isinstance(configured, list) and all(isinstance(f, str) for f in configured):
+        folders = configured
     return [root / folder for folder in folders]
+
+
+def configured_accept(root: Path) -> Accepted | None:
+    """``[tool.derive] accept`` of ``root/pyproject.toml``, or None when it is not set.
+
+    A value that is not a list of allowed names raises :class:`ConfigError`
+    naming the file and the allowed values: a typo must not make a run
+    quietly stricter or more lenient than the project meant.
+    """
+    settings = _tool_settings(root, strict=True)
+    if "accept" not in settings:
+        return None
+    value = settings["accept"]
+    where = f"{root / 'pyproject.toml'}: [tool.derive] accept"
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of verdict names, e.g. accept = [\"verified\", \"numeric\"]")
+    try:
+        return Accepted.parse(value)
+    except AcceptError as error:
+        raise ConfigError(f"{where}: {error}") from None
+
+
+def resolve_accepted(option, root: Path) -> Accepted:
+    """The verdicts a run accepts: the command-line ``option`` if given, else the project's, else PROVED alone.
+
+    ``option`` is a list of ``--accept`` values or None.  Raises
+    :class:`AcceptError` or :class:`ConfigError` with a one-line message.
+    """
+    if option:
+        return Accepted.parse(option)
+    return configured_accept(root) or Accepted()

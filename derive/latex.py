@@ -192,6 +192,18 @@ class DeriveLatexPrinter(LatexPrinter):
         z, j, _ = expr.args
         return r"\log \operatorname{softmax}(" + self._print(z) + ")" + self._subscript([j])
 
+    def _print_Sigmoid(self, expr, exp=None):
+        text = r"\sigma(" + self._print(expr.args[0]) + ")"
+        return text if exp is None else self._group(text) + "^{" + exp + "}"
+
+    def _print_Softplus(self, expr, exp=None):
+        text = r"\operatorname{softplus}(" + self._print(expr.args[0]) + ")"
+        return text if exp is None else self._group(text) + "^{" + exp + "}"
+
+    def _print_LogSumExp(self, expr, exp=None):
+        text = r"\operatorname{logsumexp}(" + self._print(expr.vector) + ")"
+        return text if exp is None else self._group(text) + "^{" + exp + "}"
+
     def _print_CrossEntropy(self, expr, exp=None):
         y, p, _ = expr.args
         return r"\operatorname{CE}(" + self._print(y) + ", " + self._print(p) + ")"

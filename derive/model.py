@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from .core.context import Context, Definition, IllFormed, as_expression
+from .core.context import Context, Definition, Distinct, Equal, IllFormed, OneHot, SumsToOne, as_expression
 
 __all__ = ["Expect", "Source", "Step", "Case", "Claim", "Proof", "step", "erratum", "ModelError",
            "Conclusion", "conclusion"]
@@ -167,7 +167,11 @@ class Claim:
 
     It is checked against each case's own conclusion: under that case's
     assumptions and definitions, the case must derive ``subject`` (its start)
-    and ``expr`` must equal the case's last line.  ``expect`` is ``HOLDS``, or
+    and ``expr`` must equal the case's last line.  The claim is stated for
+    every value of its free indices that its own ``assumptions`` allow
+    (default: none, so every value), e.g. ``(OneHot(y, l),)``: the cases must
+    cover all of them, and each case's assumptions on vectors must follow from
+    the claim's (see :mod:`derive.coverage`).  ``expect`` is ``HOLDS``, or
     ``ERRATUM`` when a case it recombines concludes wrongly, so that the claim
     is expected to contradict it; ``note`` says how the formula is read.
     """
@@ -180,6 +184,7 @@ class Claim:
     expect: Expect = Expect.HOLDS
     source_ref: str = ""
     note: str = ""
+    assumptions: tuple = ()
     origin: str = field(default="", compare=False)
 
     def __post_init__(self):
@@ -191,6 +196,13 @@ class Claim:
         if not self.cases:
             raise ModelError(f"claim {self.name!r} recombines no cases: name at least one")
         object.__setattr__(self, "expect", _expectation(self.expect, f"claim {self.name!r}"))
+        if isinstance(self.assumptions, (Equal, Distinct, OneHot, SumsToOne)):
+            object.__setattr__(self, "assumptions", (self.assumptions,))
+        object.__setattr__(self, "assumptions", tuple(self.assumptions))
+        for a in self.assumptions:
+            if not isinstance(a, (Equal, Distinct, OneHot, SumsToOne)):
+                raise ModelError(f"claim {self.name!r}: unknown assumption {a!r}: use Equal, Distinct, OneHot or "
+                                 f"SumsToOne")
         if not self.origin:
             object.__setattr__(self, "origin", _origin(3))
 

@@ -13,8 +13,11 @@ them out; ``pytest proofs`` asks for them).  The node ids are
 with the proof's id inserted after the file name when a file holds more than
 one proof.  An erratum is a strict xfail: it must come out REFUTED, and fails
 the run if it starts to hold.  A failure is reported in a few lines (the step,
-its verdict, the counterexample), not as a traceback.  ``--derive-strict``
-demands PROVED of every step that should hold.
+its verdict, the counterexample), not as a traceback.  A step, result or
+claim that should hold passes only when PROVED, unless the run accepts weaker
+verdicts: ``--derive-accept=verified,numeric``, else the ini setting
+``derive_accept``, else ``[tool.derive] accept`` in ``pyproject.toml``
+(``--derive-strict`` is a deprecated spelling of ``--derive-accept=none``).
 
 SymPy is imported only once a proof file is collected.
 """
@@ -26,11 +29,12 @@ from pathlib import Path
 
 import pytest
 
-from .config import proof_folders
+from .config import AcceptError, Accepted, ConfigError, configured_accept, proof_folders
 
-__all__ = ["ProofFailure", "ErratumRefuted", "DeriveCacheWarning"]
+__all__ = ["ProofFailure", "ErratumRefuted", "DeriveCacheWarning", "DeriveDeprecationWarning"]
 
 _FOLDERS = pytest.StashKey[tuple]()
+_ACCEPTED = pytest.StashKey[Accepted]()
 
 
 class ProofFailure(Exception):
@@ -45,12 +49,51 @@ class DeriveCacheWarning(UserWarning):
     """A cache entry that was ignored, or a cache that could not be written."""
 
 
+class DeriveDeprecationWarning(DeprecationWarning):
+    """An option of the plugin that will go away; the message names its replacement."""
+
+
 def pytest_addoption(parser):
     group = parser.getgroup("derive", "derivation checks (derive)")
+    group.addoption("--derive-accept", action="append", default=None, metavar="VERDICTS",
+                    help="also pass steps, results and claims that are only VERIFIED or NUMERIC, e.g. "
+                         "--derive-accept=verified,numeric (default: the derive_accept ini setting, else "
+                         "[tool.derive] accept, else none: only PROVED passes)")
     group.addoption("--derive-strict", action="store_true", default=False,
-                    help="demand PROVED of every step that should hold (VERIFIED or NUMERIC fail)")
+                    help="deprecated, the default: the same as --derive-accept=none")
+    parser.addini("derive_accept", type="args", default=None,
+                  help="verdicts besides PROVED that pass for a step that should hold: verified, numeric")
     group.addoption("--derive-no-cache", action="store_true", default=False,
                     help="check every step afresh, neither reading nor writing .derive-cache/")
+
+
+def pytest_configure(config):
+    """Resolve once which verdicts pass: option, then ini setting, then ``[tool.derive] accept``."""
+    option = config.getoption("derive_accept")
+    if config.getoption("derive_strict"):
+        if option:
+            raise pytest.UsageError("--derive-strict and --derive-accept cannot be combined: --derive-strict is "
+                                    "the same as --derive-accept=none")
+        config.issue_config_time_warning(DeriveDeprecationWarning(
+            "--derive-strict is deprecated: only PROVED passes by default; it is the same as --derive-accept=none"),
+            stacklevel=2)
+        option = ["none"]
+    try:
+        if option:
+            accepted = Accepted.parse(option)
+        elif config.getini("derive_accept"):
+            accepted = Accepted.parse(config.getini("derive_accept"))
+        else:
+            accepted = configured_accept(Path(config.rootpath)) or Accepted()
+    except AcceptError as error:
+        raise pytest.UsageError(f"derive accept: {error}") from None
+    except ConfigError as error:
+        raise pytest.UsageError(str(error)) from None
+    config.stash[_ACCEPTED] = accepted
+
+
+def _accepted(config) -> Accepted:
+    return config.stash.get(_ACCEPTED, Accepted())
 
 
 def _folders(config) -> tuple[Path, ...]:
@@ -84,7 +127,7 @@ class _Checked:
             from .run import Settings, check_proof
 
             cache = None if self.config.getoption("derive_no_cache") else Cache(Path(self.config.rootpath) / CACHE_DIR)
-            settings = Settings(strict=self.config.getoption("derive_strict"), cache=cache)
+            settings = Settings(accepted=_accepted(self.config), cache=cache)
             self._report = check_proof(self.proof, settings)
             self._warnings = list(cache.warnings) if cache is not None else []
         for line in self._warnings:
@@ -186,29 +229,32 @@ class _DeriveItem(pytest.Item):
         return f"{self.origin}: proof {proof!r}" if self.origin else f"proof {proof!r}"
 
 
-def _expected(expect, strict: bool) -> str:
+def _expected(expect, accepted: Accepted) -> str:
     from .model import Expect
 
     if expect is Expect.ERRATUM:
         return "REFUTED (an erratum)"
-    return "PROVED (--derive-strict)" if strict else "to hold (PROVED, VERIFIED or NUMERIC)"
+    names = [v.value for v in accepted.verdicts]
+    return "PROVED" if len(names) == 1 else f"{' or '.join(names)} (accepted)"
 
 
-def _judge(what: str, outcome, expect, ok: bool, strict: bool, lines: list[str]) -> None:
+def _judge(what: str, outcome, expect, ok: bool, accepted: Accepted, lines: list[str]) -> None:
     """Pass, or raise: ErratumRefuted for an erratum refuted as it must be, ProofFailure for a miss."""
     from .core.verdict import Verdict
     from .model import Expect
-
-    from .report import HOLDING
+    from .report import HOLDING, NOT_PROVED_FOR_EVERY_K
 
     evidence = outcome.evidence()
     if expect is Expect.ERRATUM and outcome.verdict is Verdict.REFUTED:
         raise ErratumRefuted("\n".join([f"{what}: REFUTED, as the erratum says", *lines, f"  {evidence}"]))
     if ok or (expect is Expect.ERRATUM and outcome.verdict in HOLDING):
         return  # an erratum that holds passes, which its strict xfail turns into a failure
-    detail = [f"{what}: expected {_expected(expect, strict)}, got {outcome.verdict.value}", *lines]
+    detail = [f"{what}: expected {_expected(expect, accepted)}, got {outcome.verdict.value}", *lines]
     if evidence:
         detail.append(f"  {evidence}")
+    if expect is Expect.HOLDS and outcome.verdict in NOT_PROVED_FOR_EVERY_K:
+        detail.append(f"  not proved for every k; --derive-accept={outcome.verdict.value.lower()} "
+                      f"(or [tool.derive] accept) accepts it")
     raise ProofFailure("\n".join(detail))
 
 
@@ -233,7 +279,7 @@ class StepItem(_DeriveItem):
         if s.step.note:
             lines.append(f"  note: {s.step.note}")
         _judge(f"{self.where()}, case {self.case.name!r}, step {self.index}", s.outcome, s.step.expect, s.ok,
-               _strict(self), lines)
+               _accepted(self.config), lines)
 
 
 class DerivedItem(_DeriveItem):
@@ -255,7 +301,7 @@ class DerivedItem(_DeriveItem):
             raise ProofFailure(f"{what}: no step of the case could be evaluated")
         shown = unicode(derived.expr) if derived.expr is not None else "(not derived within the budget)"
         lines = [f"  derived:   {shown}", f"  last line: {unicode(case_report.steps[-1].expr)}"]
-        _judge(what, derived.outcome, derived.expect, derived.ok, _strict(self), lines)
+        _judge(what, derived.outcome, derived.expect, derived.ok, _accepted(self.config), lines)
 
 
 class ClaimItem(_DeriveItem):
@@ -280,9 +326,7 @@ class ClaimItem(_DeriveItem):
                 return  # an erratum that holds passes, which its strict xfail turns into a failure
         if not claim.ok:
             expected = "to be contradicted (an erratum)" if self.claim.expect is Expect.ERRATUM else "to hold"
-            raise ProofFailure("\n".join([f"{what}: expected {expected}, but it "
-                                          f"{'holds' if claim.holds else 'does not hold'}", *lines]))
+            found = "does not hold" if not claim.holds else \
+                "holds, but not proved for every k (--derive-accept or [tool.derive] accept decides what passes)"
+            raise ProofFailure("\n".join([f"{what}: expected {expected}, but it {found}", *lines]))
 
-
-def _strict(item) -> bool:
-    return bool(item.config.getoption("derive_strict"))

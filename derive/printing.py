@@ -89,6 +89,15 @@ class UnicodePrinter(StrPrinter):
         z, j, _ = expr.args
         return f"log softmax({self._print(z)})_{self._sub(j)}"
 
+    def _print_Sigmoid(self, expr):
+        return f"σ({self._print(expr.args[0])})"
+
+    def _print_Softplus(self, expr):
+        return f"softplus({self._print(expr.args[0])})"
+
+    def _print_LogSumExp(self, expr):
+        return f"logsumexp({self._print(expr.vector)})"
+
     def _print_CrossEntropy(self, expr):
         y, p, _ = expr.args
         return f"CE({self._print(y)}, {self._print(p)})"

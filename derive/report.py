@@ -8,20 +8,28 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from .config import Accepted
 from .core.verdict import STRENGTH, Outcome, Verdict
 from .model import Case, Claim, Expect, Proof, Step
 
 __all__ = ["StepReport", "DerivedReport", "CaseReport", "ClaimCheck", "ClaimReport", "ProofReport", "LoadError",
            "Report", "meets"]
 
+# The verdicts that say the two sides agree, whether or not the run accepts them as passing.
 HOLDING = (Verdict.PROVED, Verdict.VERIFIED, Verdict.NUMERIC)
+# Agreement that is not a proof for every k: passing only where the run accepts it.
+NOT_PROVED_FOR_EVERY_K = (Verdict.VERIFIED, Verdict.NUMERIC)
 
 
-def meets(verdict: Verdict, expect: Expect, strict: bool = False) -> bool:
-    """Whether a verdict is what the step expects."""
+def meets(verdict: Verdict, expect: Expect, accepted: Accepted = Accepted()) -> bool:
+    """Whether a verdict is what the step expects.
+
+    A step that should hold passes only when PROVED, or with a verdict the run
+    ``accepted`` (VERIFIED, NUMERIC); an erratum passes only when REFUTED.
+    """
     if expect is Expect.ERRATUM:
         return verdict is Verdict.REFUTED
-    return verdict is Verdict.PROVED if strict else verdict in HOLDING
+    return accepted.passes(verdict)
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,11 @@ class ClaimCheck:
 
 @dataclass(frozen=True)
 class ClaimReport:
-    """What became of one claim: ``text`` (what it says), ``holds``, and ``reason`` in one line."""
+    """What became of one claim: ``text`` (what it says), ``holds``, and ``reason`` in one line.
+
+    ``holds`` needs agreement with every case it recombines and ``coverage``
+    (a :class:`derive.coverage.Coverage`) of every configuration of its indices.
+    """
 
     claim: Claim
     text: str
@@ -82,6 +94,8 @@ class ClaimReport:
     reason: str
     checks: tuple[ClaimCheck, ...]
     ok: bool
+    coverage: object = None
+    error: str = ""  # why the claim is ill-formed (its cases read its names differently), or ""
 
 
 @dataclass(frozen=True)
@@ -129,7 +143,7 @@ class LoadError:
 class Report:
     proofs: tuple[ProofReport, ...]
     errors: tuple[LoadError, ...] = ()
-    strict: bool = False
+    accepted: Accepted = Accepted()  # the verdicts the run counted as holding
 
     def _repr_markdown_(self) -> str:
         """Every checked proof as course notes in a notebook, and the summary table."""
@@ -151,6 +165,33 @@ class Report:
     def ok(self) -> bool:
         return not self.errors and all(p.ok for p in self.proofs)
 
+    def _weak(self):
+        """The VERIFIED or NUMERIC verdicts of steps, results and claims expected to hold that did not pass."""
+        for p in self.proofs:
+            for c in p.cases:
+                for s in c.steps:
+                    if s.step.expect is Expect.HOLDS and not s.ok and s.outcome.verdict in NOT_PROVED_FOR_EVERY_K:
+                        yield s.outcome.verdict
+                d = c.derived
+                if d is not None and d.expect is Expect.HOLDS and not d.ok \
+                        and d.outcome.verdict in NOT_PROVED_FOR_EVERY_K:
+                    yield d.outcome.verdict
+            for claim in p.claims:
+                if claim.claim.expect is Expect.HOLDS and claim.holds and not claim.ok:
+                    weak = [o.verdict for check in claim.checks for o in (check.subject, check.outcome)
+                            if o is not None and o.verdict in NOT_PROVED_FOR_EVERY_K
+                            and not self.accepted.passes(o.verdict)]
+                    yield from weak[:1]
+
+    def not_accepted(self) -> tuple[Verdict, ...]:
+        """Which of VERIFIED and NUMERIC made something expected to hold fail, strongest first."""
+        found = set(self._weak())
+        return tuple(v for v in NOT_PROVED_FOR_EVERY_K if v in found)
+
+    def not_accepted_count(self) -> int:
+        """How many steps, results and claims fail only for not being proved for every k."""
+        return sum(1 for _ in self._weak())
+
     def ill_formed(self) -> list[str]:
         """One line per step that could not be evaluated, naming proof, case, step and file."""
         lines = []
@@ -162,6 +203,10 @@ class Report:
                         lines.append(f"{where}proof {p.proof.id!r}, case {c.case.name!r}, step {s.index}: "
                                      f"{s.outcome.message}")
             for claim in p.claims:
+                for error in (claim.error, claim.coverage.error if claim.coverage is not None else ""):
+                    if error:
+                        where = f"{claim.claim.origin}: " if claim.claim.origin else ""
+                        lines.append(f"{where}proof {p.proof.id!r}, {error}")
                 for check in claim.checks:
                     for outcome in (check.subject, check.outcome):
                         if outcome is not None and outcome.verdict is Verdict.ERROR:

@@ -7,6 +7,7 @@ import time
 import sympy as sp
 
 from .claims import check_claims
+from .config import Accepted
 from .core.checker import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES, OutOfTime, budget, check_equal
 from .core.context import IllFormed
 from .core.derivation import derive_result
@@ -19,13 +20,16 @@ __all__ = ["Settings", "check_proof", "check_case", "numeric_rows"]
 
 
 class Settings:
-    """How hard to look: the time budget of a step, the largest k of the instances, strictness."""
+    """How hard to look and what passes: the time budget of a step, the largest k of the instances,
+    and the verdicts ``accepted`` besides PROVED (default: none, see :class:`derive.config.Accepted`)."""
 
     def __init__(self, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
-                 strict: bool = False, cache=None, numeric=None):
+                 accepted: Accepted = Accepted(), cache=None, numeric=None):
+        if not isinstance(accepted, Accepted):
+            raise TypeError(f"accepted must be a derive.config.Accepted, not {type(accepted).__name__}")
         self.seconds = seconds
         self.max_classes = max_classes
-        self.strict = strict
+        self.accepted = accepted
         self.cache = cache  # where outcomes are replayed from and stored (derive.cache), or None
         self.numeric = numeric  # a derive.numeric.NumericSettings: also check the conclusions numerically
 
@@ -81,7 +85,8 @@ def known_names(case: Case, ctx) -> frozenset[str]:
     for definition in ctx.definitions:
         known.add(str(definition.name.label) if isinstance(definition.name, sp.IndexedBase)
                   else str(definition.name))
-        known |= names_in(definition.body)
+        # vectors and scalars a definition uses are known; an index it uses must be declared by the case itself
+        known |= {name for name in names_in(definition.body) if not _is_index_name(name, definition.body)}
     for assumption in ctx.assumptions:
         for value in vars(assumption).values():
             if isinstance(value, sp.IndexedBase):
@@ -89,6 +94,10 @@ def known_names(case: Case, ctx) -> frozenset[str]:
             elif isinstance(value, sp.Basic):
                 known |= names_in(value)
     return frozenset(known)
+
+
+def _is_index_name(name: str, expr) -> bool:
+    return any(s.name == name and s.is_integer for s in expr.free_symbols if isinstance(s, sp.Symbol))
 
 
 def check_case(case: Case, settings: Settings) -> CaseReport:
@@ -112,7 +121,7 @@ def check_case(case: Case, settings: Settings) -> CaseReport:
         seconds = step.budget if step.budget is not None else settings.seconds
         outcome = _check_equal(settings, previous, expr, ctx, seconds=seconds,
                                max_classes=settings.max_classes, known=known)
-        reports.append(StepReport(index, step, expr, outcome, meets(outcome.verdict, step.expect, settings.strict)))
+        reports.append(StepReport(index, step, expr, outcome, meets(outcome.verdict, step.expect, settings.accepted)))
         if outcome.verdict is not Verdict.ERROR:
             previous = expr
     derived = _derive(case, ctx, start, previous, known, settings) if previous is not start else None
@@ -132,4 +141,4 @@ def _derive(case, ctx, start, last, known, settings) -> DerivedReport:
                            max_classes=settings.max_classes, known=known)
     outcome = Outcome(outcome.verdict, outcome.rules, outcome.classes_checked, outcome.instances,
                       outcome.counterexample, outcome.message, outcome.seconds + time.perf_counter() - started)
-    return DerivedReport(expr, outcome, case.conclusion, meets(outcome.verdict, case.conclusion, settings.strict))
+    return DerivedReport(expr, outcome, case.conclusion, meets(outcome.verdict, case.conclusion, settings.accepted))

@@ -119,14 +119,14 @@ with as_written():
 
     CLAIMS = (
         Claim("recombination", "Recombination", D(CE, z[j]), yhat[j] - y[j] + 0, ("case-1", "case-2"),
-              expect="erratum", source_ref="Recombination, line 1",
+              expect="erratum", source_ref="Recombination, line 1", assumptions=(OneHot(y, l),),
               note="Reading: the j-th component, Case 2's ŷ_j − y_j plus Case 1's 0; it cannot agree with "
                    "Case 1, which concludes 0 where ŷ_j − y_j = ŷ_j."),
         Claim("gradient", "∇CE = ŷ − y from the source's cases", D(CE, z[j]), yhat[j] - y[j],
-              ("case-1", "case-2"), expect="erratum", source_ref="Recombination, line 2",
+              ("case-1", "case-2"), expect="erratum", source_ref="Recombination, line 2", assumptions=(OneHot(y, l),),
               note="The final result, componentwise, against the two cases as the source derives them."),
         Claim("gradient-corrected", "∇CE = ŷ − y with Case 1 corrected", D(CE, z[j]), yhat[j] - y[j],
-              ("case-1-corrected", "case-2"), source_ref="Recombination, line 2",
+              ("case-1-corrected", "case-2"), source_ref="Recombination, line 2", assumptions=(OneHot(y, l),),
               note="The final result, componentwise, against the corrected Case 1 and Case 2."),
     )
 

@@ -33,7 +33,7 @@ import numpy as np
 import sympy as sp
 
 from derive.core.context import Distinct, Equal, OneHot, SumsToOne
-from derive.core.objects import CrossEntropy, LogSoftmax, Softmax, SumExcept, Vector
+from derive.core.objects import CrossEntropy, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept, Vector
 from derive.model import Case
 
 DIGITS = 50
@@ -172,6 +172,17 @@ class _Reader:
             y, p, _ = e.args
             ys, ps = self._vector(y, point, bound), self._vector(p, point, bound)
             return -self.total([a * self.log(b) for a, b in zip(ys, ps)])
+        if isinstance(e, Sigmoid):
+            return 1 / (1 + self.exp(-self._value(e.args[0], point, bound)))
+        if isinstance(e, Softplus):
+            return self.log(1 + self.exp(self._value(e.args[0], point, bound)))
+        if isinstance(e, LogSumExp):
+            values = self._vector(e.args[0], point, bound)
+            top = max(values)
+            return top + self.log(self.total([self.exp(v - top) for v in values]))
+        if isinstance(e, sp.tanh):
+            x = self._value(e.args[0], point, bound)
+            return (self.exp(x) - self.exp(-x)) / (self.exp(x) + self.exp(-x))
         if isinstance(e, sp.Derivative):
             return self._derivative(e.expr, list(e.variable_count), point, bound)
         raise TypeError(f"the oracle cannot evaluate {type(e).__name__}: {e}")
@@ -378,3 +389,190 @@ class FloatOracle(_Reader):
         if domain == "real":
             return [float(x) for x in rng.normal(0.0, 2.0, k)]
         return [float(x) for x in rng.uniform(0.05, 1.0, k)]
+
+
+# --- exact semantics, for deciding the truth of a statement -----------------------------------------
+
+
+class Undefined(ArithmeticError):
+    """A value that does not exist in real arithmetic: the log of a nonpositive number, 1/0, (-1)^(1/2)."""
+
+
+class PreciseOracle(Oracle):
+    """The reader at 120 digits, with real-valued semantics, to decide whether a statement is true.
+
+    It differs from :class:`Oracle` in what the adversarial suite needs:
+
+    * precision: 120 digits with h = 1e-40 leave a truncation error of order
+      h^2 = 1e-80 and a rounding error of order 1e-120 / h = 1e-80, so values
+      that differ by more than :attr:`TOLERANCE` (1e-60, relative) really
+      differ — an exact difference as small as 10^-30 or e^-60 is seen;
+    * real semantics: a log of a nonpositive number, a division by zero and a
+      fractional power of a negative number raise :class:`Undefined` (mpmath
+      would give a complex value or an infinity);
+    * points: every k from 2 to 10, every index assignment consistent with the
+      case's assumptions (literal indices such as ``Equal(j, 3)`` restrict k,
+      several ``OneHot`` of one vector must agree on its hot entry), free
+      scalars sampled as reals of both signs, and vectors sampled from their
+      own domain only (a positive vector is *not* normalised unless
+      ``SumsToOne`` says so).
+    """
+
+    DIGITS = 120
+    STEP = mpmath.mpf("1e-40")
+    TOLERANCE = mpmath.mpf("1e-60")
+
+    def log(self, x):
+        if x <= 0:
+            raise Undefined(f"log of {mpmath.nstr(x, 5)}")
+        return mpmath.log(x)
+
+    def power(self, base, exponent):
+        if base == 0 and exponent < 0:
+            raise Undefined("division by zero")
+        if base < 0 and exponent != int(exponent):
+            raise Undefined(f"fractional power of {mpmath.nstr(base, 5)}")
+        return base ** exponent
+
+    def difference(self, at, current):
+        with mpmath.workdps(self.DIGITS):
+            return (at(self.STEP) - at(-self.STEP)) / (2 * self.STEP)
+
+    def value(self, expr, point: Point, bound=None):
+        with mpmath.workdps(self.DIGITS):
+            try:
+                return self._value(sp.sympify(expr), point, dict(bound or {}))
+            except ZeroDivisionError:
+                raise Undefined("division by zero") from None
+
+    def compare(self, left, right, point: Point) -> str:
+        """``"equal"``, ``"differ"``, ``"undefined"`` (neither side has a value) or ``"one-sided"``."""
+        values = []
+        for side in (left, right):
+            try:
+                values.append(self.value(side, point))
+            except Undefined:
+                values.append(None)
+        a, b = values
+        if a is None and b is None:
+            return "undefined"
+        if a is None or b is None:
+            return "one-sided"
+        with mpmath.workdps(self.DIGITS):
+            same = abs(a - b) <= self.TOLERANCE * max(1, abs(a), abs(b))
+        return "equal" if same else "differ"
+
+    def sample(self, base, k, indices, ctx, rng):
+        with mpmath.workdps(self.DIGITS):
+            hot = _hot_entry(base, indices, ctx.assumptions)
+            if hot is not None:
+                return [mpmath.mpf(1 if i == hot else 0) for i in range(1, k + 1)]
+            if any(isinstance(a, OneHot) and a.vector == base for a in ctx.assumptions):
+                hot = rng.randint(1, k)
+                return [mpmath.mpf(1 if i == hot else 0) for i in range(1, k + 1)]
+            if any(isinstance(a, SumsToOne) and a.vector == base for a in ctx.assumptions):
+                weights = [mpmath.mpf(rng.randint(1, 100)) for _ in range(k)]
+                return [w / mpmath.fsum(weights) for w in weights]
+            domain = base.domain if isinstance(base, Vector) else "real"
+            if domain == "real":
+                return [mpmath.mpf(rng.randint(-3000, 3000)) / 997 for _ in range(k)]
+            if domain == "positive":
+                return [mpmath.mpf(rng.randint(50, 3000)) / 997 for _ in range(k)]
+            return [mpmath.mpf(rng.randint(0, 3000)) / 997 for _ in range(k)]
+
+    def points(self, exprs, ks=range(2, 11), per_assignment=1, seed=0, limit=None):
+        """Points consistent with exactly the case's assumptions, for every k in ``ks``.
+
+        Every index assignment is visited (at most ``limit`` per k, spread
+        evenly, when given), each with ``per_assignment`` random inputs.
+        """
+        rng = self.new_rng(seed)
+        ctx = self.case.context()
+        exprs = [sp.sympify(e) for e in exprs]
+        bodies = [d.body.expr if isinstance(d.body, sp.Lambda) else d.body for d in ctx.definitions]
+        names = sorted({s for e in exprs + bodies for s in _free_indices(e, self.n)}
+                       | {s for a in ctx.assumptions for s in _symbols(a)}, key=str)
+        vectors = sorted({x.base for e in exprs for x in e.atoms(sp.Indexed)}
+                         | {b for e in exprs for b in e.atoms(sp.IndexedBase)}
+                         | {b for d in ctx.definitions for b in _bases(d.body)}
+                         | {a.vector for a in ctx.assumptions if isinstance(a, (OneHot, SumsToOne))}, key=str)
+        vectors = [v for v in vectors if v not in self.definitions]
+        scalars = sorted({s for e in exprs for s in e.free_symbols
+                          if isinstance(s, sp.Symbol) and not s.is_integer and s not in self.definitions
+                          and not any(s == v.label for v in vectors)}
+                         | {s for d in ctx.definitions for s in d.body.free_symbols
+                            if isinstance(s, sp.Symbol) and not s.is_integer and s not in self.definitions
+                            and not isinstance(s, sp.Dummy) and not any(s == v.label for v in vectors)}, key=str)
+        for k in ks:
+            assignments = [dict(zip(names, values)) for values in itertools.product(range(1, k + 1), repeat=len(names))]
+            assignments = [a for a in assignments if _consistent(a, ctx.assumptions)
+                           and all(_hot_entry(v, a, ctx.assumptions, strict=True) != -1 for v in vectors)]
+            if limit is not None and len(assignments) > limit:
+                stride = len(assignments) / limit
+                assignments = [assignments[int(n * stride)] for n in range(limit)]
+            for indices in assignments:
+                for _ in range(per_assignment):
+                    with mpmath.workdps(self.DIGITS):
+                        overrides = {s: mpmath.mpf(rng.randint(-3000, 3000)) / 997 for s in scalars}
+                    yield Point(k, indices, {v: self.sample(v, k, indices, ctx, rng) for v in vectors}, overrides)
+
+    def satisfies(self, point: Point) -> bool:
+        """Whether ``point`` meets every assumption of the case (indices in 1..k, one-hot, sums to one)."""
+        ctx = self.case.context()
+        if not all(1 <= v <= point.k for v in point.indices.values()):
+            return False
+        if not _consistent(point.indices, ctx.assumptions):
+            return False
+        with mpmath.workdps(self.DIGITS):
+            for a in ctx.assumptions:
+                if isinstance(a, (OneHot, SumsToOne)):
+                    entries = point.vectors.get(a.vector)
+                    if entries is None:
+                        continue
+                    if abs(mpmath.fsum(entries) - 1) > self.TOLERANCE:
+                        return False
+                if isinstance(a, OneHot):
+                    if sorted(entries) != [0] * (point.k - 1) + [1]:
+                        return False
+                    if a.at is not None:
+                        hot = int(a.at) if a.at.is_Integer else point.indices.get(a.at)
+                        if hot is not None and entries[hot - 1] != 1:
+                            return False
+            for base, entries in point.vectors.items():
+                if len(entries) != point.k:
+                    return False
+                domain = base.domain if isinstance(base, Vector) else "real"
+                if domain == "positive" and any(e <= 0 for e in entries):
+                    return False
+                if domain == "nonnegative" and any(e < 0 for e in entries):
+                    return False
+        return True
+
+
+def _free_indices(expr, n):
+    """The free index symbols of ``expr`` (SymPy's own reading of which symbols a sum binds).
+
+    SymPy counts the index of a derivative's variable (``j`` in ``∂f/∂z_j``) as
+    bound; it is added, and is harmless where a sum binds it after all: a value
+    the sum binds wins over the point's.
+    """
+    found = set(expr.free_symbols)
+    for derivative in expr.atoms(sp.Derivative):
+        for variable in derivative.variables:
+            found |= variable.free_symbols
+    return {s for s in found if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
+            and s.is_integer and s != n}
+
+
+def _hot_entry(base, indices, assumptions, strict=False):
+    """The entry at which ``base`` is one-hot by a ``OneHot(base, at)``; -1 if two such disagree."""
+    found = None
+    for a in assumptions:
+        if isinstance(a, OneHot) and a.vector == base and a.at is not None:
+            hot = int(a.at) if a.at.is_Integer else indices.get(a.at)
+            if hot is None:
+                continue
+            if found is not None and hot != found:
+                return -1 if strict else found
+            found = hot
+    return found

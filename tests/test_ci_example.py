@@ -64,7 +64,10 @@ def test_the_workflow_runs_on_pushes_and_pull_requests_with_the_python_derive_ne
     assert used["actions/cache"]["with"]["path"] == CACHE_DIR
     kept = used["actions/upload-artifact"]["with"]["path"].split()
     outputs = [re.search(r"> (\S+)$|--junitxml=(\S+)$", c) for c in commands()[1:]]
-    assert kept == [m.group(1) or m.group(2) for m in outputs]
+    assert kept == [m.group(1) or m.group(2) for m in outputs if m]
+    # the annotations go to the log, on failure only: a command without an output file
+    annotate = next(step for step in steps() if step.get("run") == "derive check --format github")
+    assert annotate["if"] == "failure()"
     # the reports are kept, and the JUnit step runs, even when a check fails
     later = [step for step in steps() if "pytest" in step.get("run", "") or "upload-artifact" in step.get("uses", "")]
     assert all(step.get("if") == "always()" for step in later)
@@ -83,8 +86,9 @@ def run_workflow_commands(folder: Path) -> list[subprocess.CompletedProcess]:
 
 def test_the_commands_pass_on_correct_proofs_and_leave_the_reports(tmp_path):
     scratch_repository(tmp_path, **{"jacobian.py": JACOBIAN})
-    check, tests = run_workflow_commands(tmp_path)
+    check, annotate, tests = run_workflow_commands(tmp_path)
     assert check.returncode == 0, check.stderr
+    assert annotate.returncode == 0 and "::" not in annotate.stdout
     assert tests.returncode == 0, tests.stdout
     report = json.loads((tmp_path / "derive-report.json").read_text())
     assert report["summary"]["ok"] is True and report["summary"]["steps"] == 7
@@ -95,8 +99,10 @@ def test_the_commands_pass_on_correct_proofs_and_leave_the_reports(tmp_path):
 
 def test_the_commands_fail_on_a_wrong_step_and_the_reports_name_it(tmp_path):
     scratch_repository(tmp_path)
-    check, tests = run_workflow_commands(tmp_path)
+    check, annotate, tests = run_workflow_commands(tmp_path)
     assert check.returncode == 1 and tests.returncode == 1
+    assert annotate.returncode == 1
+    assert "::error file=proofs/wrong.py,line=" in annotate.stdout
     report = json.loads((tmp_path / "derive-report.json").read_text())
     wrong = next(p for p in report["proofs"] if p["id"] == "wrong-diagonal")
     assert wrong["cases"][0]["steps"][1]["verdict"] == "REFUTED"

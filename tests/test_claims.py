@@ -11,6 +11,7 @@ from rich.console import Console
 
 from derive import (D, Case, Claim, Distinct, Equal, Expect, Proof, Source, Vector, as_written, classes, exp,
                     indices, softmax, step, sum_over)
+from derive.config import Accepted
 from derive.core.verdict import Verdict
 from derive.model import ModelError, erratum
 from derive.render.json import report_data
@@ -41,8 +42,8 @@ def _proof(*claims, cases=(DIAGONAL, OFF_DIAGONAL, WRONG_OFF_DIAGONAL)):
                  cases=cases, claims=claims)
 
 
-def _claim_report(claim, strict=False):
-    report = check_proof(_proof(claim), Settings(strict=strict))
+def _claim_report(claim, accepted=Accepted()):
+    report = check_proof(_proof(claim), Settings(accepted=accepted))
     (found,) = report.claims
     return report, found
 
@@ -97,10 +98,12 @@ def test_a_case_that_derives_another_subject_is_reported():
     assert check.subject is not None and check.subject.verdict is Verdict.REFUTED
     assert not found.holds
     assert found.reason.startswith("off-diagonal derives ∂p_j/∂z_m, not the claim's subject (REFUTED, counterexample: k=2")
+    assert found.reason.endswith("; j = m: covered by no case")  # and the one case covers only j ≠ m
 
 
 def test_the_same_subject_written_differently_is_compared_by_the_checker():
-    claim = Claim("same", "Same subject", D(softmax(z, j, k), z[m]), -p[j] * p[m], ("off-diagonal",))
+    claim = Claim("same", "Same subject", D(softmax(z, j, k), z[m]), -p[j] * p[m], ("off-diagonal",),
+                  assumptions=(Distinct(j, m),))
     _, found = _claim_report(claim)
     (check,) = found.checks
     assert check.subject is not None and check.subject.verdict is Verdict.PROVED
@@ -120,10 +123,10 @@ def test_a_claim_over_unknown_names_is_an_error_naming_proof_claim_and_case():
     assert "test_claims.py:" in line
 
 
-def test_strict_claims_demand_proved():
+def test_a_claim_proved_against_every_case_passes_without_accepting_weaker_verdicts():
     claim = Claim("jacobian", "Jacobian", D(p[j], z[m]), p[j] * (sp.KroneckerDelta(j, m) - p[m]),
                   ("diagonal", "off-diagonal"))
-    _, found = _claim_report(claim, strict=True)
+    _, found = _claim_report(claim)
     assert found.ok  # both are PROVED
 
 
@@ -231,7 +234,7 @@ def test_the_readme_claim_example_checks_as_written(tmp_path):
     code = re.search(r"Copy this into `proofs/cross_entropy_cases.py`.*?```python\n(.*?)```", readme, re.S).group(1)
     (tmp_path / "proofs").mkdir()
     (tmp_path / "proofs" / "cross_entropy_cases.py").write_text(code)
-    result = subprocess.run([sys.executable, "-m", "derive.cli", "check", "--strict", "--no-cache"], cwd=tmp_path,
+    result = subprocess.run([sys.executable, "-m", "derive.cli", "check", "--no-cache"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=300,
                             env={**os.environ, "COLUMNS": "200"})
     assert result.returncode == 0, result.stdout + result.stderr
@@ -243,7 +246,7 @@ def test_derive_show_lists_the_claims_with_their_cases():
     from derive.render.terminal import render_proof
 
     claim = Claim("jacobian", "Jacobian", D(p[j], z[m]), -p[j] * p[m], ("off-diagonal",), expect="erratum",
-                  source_ref="line 9", note="read componentwise")
+                  source_ref="line 9", note="read componentwise", assumptions=(Distinct(j, m),))
     with as_written():
         referenced = Case("off-diagonal", "j ≠ m", classes=k, assumptions=[Distinct(j, m)], definitions=SOFTMAX,
                           start=D(p[j], z[m]), steps=[step(-p[j] * p[m], "quotient rule", ref="line 8")])
@@ -253,6 +256,7 @@ def test_derive_show_lists_the_claims_with_their_cases():
     assert "= -p_j·p_m    — quotient rule [line 8]\n" in text  # brackets are text, not markup
     assert "Claim: Jacobian\n    ∂p_j/∂z_m = -p_j·p_m    — in each of off-diagonal [line 9] (erratum)\n" in text
     assert "note: read componentwise" in text
+    assert "(erratum)\n    assuming j ≠ m\n" in text
 
 
 def test_a_case_whose_last_line_is_ill_formed_concludes_nothing():

@@ -102,3 +102,12 @@ def test_an_imported_module_gives_the_verdicts_of_its_document(document, tmp_pat
     read = check_proof(read_document(source).proof, Settings())
     assert _verdicts(imported) == _verdicts(read)
     assert [s.step.note for c in imported.cases for s in c.steps] == [s.step.note for c in read.cases for s in c.steps]
+
+
+def test_the_grammar_ships_as_package_data():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "documents/*.lark" in project["tool"]["setuptools"]["package-data"]["derive"]
+    assert all(dependency in str(project["project"]["dependencies"])
+               for dependency in ("lark", "markdown-it-py", "mdit-py-plugins", "pyyaml"))

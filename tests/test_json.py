@@ -75,6 +75,9 @@ def objects(data) -> list[tuple[tuple[str, ...], dict]]:
                 outcomes.append((("Derived", VERDICT), case["derived"]))
         for claim in proof["claims"]:
             found.append((("Claim",), claim))
+            if "coverage" in claim:
+                found.append((("Coverage",), claim["coverage"]))
+                found += [(("Uncovered configuration",), gap) for gap in claim["coverage"]["uncovered"]]
             for check in claim["cases"]:
                 outcomes.append((("Claim case", VERDICT), check))
                 if "subject" in check:
@@ -101,7 +104,7 @@ def samples(bundled_report, bundled_proofs, tmp_path_factory):
 def test_the_documentation_has_a_table_for_every_kind_of_object():
     assert set(documented()) == {"Report", "Proof", "Source", "Case", "Step", "Derived", VERDICT, "Counterexample",
                                  "Claim", "Claim case", "Numeric", "Numeric row", "Summary", "Numeric counts",
-                                 "Claim counts"}
+                                 "Claim counts", "Coverage", "Uncovered configuration"}
 
 
 def test_every_field_written_is_documented(samples):
@@ -126,7 +129,7 @@ def test_every_documented_field_is_written(samples):
 def test_the_documented_example_is_valid_json_of_this_schema_version():
     text = SCHEMA.read_text(encoding="utf-8")
     example = json.loads(re.search(r"```json\n(.*?)```", text, re.S).group(1))
-    assert example["schema_version"] == SCHEMA_VERSION == 1
+    assert example["schema_version"] == SCHEMA_VERSION == 2
     assert f"`schema_version`: {SCHEMA_VERSION}." in text
     tables = documented()
     for kinds, obj in objects(example):

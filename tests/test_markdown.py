@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from derive.render.markdown import render_markdown
+from derive.render.markdown import proof_markdown, render_markdown
 from test_latex_document import sympy_isms
 
 # Control words that both MathJax (with its AMS extensions) and KaTeX render out of the box.
@@ -103,3 +103,22 @@ def test_proofs_and_reports_display_in_a_notebook(bundled_proofs, bundled_report
     whole = bundled_report._repr_markdown_()
     assert "## Summary" in whole and not whole.startswith("# ")
     assert sympy_isms(unchecked + checked + whole) == []
+
+
+def test_the_notes_show_a_claims_own_assumptions_and_the_configurations_no_case_covers():
+    from test_coverage import L, _proof, j, l, p, y, z
+
+    from derive import D, Claim, OneHot, as_written
+    from derive.render.latex import proof_latex
+    from derive.render.notes import proof_view
+    from derive.run import check_proof
+
+    with as_written():
+        claim = Claim("every-j", "Every j", D(L, z[j]), p[j] - 1, ("true-class",), assumptions=(OneHot(y, l),))
+    view = proof_view(check_proof(_proof(claim)))
+    (item,) = [line for line in proof_markdown(view) if line.startswith("- ")]
+    assert item == (r"- $\times$ Every $j$: $\frac{\partial L}{\partial z_j} = p_j - 1$ (assuming $y$ is one-hot "
+                    r"at the true class $\ell$: $y_i = \delta_{i\ell}$): $j \ne \ell$: covered by no case; agrees "
+                    r"with true-class")
+    assert any(r"\item[\deriverefuted] Every $j$" in line and r"$j \ne \ell$: covered by no case" in line
+               for line in proof_latex(view))

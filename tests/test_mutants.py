@@ -6,6 +6,11 @@ independent oracle.  A mutant the oracle finds equal to the original step at
 every sampled point is equivalent, and is only required not to be refuted;
 every other mutant must come out REFUTED (never PROVED or VERIFIED or
 NUMERIC), and the oracle must see both sides differ at the counterexample.
+
+The oracle samples k = 2 and 3 and, for a refuted mutant, also the
+counterexample's own k, whatever it is: the checker's instances go beyond 3
+(to 4 by default, and to a larger k for statements that fail only there), and
+a mutant that differs only from that k on is not equivalent.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from oracle import Oracle
 from test_oracle import assert_counterexample_is_real
 
 
+SAMPLED_CLASSES = (2, 3)
+
+
 def _steps_that_hold(bundled_proofs):
     """(proof, case, position) -> (case, the expression before the step, the step's expression)."""
     found = {}
@@ -31,6 +39,19 @@ def _steps_that_hold(bundled_proofs):
                     found[(proof.id, case.name, position)] = (case, previous, as_expression(s.expr))
                 previous = as_expression(s.expr)
     return found
+
+
+def _sampler(oracle, previous, original):
+    """A function of a list of k giving the oracle's points at each, each k sampled once."""
+    sampled = {}
+
+    def points_at(ks):
+        for n in ks:
+            if n not in sampled:
+                sampled[n] = list(oracle.points([previous, original], ks=(n,), per_assignment=1))
+        return [point for n in ks for point in sampled[n]]
+
+    return points_at
 
 
 def test_every_mutant_of_every_step_is_refuted_or_equivalent(bundled_proofs, bundled_mutation):
@@ -47,10 +68,14 @@ def test_every_mutant_of_every_step_is_refuted_or_equivalent(bundled_proofs, bun
         case, previous, original = steps[key]
         where = " / ".join(map(str, key))
         oracle = oracles.setdefault(key[:2], Oracle(case))
-        points = list(oracle.points([previous, original], ks=(2, 3), per_assignment=1))
+        points_at = _sampler(oracle, previous, original)
         used = set()
         for result in results:
             mutant, outcome = result.mutant.expr, result.outcome
+            # the counterexample's own k is sampled too, whatever it is
+            ks = SAMPLED_CLASSES if outcome.counterexample is None else \
+                sorted({*SAMPLED_CLASSES, outcome.counterexample.classes})
+            points = points_at(ks)
             assert (result.mutant.previous, result.mutant.original) == (previous, original), where
             label = f"{where}, {result.mutant.operator} mutant {mutant}"
             defined = [p for p in points if oracle.defined(mutant, p)]
@@ -70,7 +95,8 @@ def test_every_mutant_of_every_step_is_refuted_or_equivalent(bundled_proofs, bun
             used.add(result.mutant.operator)
         # A step that is 0 at every point (a sum of target entries that are all 0, say) absorbs
         # most mutations: its mutants are equivalent, and only a step with a value must lose some.
-        vanishes = all(oracle.defined(original, p) and abs(oracle.value(original, p)) == 0 for p in points)
+        vanishes = all(oracle.defined(original, p) and abs(oracle.value(original, p)) == 0
+                       for p in points_at(SAMPLED_CLASSES))
         operators_per_step.append((where, used, vanishes))
     assert tally["killed"] >= 300, tally
     # Every step with a value has mutants that were killed, and loses to a flipped sign.

@@ -95,13 +95,17 @@ def test_an_equivalent_mutant_is_recognised_by_a_proof_and_counted_apart():
 
 
 def test_a_mutant_accepted_but_not_proved_equivalent_is_a_survivor():
-    # Σ_{i=1..k} (i-1)(i-2)(i-3) vanishes for k <= 3, so instances up to k = 3 cannot see a flipped sign.
+    # The mutant adds (k-2)(k-3)(k-E), which vanishes at k = 2, 3 and at the one larger class count E that the
+    # instance checks also try, so instances up to k = 3 cannot see it; k = 4 does.
+    from derive.core.instances import EXTRA_CLASSES
+
     start = sum_over((i - 1) * (i - 2) * (i - 3), i, k)
     closed = k * (k - 1) * (k - 2) * (k - 3) / 4
     ctx = Context(k)
-    result = classify(_mutant(-closed), start, closed, ctx, seconds=5, max_classes=3, known=frozenset())
+    wrong = closed + (k - 2) * (k - 3) * (k - EXTRA_CLASSES)
+    result = classify(_mutant(wrong), start, closed, ctx, seconds=5, max_classes=3, known=frozenset())
     assert result.kind == "survivors" and result.verdict is Verdict.VERIFIED
-    result = classify(_mutant(-closed), start, closed, ctx, seconds=5, max_classes=4, known=frozenset())
+    result = classify(_mutant(wrong), start, closed, ctx, seconds=5, max_classes=4, known=frozenset())
     assert result.kind == "killed"
 
 
@@ -132,15 +136,23 @@ def test_every_operator_kills_on_the_bundled_proofs(bundled_mutation):
 
 # --- the command ----------------------------------------------------------------------------
 
+# A telescoping sum whose closed form C(k) = k(k-1)(k-2)(k-3)(k-8) vanishes at k = 2, 3 and at 8, the larger
+# class count the instance checks also try: a mutant -C(k) agrees with C(k) there, so up to k = 3 it survives.
 FALLING = """
 from derive import Case, Proof, Source, classes, indices, step, sum_over
 
 k = classes("k")
 (i,) = indices("i")
-PROOF = Proof("falling", "A sum of falling products", Source("Test notes"), "closed form",
+
+
+def C(n):
+    return n * (n - 1) * (n - 2) * (n - 3) * (n - 8)
+
+
+PROOF = Proof("falling", "A telescoping sum", Source("Test notes"), "closed form",
     cases=[Case("closed-form", "closed form", classes=k,
-                start=sum_over((i - 1) * (i - 2) * (i - 3), i, k),
-                steps=[step(k * (k - 1) * (k - 2) * (k - 3) / 4, "sum of a falling product")])])
+                start=sum_over(C(i) - C(i - 1), i, k),
+                steps=[step(C(k), "the sum telescopes")])])
 """
 
 
@@ -161,7 +173,7 @@ def test_mutate_json_gives_counts_per_proof_and_in_total_and_exit_1_with_a_survi
         assert counts["made"] == sum(counts[key] for key in ("killed", "equivalent", "unknown", "ill_formed",
                                                              "survivors"))
     assert proof["survivors"] > 0 and len(proof["surviving"]) == proof["survivors"]
-    assert all(s["verdict"] == "VERIFIED" and s["origin"] == "proofs/falling.py:9" for s in proof["surviving"])
+    assert all(s["verdict"] == "VERIFIED" and s["origin"] == "proofs/falling.py:15" for s in proof["surviving"])
 
 
 def test_mutate_exits_0_when_every_mutant_is_killed_and_lists_none(falling):

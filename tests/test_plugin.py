@@ -61,8 +61,7 @@ def test_a_scratch_repository_gets_a_pass_per_correct_step_and_a_failure_with_it
     assert outcomes(output) == {**{n: "PASSED" for n in CORRECT_ITEMS}, **{n: "XFAIL" for n in ERRATA},
                                 **{n: "FAILED" for n in WRONG}}
     failure = re.search(r"_+ diagonal::step2 _+\n(.*?)\n[_=-]", output, re.S).group(1).splitlines()
-    assert failure[0].endswith("proof 'wrong-diagonal', case 'diagonal', step 2: expected to hold "
-                               "(PROVED, VERIFIED or NUMERIC), got REFUTED")
+    assert failure[0].endswith("proof 'wrong-diagonal', case 'diagonal', step 2: expected PROVED, got REFUTED")
     assert failure[0].startswith("proofs/wrong.py:")
     assert failure[1:] == ["  = p_j·(1 + p_j)", "  because: factor out p_j [line 2]",
                            "  counterexample: k=2, j=1, z=(0, 0): left = 0.25, right = 0.75"]
@@ -101,18 +100,85 @@ PROOF = Proof("gauss", "The sum of the first k integers", Source("Test notes"), 
                           steps=[step(k * (k + 1) / 2, "Gauss")])])
 '''
 
+NUMERIC_ONLY = '''\
+import sympy as sp
+from derive import Case, Proof, Source, Vector, classes, indices, step
 
-def test_derive_strict_demands_proved(tmp_path):
+k = classes("k")
+(j,) = indices("j")
+z = Vector("z")
+PROOF = Proof("pythagoras", "sin² + cos² = 1", Source("Test notes"), "sin² + cos² = 1",
+              cases=[Case("trig", "numerically only", classes=k, start=sp.sin(z[j]) ** 2 + sp.cos(z[j]) ** 2,
+                          steps=[step(1, "Pythagoras")])])
+'''
+
+GAUSS_ITEMS = ["proofs/gauss.py::sum::step1", "proofs/gauss.py::sum::derived"]
+TRIG_ITEMS = ["proofs/trig.py::trig::step1", "proofs/trig.py::trig::derived"]
+
+
+def test_a_verified_step_fails_by_default_and_passes_with_derive_accept_verified(tmp_path):
+    # Σ_{i=1}^{k} i = k(k+1)/2 is true (the oracle: Gauss's formula) but needs induction, so it is only VERIFIED.
     scratch_repository(tmp_path, **{"gauss.py": VERIFIED_ONLY})
-    lenient = pytest_in(tmp_path, "-rA")
-    assert lenient.returncode == 0, lenient.stdout
-    assert outcomes(lenient.stdout) == {"proofs/gauss.py::sum::step1": "PASSED",
-                                        "proofs/gauss.py::sum::derived": "PASSED"}
+    strict = pytest_in(tmp_path, "-rA")
+    assert strict.returncode == 1, strict.stdout
+    assert outcomes(strict.stdout) == {n: "FAILED" for n in GAUSS_ITEMS}
+    assert "step 1: expected PROVED, got VERIFIED" in strict.stdout
+    assert "exactly at k = 2.." in strict.stdout
+    assert "not proved for every k; --derive-accept=verified (or [tool.derive] accept) accepts it" in strict.stdout
+    accepting = pytest_in(tmp_path, "-rA", "--derive-accept=verified")
+    assert accepting.returncode == 0, accepting.stdout
+    assert outcomes(accepting.stdout) == {n: "PASSED" for n in GAUSS_ITEMS}
+
+
+def test_a_numeric_step_passes_only_when_numeric_is_accepted(tmp_path):
+    scratch_repository(tmp_path, **{"trig.py": NUMERIC_ONLY})
+    assert outcomes(pytest_in(tmp_path, "-rA").stdout) == {n: "FAILED" for n in TRIG_ITEMS}
+    verified_only = pytest_in(tmp_path, "-rA", "--derive-accept", "verified")
+    assert outcomes(verified_only.stdout) == {n: "FAILED" for n in TRIG_ITEMS}
+    assert "step 1: expected PROVED or VERIFIED (accepted), got NUMERIC" in verified_only.stdout
+    both = pytest_in(tmp_path, "-rA", "--derive-accept=verified,numeric")
+    assert both.returncode == 0, both.stdout
+    assert outcomes(both.stdout) == {n: "PASSED" for n in TRIG_ITEMS}
+
+
+def test_the_accepted_verdicts_come_from_the_ini_setting_or_tool_derive(tmp_path):
+    scratch_repository(tmp_path, **{"gauss.py": VERIFIED_ONLY, "trig.py": NUMERIC_ONLY})
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.derive]\naccept = ["verified", "numeric"]\n')
+    configured = pytest_in(tmp_path, "-rA")
+    assert configured.returncode == 0, configured.stdout
+    assert set(outcomes(configured.stdout).values()) == {"PASSED"}
+    # The command line overrides the project: none accepts PROVED alone again.
+    overridden = pytest_in(tmp_path, "-rA", "--derive-accept=none")
+    assert set(outcomes(overridden.stdout).values()) == {"FAILED"}
+    # The ini setting of pytest comes before [tool.derive].
+    config.write_text('[tool.pytest.ini_options]\nderive_accept = ["verified"]\n'
+                      '[tool.derive]\naccept = ["verified", "numeric"]\n')
+    ini = pytest_in(tmp_path, "-rA")
+    assert outcomes(ini.stdout) == {**{n: "PASSED" for n in GAUSS_ITEMS}, **{n: "FAILED" for n in TRIG_ITEMS}}
+
+
+def test_an_unknown_accepted_verdict_is_a_one_line_usage_error(tmp_path):
+    scratch_repository(tmp_path, **{"gauss.py": VERIFIED_ONLY})
+    result = pytest_in(tmp_path, "--derive-accept=verifed")
+    assert result.returncode == 4  # pytest's usage error
+    assert ("ERROR: derive accept: unknown verdict to accept 'verifed': the allowed values are verified, numeric "
+            "(comma-separated), or none") in result.stderr
+    (tmp_path / "pyproject.toml").write_text('[tool.derive]\naccept = ["proved"]\n')
+    configured = pytest_in(tmp_path)
+    assert configured.returncode == 4
+    assert "pyproject.toml: [tool.derive] accept: unknown verdict to accept 'proved'" in configured.stderr
+
+
+def test_derive_strict_is_a_deprecated_spelling_of_the_default(tmp_path):
+    scratch_repository(tmp_path, **{"gauss.py": VERIFIED_ONLY})
+    (tmp_path / "pyproject.toml").write_text('[tool.derive]\naccept = ["verified"]\n')
     strict = pytest_in(tmp_path, "-rA", "--derive-strict")
     assert strict.returncode == 1
     assert outcomes(strict.stdout)["proofs/gauss.py::sum::step1"] == "FAILED"
-    assert "step 1: expected PROVED (--derive-strict), got VERIFIED" in strict.stdout
-    assert "exactly at k = 2..4" in strict.stdout
+    assert "--derive-strict is deprecated" in strict.stdout
+    both = pytest_in(tmp_path, "--derive-strict", "--derive-accept=verified")
+    assert both.returncode == 4 and "cannot be combined" in both.stderr
 
 
 def test_a_proof_file_that_cannot_be_loaded_is_a_collection_error_in_one_line(tmp_path):

@@ -17,10 +17,11 @@ import mpmath
 import sympy as sp
 
 from .context import Context, IllFormed, as_expression
-from .instances import (CONFIRM_DIGITS, DIGITS, candidate_points, defined_at, differ, domain_conditions,
-                        evaluate, exactly_equal, instances, random_points)
+from .exact import Compared, compare
+from .instances import (CONFIRM_DIGITS, candidate_points, input_name, defined_at, domain_conditions, evaluate, exactly_equal,
+                        instances, random_points)
 from .normalise import Trace, is_positive, prepare, proves_equal
-from .validate import free_indices_of, validate
+from .validate import free_indices_of, validate, validate_definitions, validate_names
 from .verdict import Counterexample, Outcome, Verdict
 
 __all__ = ["check_equal", "OutOfTime", "budget"]
@@ -95,6 +96,8 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
     left, right = as_expression(left, "the left side"), as_expression(right, "the right side")
     validate(left, ctx, known)
     validate(right, ctx, known)
+    validate_names((left, right), ctx)
+    validate_definitions(ctx, known)
     written = free_indices_of(left, ctx) | free_indices_of(right, ctx)
     as_written = (left, right)
     trace = Trace()
@@ -106,16 +109,19 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
     if proved:
         return Outcome(Verdict.PROVED, rules=rules)
     exact, numeric, checked, inconclusive = 0, 0, [], 0
+    conditions = [c for e in as_written for c in domain_conditions(e, ctx)]
     for instance in instances(left, right, ctx, max_classes, also=written):
-        if instance.classes not in checked:
+        if not instance.extra and instance.classes not in checked:
             checked.append(instance.classes)
         if exactly_equal(instance, ctx):
-            exact += 1
+            exact += not instance.extra
             continue
-        counterexample = _counterexample(instance, ctx, as_written)
+        counterexample, agreed = _search(instance, ctx, conditions, as_written)
         if counterexample is not None:
             return Outcome(Verdict.REFUTED, rules=rules, counterexample=counterexample)
-        if not _agree_numerically(instance):
+        if instance.extra:
+            continue  # the larger class count only looks for a refutation
+        if not agreed:
             # Inconclusive here; a later instance may still hold a counterexample.
             inconclusive = inconclusive or instance.classes
             continue
@@ -129,6 +135,47 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
     return Outcome(verdict, rules=rules, classes_checked=tuple(checked), instances=exact + numeric)
 
 
+RANDOM_POINTS = 3
+
+
+def _search(instance, ctx, conditions, as_written) -> tuple[Counterexample | None, bool]:
+    """A counterexample at this instance, or None and whether every random point agreed.
+
+    Simple inputs come first (zeros and small integers), then irregular
+    random ones; every point satisfies the case's assumptions.  A difference
+    counts only where it is certain (interval arithmetic, or exact rationals)
+    and where both sides as written are defined.
+    """
+    exprs = [instance.left, instance.right, *as_written]  # every input the steps mention, also one-hot ones
+    assignment = {s: sp.Integer(v) for s, v in instance.assignment}
+    mapping = {ctx.n: sp.Integer(instance.classes), **assignment}
+    simple = candidate_points(exprs, instance.classes, ctx, assignment=assignment)
+    irregular = random_points(exprs, instance.classes, RANDOM_POINTS, ctx, assignment=assignment)
+    agreed = 0
+    for position, point in enumerate(simple + irregular):
+        compared = compare(instance.left, instance.right, point)
+        if compared is Compared.DIFFER and defined_at(conditions, mapping, point):
+            return _counterexample(instance, ctx, point), False
+        if position >= len(simple) and compared in (Compared.EQUAL, Compared.AGREE):
+            agreed += 1
+    return None, agreed == len(irregular) and agreed > 0
+
+
+def _counterexample(instance, ctx, point) -> Counterexample:
+    """The point, with every input the steps mention and the value of each side."""
+    left = evaluate(instance.left, point, CONFIRM_DIGITS)
+    right = evaluate(instance.right, point, CONFIRM_DIGITS)
+    return Counterexample(
+        classes=instance.classes,
+        indices=tuple((s.name, v) for s, v in instance.assignment),
+        inputs=tuple((input_name(base), tuple(_entry_text(v) for v in values))
+                     for base, values in sorted(point.items(), key=lambda kv: input_name(kv[0]))),
+        left=_show(left),
+        right=_show(right),
+        classes_name=str(ctx.n),
+    )
+
+
 def _zero_denominator(expr, ctx):
     """A denominator of ``expr`` that is proved to be 0 for every k (``1/(a - a)``), or None."""
     for node in sp.preorder_traversal(expr):
@@ -138,37 +185,11 @@ def _zero_denominator(expr, ctx):
     return None
 
 
-def _counterexample(instance, ctx, as_written) -> Counterexample | None:
-    """The simplest confirmed point where the sides differ, with every input the steps mention.
-
-    A point where either side as written is undefined (the log of a
-    nonpositive number, a division by zero, also inside a derivative) is no
-    counterexample, even where the normalised sides have values.
-    """
-    exprs = [instance.left, instance.right, *as_written]
-    assignment = {s: v for s, v in instance.assignment}
-    conditions = [c for e in as_written for c in domain_conditions(e, ctx)]
-    mapping = {ctx.n: sp.Integer(instance.classes), **{s: sp.Integer(v) for s, v in instance.assignment}}
-    for point in candidate_points(exprs, instance.classes, ctx, assignment=assignment):
-        left, right = evaluate(instance.left, point), evaluate(instance.right, point)
-        if left is None or right is None or not differ(left, right, DIGITS):
-            continue
-        if not defined_at(conditions, mapping, point):
-            continue
-        left_hi = evaluate(instance.left, point, CONFIRM_DIGITS)
-        right_hi = evaluate(instance.right, point, CONFIRM_DIGITS)
-        if left_hi is None or right_hi is None or not differ(left_hi, right_hi, CONFIRM_DIGITS):
-            continue
-        return Counterexample(
-            classes=instance.classes,
-            indices=tuple((s.name, v) for s, v in instance.assignment),
-            inputs=tuple((str(base.label), tuple(str(v) for v in values))
-                         for base, values in sorted(point.items(), key=lambda kv: str(kv[0].label))),
-            left=_show(left_hi),
-            right=_show(right_hi),
-            classes_name=str(ctx.n),
-        )
-    return None
+def _entry_text(value) -> str:
+    """An entry as exact text; a matrix's row as its entries in parentheses."""
+    if isinstance(value, tuple):
+        return "(" + ", ".join(str(v) for v in value) + ")"
+    return str(value)
 
 
 def _show(value) -> str:
@@ -178,17 +199,3 @@ def _show(value) -> str:
     with mpmath.workdps(40):
         text = mpmath.nstr(mpmath.mpf(sp.Float(value, 40)._mpf_), 30)
     return text[:-2] if text.endswith(".0") else text
-
-
-def _agree_numerically(instance) -> bool:
-    exprs = [instance.left, instance.right]
-    points = random_points(exprs, instance.classes, 3)
-    compared = 0
-    for point in points:
-        left, right = evaluate(instance.left, point), evaluate(instance.right, point)
-        if left is None or right is None:
-            continue
-        if differ(left, right, DIGITS):
-            return False
-        compared += 1
-    return compared > 0

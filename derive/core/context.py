@@ -122,45 +122,79 @@ class Definition:
         if isinstance(name, sp.IndexedBase):
             if isinstance(body, sp.Lambda):
                 return Definition(name, body)
+            rank = len(name.shape) if name.shape else 1
             if not callable(body):
                 raise IllFormed(f"definition of {name}: a vector is defined by a function of its index, "
-                                f"e.g. lambda i: softmax(z, i, n)")
-            i = sp.Dummy("i", integer=True, positive=True)
-            entry = body(i)
+                                f"e.g. lambda i: softmax(z, i, n)" + (" (a matrix by a function of its two "
+                                                                     "indices)" if rank == 2 else ""))
+            variables = [sp.Dummy(letter, integer=True, positive=True) for letter in "ij"[:rank]]
+            try:
+                entry = body(*variables)
+            except TypeError as error:
+                raise IllFormed(f"definition of {name}: the function must take {rank} "
+                                f"{'index' if rank == 1 else 'indices'} ({error})") from None
             if not isinstance(entry, sp.Expr):
                 raise IllFormed(f"definition of {name}: the function gives {entry!r} "
                                 f"({type(entry).__name__}), not an expression; text is never parsed")
-            return Definition(name, sp.Lambda(i, entry))
+            return Definition(name, sp.Lambda(tuple(variables) if rank > 1 else variables[0], entry))
         if isinstance(name, sp.Symbol):
             if not isinstance(body, sp.Expr):
                 raise IllFormed(f"definition of {name}: expected an expression, got {type(body).__name__}")
             return Definition(name, body)
         raise IllFormed(f"cannot define {name!r}: only a vector or a named scalar can be defined")
 
-    def entry(self, index) -> sp.Expr:
-        return self.body(index)
+    def entry(self, *indices) -> sp.Expr:
+        return self.body(*indices)
+
+
+def _index_side(value, n) -> bool:
+    """An index as an assumption may name it: an index symbol, a positive integer, or an integer in ``n`` (``n``, ``n - 1``)."""
+    if isinstance(value, sp.Integer):
+        return True
+    if isinstance(value, sp.Symbol):
+        return bool(value.is_integer)
+    return isinstance(value, sp.Expr) and value.is_integer is True and value.free_symbols == {n} \
+        and value.is_polynomial(n)
 
 
 def _check_assumption(a, n) -> None:
-    """An assumption's arguments: indices (symbols or integer literals) and vectors; never text."""
+    """An assumption's arguments: indices (symbols, literals from 1, or ``n``-expressions) and vectors; never text."""
     if isinstance(a, (Equal, Distinct)):
         for side in (a.left, a.right):
-            if not (isinstance(side, sp.Integer) or
-                    (isinstance(side, sp.Symbol) and side.is_integer and side != n)):
+            if not _index_side(side, n):
                 raise IllFormed(f"assumption {type(a).__name__}({a.left!r}, {a.right!r}): both sides must be "
-                                f"index symbols (use indices('...')) or integers")
+                                f"index symbols (use indices('...')), integers from 1, or {n}")
+            if isinstance(side, sp.Integer) and side < 1:
+                raise IllFormed(f"assumption {a.text()}: the index {side} lies outside 1..{n}; indices count "
+                                f"from 1")
+        if a.left == n or a.right == n:
+            if a.left.is_Integer or a.right.is_Integer:
+                raise IllFormed(f"assumption {a.text()} fixes the number of classes {n}; an assumption may "
+                                f"relate indices only")
         return
     if not isinstance(a.vector, sp.IndexedBase):
         raise IllFormed(f"assumption {type(a).__name__}: {a.vector!r} is not a vector")
     at = getattr(a, "at", None)
-    if at is not None and not (isinstance(at, sp.Integer) or
-                               (isinstance(at, sp.Symbol) and at.is_integer and at != n)):
-        raise IllFormed(f"assumption OneHot({a.vector}, {at!r}): the true class must be an index symbol")
+    if at is not None and a.vector.shape and len(a.vector.shape) > 1:
+        raise IllFormed(f"assumption {a.text()}: {a.vector} is a matrix, whose true class differs by row; "
+                        f"write OneHot({a.vector}) for one-hot rows")
+    if at is not None:
+        if not _index_side(at, n):
+            raise IllFormed(f"assumption OneHot({a.vector}, {at!r}): the true class must be an index symbol")
+        if isinstance(at, sp.Integer) and at < 1:
+            raise IllFormed(f"assumption {a.text()}: the index {at} lies outside 1..{n}; indices count from 1")
 
 
 @dataclass(frozen=True)
 class Context:
-    """The class count, the assumptions and the definitions of one case."""
+    """The class count, the assumptions and the definitions of one case.
+
+    Built only from well-formed parts: the assumptions must be satisfiable
+    (some assignment of the indices meets them all, for some ``n``), and the
+    definitions are validated like steps.  ``minimum_classes`` is raised to the
+    largest literal index the assumptions name, so ``Equal(j, 3)`` restricts the
+    case to ``n >= 3``.
+    """
 
     n: sp.Symbol
     assumptions: tuple = ()
@@ -179,14 +213,36 @@ class Context:
         names = [str(d.name) for d in self.definitions]
         if len(names) != len(set(names)):
             raise IllFormed(f"a name is defined twice among {names}")
+        literals = [int(x) for a in self.assumptions for x in vars(a).values() if isinstance(x, sp.Integer)]
+        object.__setattr__(self, "minimum_classes", max([self.minimum_classes, *literals]))
         object.__setattr__(self, "_substitution", self._equalities())
         for a in self.assumptions:
             if isinstance(a, Distinct):
                 left = a.left.xreplace(self._substitution)
                 right = a.right.xreplace(self._substitution)
                 if left == right:
-                    raise IllFormed(f"conflicting assumptions: {a.text()} contradicts the equalities "
-                                    f"{', '.join(e.text() for e in self.assumptions if isinstance(e, Equal))}")
+                    raise IllFormed(f"the assumptions contradict: {a.text()}, but {self._why_equal(a)}")
+            if isinstance(a, (OneHot, SumsToOne)) and self.definition(a.vector) is not None:
+                raise IllFormed(f"assumption {a.text()}: {a.vector} is defined, so an assumption about it would "
+                                f"constrain what it is defined from; state it of those vectors instead")
+        from .validate import validate_context  # validation uses the normaliser, which uses this module
+
+        with sp.evaluate(True):  # a case may be built inside as_written(), where SymPy would not simplify
+            validate_context(self)
+
+    def _implied_equalities(self):
+        """Each assumed equality, and ``l = m`` for a vector assumed one-hot at both ``l`` and ``m``."""
+        hot: dict = {}
+        for a in self.assumptions:
+            if isinstance(a, Equal):
+                yield a.left, a.right, a.text()
+            elif isinstance(a, OneHot) and a.at is not None:
+                if a.vector in hot and hot[a.vector] != a.at:
+                    yield hot[a.vector], a.at, f"{a.vector} is one-hot at both {hot[a.vector]} and {a.at}"
+                hot.setdefault(a.vector, a.at)
+
+    def _why_equal(self, a) -> str:
+        return "; ".join(why for _, _, why in self._implied_equalities()) or "they are the same index"
 
     def _equalities(self) -> dict:
         """Map each index to the representative of its equality class."""
@@ -197,18 +253,23 @@ class Context:
                 x = parent[x]
             return x
 
-        for a in self.assumptions:
-            if isinstance(a, Equal):
-                left, right = find(a.left), find(a.right)
-                if left == right:
-                    continue
-                if left.is_Integer and right.is_Integer:
-                    raise IllFormed(f"conflicting assumptions: {a.text()}")
-                # An integer literal, or else the left-hand symbol, represents the class.
-                if right.is_Integer:
-                    left, right = right, left
-                parent[right] = left
+        for left, right, why in self._implied_equalities():
+            left, right = find(left), find(right)
+            if left == right:
+                continue
+            if self._ground(left) and self._ground(right):
+                fixed = "" if left.is_Integer and right.is_Integer else (
+                    f", which fixes the number of classes {self.n}: an assumption may relate indices only")
+                raise IllFormed(f"the assumptions contradict: {why} makes {left} equal to {right}{fixed}")
+            # A fixed value (a literal, or an expression in n), or else the left-hand symbol, represents the class.
+            if self._ground(right):
+                left, right = right, left
+            parent[right] = left
         return {x: find(x) for x in parent}
+
+    def _ground(self, index) -> bool:
+        """Whether ``index`` is fixed once the number of classes is: a literal, or an expression in ``n``."""
+        return not (index.free_symbols - {self.n})
 
     @property
     def substitution(self) -> dict:
@@ -220,8 +281,9 @@ class Context:
 
     def are_distinct(self, a, b) -> bool:
         a, b = a.xreplace(self._substitution), b.xreplace(self._substitution)
-        if a.is_Integer and b.is_Integer:
-            return a != b
+        difference = a - b
+        if difference.is_Integer:  # literals, or n-expressions a fixed distance apart
+            return difference != 0
         return any({a, b} == {x, y} for x, y in self.distinct_pairs())
 
     def definition(self, name) -> Definition | None:

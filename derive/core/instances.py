@@ -15,10 +15,12 @@ from fractions import Fraction
 import sympy as sp
 
 from .context import Context
+from .exact import defined, point_values
 from .normalise import Atoms, Trace, atomise, is_zero, simplify, unfold
-from .objects import SumExcept, Vector, rename_bound
+from .binders import rename_bound, walk
+from .objects import Index, Matrix, SumExcept, Vector, is_count
 
-__all__ = ["Instance", "free_indices", "instances", "exactly_equal", "candidate_points", "evaluate",
+__all__ = ["input_name", "Instance", "free_indices", "instances", "exactly_equal", "candidate_points", "evaluate",
            "domain_conditions", "defined_at"]
 
 DIGITS = 50
@@ -31,41 +33,115 @@ class Instance:
     assignment: tuple[tuple[sp.Symbol, int], ...]
     left: sp.Expr
     right: sp.Expr
+    extra: bool = False  # at the larger class count: may refute, never counts towards VERIFIED
 
 
 def free_indices(exprs, ctx: Context) -> list[sp.Symbol]:
+    """The free index symbols of ``exprs`` (not the number of classes, not a count), by name."""
     found = set()
     for e in exprs:
         for s in e.free_symbols:
-            if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy) and s.is_integer and s != ctx.n:
+            if (isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy) and s.is_integer and s != ctx.n
+                    and not is_count(s)):
                 found.add(s)
     return sorted(found, key=lambda s: s.name)
 
 
+def counts_of(exprs, names, ctx: Context) -> list[sp.Symbol]:
+    """The counts other than the classes that ``exprs`` and the indices ``names`` depend on, by name."""
+    found = set()
+    for e in exprs:
+        found |= {s for s in e.free_symbols if is_count(s)}
+        for base in e.atoms(sp.IndexedBase):
+            for size in base.shape or ():
+                found |= {s for s in size.free_symbols if is_count(s)}
+    for s in names:
+        if isinstance(s, Index):
+            found |= {c for c in s.count.free_symbols if is_count(c)}
+    return sorted(found, key=lambda s: s.name)
+
+
+EXTRA_CLASSES = 8  # one larger class count, tried for a refutation only (never counted towards VERIFIED)
+COUNT_VALUES = (1, 2, 3)  # the values each count other than the classes takes in the instances
+EXTRA_COUNT = 4  # ... and at the larger class count
+
+
 def instances(left, right, ctx: Context, max_classes: int, also=()):
-    """Every instance for k = minimum..max_classes, smallest k first.
+    """Every instance for k = minimum..max_classes, smallest k first, then a few at k = EXTRA_CLASSES.
 
     The free indices are those of ``left`` and ``right`` and ``also`` (the
     indices of the steps as written, which normalising may have cancelled).
+    Each other count (a batch size N) takes the values COUNT_VALUES, and each
+    index ranges over its own count.  Every assignment of the indices that
+    the assumptions allow is listed, including those where two free indices
+    coincide.  At the larger count, one assignment per pattern of coinciding
+    indices (``Instance.extra``) looks for statements that hold for small k only.
     """
     names = sorted(set(free_indices([left, right], ctx)) | set(also), key=lambda s: s.name)
+    counts = counts_of([left, right], names, ctx)
     distinct = ctx.distinct_pairs()
     for n in range(ctx.minimum_classes, max_classes + 1):
-        for values in itertools.product(range(1, n + 1), repeat=len(names)):
-            assignment = dict(zip(names, (sp.Integer(v) for v in values)))
-            if any(_value(a, assignment) == _value(b, assignment) for a, b in distinct
-                   if _value(a, assignment) is not None and _value(b, assignment) is not None):
-                continue
-            mapping = {ctx.n: sp.Integer(n), **assignment}
-            yield Instance(n, tuple((s, int(v)) for s, v in assignment.items()),
-                           _explicit(left, mapping), _explicit(right, mapping))
+        for count_values in itertools.product(COUNT_VALUES, repeat=len(counts)):
+            sizes = {ctx.n: sp.Integer(n), **{c: sp.Integer(v) for c, v in zip(counts, count_values)}}
+            ranges = [range(1, _bound(s, sizes, ctx) + 1) for s in names]
+            for values in itertools.product(*ranges):
+                instance = _instance(left, right, ctx, sizes, names, values, distinct, extra=False)
+                if instance is not None:
+                    yield instance
+    n = max(EXTRA_CLASSES, max_classes + 1, ctx.minimum_classes)
+    sizes = {ctx.n: sp.Integer(n), **{c: sp.Integer(EXTRA_COUNT) for c in counts}}
+    bounds = [_bound(s, sizes, ctx) for s in names]
+    for blocks in _set_partitions(list(range(len(names)))):
+        for high in (False, True):
+            values = [max(1, bound - b) if high else min(bound, b + 1) for b, bound in zip(blocks, bounds)]
+            instance = _instance(left, right, ctx, sizes, names, values, distinct, extra=True)
+            if instance is not None:
+                yield instance
 
 
-def _value(index, assignment):
-    if index.is_Integer:
-        return int(index)
-    value = assignment.get(index)
-    return int(value) if value is not None else None
+def _bound(index, sizes, ctx) -> int:
+    """The largest value of ``index`` at the given counts: its count, or the number of classes."""
+    top = index.count if isinstance(index, Index) else ctx.n
+    return int(sp.sympify(top, strict=True).xreplace(sizes))
+
+
+def _set_partitions(items):
+    """Each set partition of ``items``, as the block number of each item (restricted growth strings)."""
+    if not items:
+        yield []
+        return
+
+    def grow(prefix, largest):
+        if len(prefix) == len(items):
+            yield list(prefix)
+            return
+        for b in range(largest + 2):
+            yield from grow(prefix + [b], max(largest, b))
+    yield from grow([], -1)
+
+
+def _instance(left, right, ctx, sizes, names, values, distinct, extra):
+    assignment = dict(zip(names, (sp.Integer(v) for v in values)))
+    mapping = {**sizes, **assignment}
+    for a, b in distinct:
+        va, vb = a.xreplace(mapping), b.xreplace(mapping)
+        if va.is_Integer and vb.is_Integer and va == vb:
+            return None
+    counts = [(c, int(v)) for c, v in sizes.items() if c != ctx.n]
+    return Instance(int(sizes[ctx.n]), tuple(counts) + tuple((s, int(v)) for s, v in assignment.items()),
+                    _explicit(left, mapping), _explicit(right, mapping), extra)
+
+
+def at_instance(expr, mapping: dict):
+    """``expr`` with the counts and indices of ``mapping`` put in, its vectors and matrices kept as they are.
+
+    A sized vector carries its size (a count) in its shape; putting a value in
+    there would make it another object than the one the points give values to.
+    """
+    bases = [b for b in expr.atoms(sp.IndexedBase) if b.shape]
+    back = {b.xreplace(mapping): b for b in bases}
+    found = expr.xreplace(mapping)
+    return found.xreplace(back) if any(k != v for k, v in back.items()) else found
 
 
 _EXPLICIT: dict = {}
@@ -76,7 +152,7 @@ def _explicit(expr, mapping):
     key = (expr, tuple(sorted(mapping.items(), key=lambda kv: str(kv[0]))))
     found = _EXPLICIT.get(key)
     if found is None:
-        found = expr.xreplace(mapping).doit()
+        found = at_instance(expr, mapping).doit()
         if len(_EXPLICIT) >= 4096:
             _EXPLICIT.clear()
         _EXPLICIT[key] = found
@@ -93,8 +169,47 @@ def _vectors(expr) -> list[sp.IndexedBase]:
     return sorted({e.base for e in expr.atoms(sp.Indexed)}, key=lambda b: str(b.label))
 
 
+def input_name(obj) -> str:
+    """The name of an input of a point: a vector's label, or a scalar's name."""
+    return str(obj.label) if isinstance(obj, sp.IndexedBase) else obj.name
+
+
+def _inputs(exprs, ctx: Context) -> list:
+    """The free inputs of ``exprs``: undefined vectors, and undefined scalars (non-index symbols), by name."""
+    found = set()
+    for e in exprs:
+        vectors = _vectors(e)
+        labels = {b.label for b in e.atoms(sp.IndexedBase)}
+        found |= {b for b in vectors if ctx.definition(b) is None}
+        found |= {s for s in e.free_symbols if _is_scalar(s, ctx) and s not in labels}
+    return sorted(found, key=input_name)
+
+
+def _is_scalar(s, ctx) -> bool:
+    return (type(s) is sp.Symbol and not s.is_integer and s != ctx.n and ctx.definition(s) is None)
+
+
 def _domain(base) -> str:
-    return base.domain if isinstance(base, Vector) else "real"
+    if isinstance(base, Vector):
+        return base.domain
+    if isinstance(base, sp.Symbol):
+        return "positive" if base.is_positive else "nonnegative" if base.is_nonnegative else "real"
+    return "real"
+
+
+def _scalar_candidates(symbol, rng) -> list[tuple]:
+    """Values for a scalar from its domain, simplest first (as 1-tuples, like a vector's entries)."""
+    domain = _domain(symbol)
+    values = {"positive": [1, 2, Fraction(1, 2), 3, Fraction(3, 2)],
+              "nonnegative": [0, 1, 2, Fraction(1, 2), 3],
+              "real": [0, 1, -1, 2, Fraction(1, 2), -2, 3]}[domain]
+    return [(Fraction(v),) for v in values]
+
+
+def _random_scalar(symbol, rng) -> tuple:
+    domain = _domain(symbol)
+    low = 1 if domain == "positive" else 0 if domain == "nonnegative" else -3000
+    return (Fraction(rng.randint(low, 3000), 997),)
 
 
 def _candidates(base, n: int, ctx: Context, rng: random.Random, assignment: dict) -> list[tuple]:
@@ -103,8 +218,8 @@ def _candidates(base, n: int, ctx: Context, rng: random.Random, assignment: dict
     units = [tuple(one if c == i else Fraction(0) for c in range(n)) for i in range(n)]
     at = ctx.one_hot_at(base)
     if at is not None:
-        hot = int(at) if at.is_Integer else assignment.get(at)
-        return [units[int(hot) - 1]] if hot is not None else units
+        hot = at.xreplace({**assignment, ctx.n: sp.Integer(n)})
+        return [units[int(hot) - 1]] if hot.is_Integer else units
     domain = _domain(base)
     if ctx.one_hot(base):
         return units
@@ -141,11 +256,14 @@ def candidate_points(exprs, n: int, ctx: Context, limit: int = 40, seed: int = 0
     of that index gives it; it is listed so that a counterexample shows it.
     """
     rng = random.Random(seed * 1000 + n)
-    bases = sorted({b for e in exprs for b in _vectors(e) if ctx.definition(b) is None},
-                   key=lambda b: str(b.label))
+    bases = _inputs(exprs, ctx)
     if not bases:
         return [{}]
-    lists = [_candidates(b, n, ctx, rng, assignment or {}) for b in bases]
+    assignment = assignment or {}
+    lists = [_scalar_candidates(b, rng) if isinstance(b, sp.Symbol)
+             else _matrix_candidates(b, *_shape(b, n, ctx, assignment), ctx, rng) if isinstance(b, Matrix)
+             else _candidates(b, _shape(b, n, ctx, assignment)[0], ctx, rng, assignment)
+             for b in bases]
     ranked = sorted(itertools.product(*[range(len(options)) for options in lists]),
                     key=lambda ranks: (sum(ranks), ranks))[:limit]
     points = []
@@ -157,34 +275,76 @@ def candidate_points(exprs, n: int, ctx: Context, limit: int = 40, seed: int = 0
     return points
 
 
-def random_points(exprs, n: int, count: int, seed: int = 0) -> list[dict]:
-    """Points with irregular rational entries, for the numeric comparison."""
+def random_points(exprs, n: int, count: int, ctx: Context, seed: int = 0,
+                  assignment: dict | None = None) -> list[dict]:
+    """Points with irregular rational entries that satisfy exactly the case's assumptions, no more.
+
+    A vector one-hot at an index gets the unit vector there; one-hot at no
+    named index, a random unit vector; summing to one, rationals that sum to 1
+    exactly; otherwise entries from its domain (positive, nonnegative with
+    zeros, real), not normalised.
+    """
     rng = random.Random(seed * 7919 + n)
-    bases = sorted({b for e in exprs for b in _vectors(e)}, key=lambda b: str(b.label))
+    bases = _inputs(exprs, ctx)
+    assignment = assignment or {}
     points = []
     for _ in range(count):
         point = {}
         for base in bases:
-            if _domain(base) == "real":
-                point[base] = tuple(Fraction(rng.randint(-3000, 3000), 997) for _ in range(n))
+            if isinstance(base, sp.Symbol):
+                point[base] = _random_scalar(base, rng)
+            elif isinstance(base, Matrix):
+                rows, cols = _shape(base, n, ctx, assignment)
+                point[base] = tuple(_random_entries(base, cols, ctx, rng, assignment) for _ in range(rows))
             else:
-                weights = [rng.randint(1, 1000) for _ in range(n)]
-                point[base] = tuple(Fraction(w, sum(weights)) for w in weights)
+                point[base] = _random_entries(base, _shape(base, n, ctx, assignment)[0], ctx, rng, assignment)
         points.append(point)
     return points
 
 
+def _shape(base, n: int, ctx: Context, assignment: dict) -> tuple[int, ...]:
+    """The number of entries along each axis of ``base`` at an instance (n classes, counts in ``assignment``)."""
+    sizes = base.sizes(ctx.n) if isinstance(base, Vector) else (ctx.n,)
+    return tuple(int(sp.sympify(x, strict=True).xreplace({**assignment, ctx.n: sp.Integer(n)})) for x in sizes)
+
+
+def _matrix_candidates(base, rows: int, cols: int, ctx: Context, rng: random.Random) -> list[tuple]:
+    """Values for a matrix, simplest first: every row alike, then rows mixed from a row's candidates."""
+    row_options = _candidates(base, cols, ctx, rng, {})
+    found = [tuple(option for _ in range(rows)) for option in row_options[:6]]
+    found += [tuple(rng.choice(row_options) for _ in range(rows)) for _ in range(6)]
+    return found
+
+
+def _random_entries(base, n: int, ctx: Context, rng: random.Random, assignment: dict) -> tuple:
+    domain = _domain(base)
+    at = ctx.one_hot_at(base)
+    if at is not None or ctx.one_hot(base):
+        hot = at.xreplace({**assignment, ctx.n: sp.Integer(n)}) if at is not None else None
+        hot = int(hot) if hot is not None and hot.is_Integer else rng.randint(1, n)
+        return tuple(Fraction(int(c == hot - 1)) for c in range(n))
+    if domain == "positive":
+        entries = [Fraction(rng.randint(1, 3000), 997) for _ in range(n)]
+    elif domain == "nonnegative":
+        entries = [Fraction(rng.choice([0, rng.randint(1, 3000)]), 997) for _ in range(n)]
+        if not any(entries):
+            entries[rng.randrange(n)] = Fraction(1)
+    else:
+        entries = [Fraction(rng.randint(-3000, 3000), 997) for _ in range(n)]
+    if ctx.sums_to_one(base):
+        if domain == "real":
+            entries[-1] = 1 - sum(entries[:-1], Fraction(0))
+        else:
+            total = sum(entries, Fraction(0))
+            entries = [e / total for e in entries]
+    return tuple(entries)
+
+
 def evaluate(expr, point: dict, digits: int = DIGITS):
     """The value of ``expr`` at ``point``, or None where it is undefined."""
-    values = {}
-    for indexed in expr.atoms(sp.Indexed):
-        entries = point.get(indexed.base)
-        if entries is None or not indexed.indices[0].is_Integer:
-            return None
-        position = int(indexed.indices[0]) - 1
-        if not 0 <= position < len(entries):
-            return None
-        values[indexed] = sp.Rational(entries[position].numerator, entries[position].denominator)
+    values = point_values(expr, point)
+    if values is None:
+        return None
     try:
         value = sp.N(expr.xreplace(values), digits)
     except (ZeroDivisionError, ValueError, TypeError):
@@ -192,12 +352,6 @@ def evaluate(expr, point: dict, digits: int = DIGITS):
     if not value.is_number or value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
         return None
     return value
-
-
-def differ(left, right, digits: int) -> bool:
-    """Whether two values differ beyond the noise of ``digits``-digit arithmetic."""
-    scale = max(sp.Integer(1), abs(left), abs(right))
-    return bool(abs(left - right) > scale * sp.Float(10, digits) ** (-(digits // 2)))
 
 
 # --- where an expression as written is defined ----------------------------------------------------
@@ -211,7 +365,7 @@ def domain_conditions(expr, ctx: Context) -> list[tuple]:
     positive when the exponent is fractional), found after unfolding the
     definitions and with every derivative replaced by the function it
     differentiates: a derivative is undefined wherever that function is.
-    ``binders`` lists ``(index, lo, hi, skipped)`` from the outermost sum in.
+    ``binders`` lists the :class:`~derive.core.binders.Binder` in force, outermost first.
     """
     with sp.evaluate(False):
         expr = rename_bound(expr).xreplace(ctx.substitution)
@@ -219,31 +373,19 @@ def domain_conditions(expr, ctx: Context) -> list[tuple]:
     expr = unfold(expr, ctx, Trace())
     found = []
 
-    def walk(node, binders):
+    def visit(node, scope):
         if isinstance(node, sp.log) or (node.is_Pow and not (node.exp.is_Integer and node.exp > 0)):
-            found.append((node, binders))
-        if isinstance(node, sp.Sum):
-            inner = binders
-            for i, lo, hi in node.limits:
-                inner = inner + ((i, lo, hi, None),)
-            walk(node.function, inner)
-            return
-        if isinstance(node, SumExcept):
-            i, lo, hi = node.limits
-            walk(node.function, binders + ((i, lo, hi, node.skipped),))
-            return
-        for arg in node.args:
-            walk(arg, binders)
+            found.append((node, tuple(scope.values())))
 
-    walk(expr, ())
+    walk(expr, visit)
     return found
 
 
 def defined_at(conditions, mapping: dict, point: dict) -> bool:
-    """Whether every condition holds at the instance ``mapping`` (k, indices) and the input ``point``."""
+    """Whether every condition certainly holds at the instance ``mapping`` (k, indices) and the input ``point``."""
     for node, binders in conditions:
         for values in _binder_values(binders, mapping):
-            concrete = node.xreplace({**mapping, **values}).doit()
+            concrete = at_instance(node, {**mapping, **values}).doit()
             if not _defined(concrete, point):
                 return False
     return True
@@ -253,31 +395,21 @@ def _binder_values(binders, mapping):
     if not binders:
         yield {}
         return
-    (i, lo, hi, skipped), rest = binders[0], binders[1:]
-    lo, hi = lo.xreplace(mapping), hi.xreplace(mapping)
-    skipped = skipped.xreplace(mapping) if skipped is not None else None
+    first, rest = binders[0], binders[1:]
+    if first.lo is None:  # a Lambda left after unfolding: no range to write out, so never "defined"
+        yield {first.variable: sp.nan}
+        return
+    lo, hi = first.lo.xreplace(mapping), first.hi.xreplace(mapping)
+    skipped = first.skipped.xreplace(mapping) if first.skipped is not None else None
     if not (lo.is_Integer and hi.is_Integer):
-        yield {i: sp.nan}  # unknown bounds: make the condition fail, never pass silently
+        yield {first.variable: sp.nan}  # unknown bounds: make the condition fail, never pass silently
         return
     for v in range(int(lo), int(hi) + 1):
         if skipped is not None and skipped.is_Integer and v == int(skipped):
             continue
-        for inner in _binder_values([(j, a.xreplace({i: v}), b.xreplace({i: v}),
-                                      s.xreplace({i: v}) if s is not None else None) for j, a, b, s in rest],
-                                    mapping):
-            yield {i: sp.Integer(v), **inner}
+        for inner in _binder_values(rest, {**mapping, first.variable: sp.Integer(v)}):
+            yield {first.variable: sp.Integer(v), **inner}
 
 
 def _defined(node, point) -> bool:
-    if isinstance(node, sp.log):
-        value = evaluate(node.args[0], point)
-        return value is not None and value.is_real is True and bool(value > 0)
-    if node.is_Pow:
-        base = evaluate(node.base, point)
-        if base is None or base.is_real is not True:
-            return False
-        if node.exp.is_Integer:
-            return bool(base != 0)
-        return bool(base > 0)
-    value = evaluate(node, point)
-    return value is not None and value.is_real is True
+    return defined(node, point) is True

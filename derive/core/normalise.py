@@ -11,36 +11,58 @@ for independent values vanishes for related ones too.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import sympy as sp
 
+from .binders import Binder, binders, canonical, rename_bound
 from .context import Context, IllFormed, as_expression
-from .objects import CrossEntropy, LogSoftmax, Softmax, SumExcept, Vector, rename_bound
+from .objects import (CrossEntropy, Index, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept, Vector,
+                      is_count)
 
-__all__ = ["RULES", "Trace", "nonnegative", "prepare", "simplify", "normal_form", "atomise", "canonical", "is_zero",
-           "proves_equal"]
+# The objects of the vocabulary that unfold by their own identity (each names its rule below).
+VOCABULARY = (Softmax, LogSoftmax, CrossEntropy, Sigmoid, Softplus, LogSumExp)
+
+__all__ = ["RULES", "Trace", "nonnegative", "index_range", "prepare", "simplify", "normal_form", "atomise",
+           "canonical", "is_zero", "proves_equal"]
 
 RULES: dict[str, str] = {
-    "equal-indices": "an assumed equality of indices (j = k) replaces one index by the other",
-    "definition": "a defined name is replaced by its definition (ŷ_i = softmax(z)_i, L = CE(y, ŷ))",
-    "softmax": "softmax(z)_j = exp(z_j) / Σ_{i=1}^{k} exp(z_i)",
-    "log-softmax": "log softmax(z)_j = z_j − log Σ_{i=1}^{k} exp(z_i)",
-    "cross-entropy": "CE(y, p) = −Σ_{i=1}^{k} y_i log p_i",
-    "one-hot": "y_i = δ(i, ℓ) when y is one-hot at the true class ℓ",
-    "sum-except": "Σ_{i≠m} f(i) = Σ_i f(i) − f(m), when m lies within the bounds",
-    "differentiate": "differentiation, with ∂x_a/∂x_b = δ(a, b); ∂/∂ŷ treats ŷ as free",
-    "sum-linearity": "Σ (f + g) = Σ f + Σ g",
-    "sum-factor": "Σ c·f(i) = c·Σ f(i) when c does not depend on i",
-    "sum-constant": "Σ_{i=a}^{b} c = (b − a + 1)·c",
-    "delta-collapse": "Σ_{i=a}^{b} δ(i, m)·f(i) = f(m) when a ≤ m ≤ b",
-    "delta-distinct": "δ(a, b) = 0 when a ≠ b is assumed",
-    "sum-to-one": "Σ_{i=1}^{k} y_i = 1 when y is one-hot or sums to one",
-    "sum-except-delta": "Σ_{i≠m} δ(i, m)·f(i) = 0: the one index where δ(i, m) ≠ 0 is skipped",
-    "log-exp": "log(exp(x)) = x for real x",
-    "log-product": "log(a·b) = log a + log b and log(a^p) = p·log a for positive a, b",
-    "exp-sum": "exp(a + b) = exp(a)·exp(b)",
-    "rational": "the difference is a rational function of the remaining atoms that cancels to 0",
+    # Each rule: the identity, then "when" its side conditions.  Every index, bound and size it meets has been
+    # validated first (derive.core.validate): integer-valued, within 1..n, sums running forwards.
+    "equal-indices": "an index assumed equal to another (j = m) is replaced by it; when the case assumes it",
+    "definition": "a defined name is replaced by its definition (ŷ_i = softmax(z)_i, L = CE(y, ŷ)); "
+                  "when the definitions are acyclic and use no free index",
+    "softmax": "softmax(z)_j = exp(z_j) / Σ_{i=1}^{n} exp(z_i); when the size given is the case's n",
+    "log-softmax": "log softmax(z)_j = z_j − log Σ_{i=1}^{n} exp(z_i); when the size given is the case's n",
+    "cross-entropy": "CE(y, p) = −Σ_{i=1}^{n} y_i log p_i; when the size given is the case's n",
+    "sigmoid": "σ(x) = 1 / (1 + exp(−x)); no condition",
+    "softplus": "softplus(x) = log(1 + exp(x)); no condition",
+    "logsumexp": "logsumexp(z) = log Σ_{i=1}^{n} exp(z_i); when the size given is the case's n",
+    "tanh": "tanh(x) = (exp(2x) − 1) / (exp(2x) + 1); no condition",
+    "one-hot": "y_i = δ(i, ℓ); when y is assumed one-hot at the true class ℓ",
+    "sum-except": "Σ_{i=a..b, i≠m} f(i) = Σ_{i=a}^{b} f(i) − f(m); when a ≤ m ≤ b for every value of the "
+                  "indices in force (ranges of bound indices from their sums)",
+    "differentiate": "differentiation, with ∂x_a/∂x_b = δ(a, b); ∂/∂ŷ treats ŷ as free; when the variable is "
+                     "an entry of a vector or a non-index scalar",
+    "sum-linearity": "Σ (f + g) = Σ f + Σ g; no condition (finite sums)",
+    "sum-factor": "Σ c·f(i) = c·Σ f(i); when c does not contain the summation index i",
+    "sum-constant": "Σ_{i=a}^{b} c = (b − a + 1)·c; when c does not contain i, a and b are integers and "
+                    "b ≥ a − 1 for every value of the indices in force",
+    "sum-split": "Σ_{i=a}^{n−c} f(i) = Σ_{i=a}^{n} f(i) − f(n−c+1) − … − f(n), and Σ_{i=1+c}^{b} f(i) = "
+                 "Σ_{i=1}^{b} f(i) − f(1) − … − f(c); when c is a constant 1 ≤ c ≤ 3 and both ranges run forwards",
+    "delta-collapse": "Σ_{i=a}^{b} δ(i, m)·f(i) = f(m); when m does not contain i and a ≤ m ≤ b for every value "
+                      "of the indices in force",
+    "delta-distinct": "δ(a, b) = 0; when a ≠ b is assumed, or a − b is a nonzero integer",
+    "sum-to-one": "Σ_{i=1}^{n} y_i = 1 (and Σ_j Y_{b,j} = 1 for each row b); when the range is exactly the "
+                  "vector's entries (the matrix's columns) and y is assumed one-hot or to sum to one (by rows)",
+    "sum-except-delta": "Σ_{i≠m} δ(i, m)·f(i) = 0: the one index where δ(i, m) ≠ 0 is skipped; no condition",
+    "log-exp": "log(exp(x)) = x; when x is real",
+    "log-product": "log(a·b) = log a + log b and log(a^p) = p·log a; when a and b are positive by their form "
+                   "(exp, positive vectors, sums with at least one positive term) and p is real",
+    "exp-sum": "exp(a + b) = exp(a)·exp(b), exp(c·a) = exp(a)^c; when c is an integer",
+    "rational": "the difference is a rational function of the remaining atoms that cancels to 0; atoms "
+                "(sums, exponentials, logs, entries, deltas) are treated as independent, which can only lose proofs",
 }
 _RULE_ORDER = {rule: position for position, rule in enumerate(RULES)}
 
@@ -125,16 +147,17 @@ def unfold(expr, ctx: Context, trace: Trace, keep=None):
     raise IllFormed("a definition refers to itself (unfolding does not terminate)")
 
 
-def _unfold_once(expr, ctx, trace, keep):
+def _unfold_once(expr, ctx, trace, keep, scope=None):
+    scope = scope or {}
     if isinstance(expr, sp.Indexed):
         base = expr.base
         if base != keep:
             definition = ctx.definition(base)
             if definition is not None:
                 trace.add("definition")
-                return definition.entry(expr.indices[0])
+                return definition.entry(*expr.indices).xreplace(ctx.substitution)
             at = ctx.one_hot_at(base)
-            if at is not None:
+            if at is not None and len(expr.indices) == 1:
                 trace.add("one-hot")
                 return sp.KroneckerDelta(expr.indices[0], at)
         return expr
@@ -142,62 +165,139 @@ def _unfold_once(expr, ctx, trace, keep):
         definition = ctx.definition(expr) if expr != keep else None
         if definition is not None:
             trace.add("definition")
-            return definition.body
+            return definition.body.xreplace(ctx.substitution)
         return expr
     if expr.is_Atom or not expr.args:
         return expr
-    args = [_unfold_once(a, ctx, trace, keep) for a in expr.args]
+    inner = _inner_scope(expr, scope)
+    args = [_unfold_once(a, ctx, trace, keep, inner if a is _body_of(expr) else scope) for a in expr.args]
     rebuilt = expr.func(*args) if args != list(expr.args) else expr
-    if isinstance(rebuilt, Softmax):
-        trace.add("softmax")
+    if isinstance(rebuilt, VOCABULARY):
+        trace.add(rebuilt.rule)
         return rebuilt.unfold()
-    if isinstance(rebuilt, LogSoftmax):
-        trace.add("log-softmax")
-        return rebuilt.unfold()
-    if isinstance(rebuilt, CrossEntropy):
-        trace.add("cross-entropy")
-        return rebuilt.unfold()
+    if isinstance(rebuilt, sp.tanh):
+        trace.add("tanh")
+        (x,) = rebuilt.args
+        return (sp.exp(2 * x) - 1) / (sp.exp(2 * x) + 1)
     if isinstance(rebuilt, SumExcept):
         i, lo, hi = rebuilt.limits
-        if _within(_range_of(rebuilt.skipped, ctx, {}), lo, hi, ctx):
+        if _within(index_range(rebuilt.skipped, ctx, scope), lo, hi, ctx, scope):
             trace.add("sum-except")
             return rebuilt.unfold()
     return rebuilt
 
 
-# --- ranges of indices ------------------------------------------------------------------------
-
-
-def _range_of(index, ctx: Context, bound: dict):
-    """The interval an index ranges over, or None when it is unknown."""
-    if index.is_Integer:
-        return (index, index)
-    if index in bound:
-        return bound[index]
-    if isinstance(index, sp.Symbol) and index.is_integer and index != ctx.n:
-        return (sp.Integer(1), ctx.n)
+def _body_of(expr):
+    if isinstance(expr, (sp.Sum, SumExcept)):
+        return expr.function
+    if isinstance(expr, sp.Lambda):
+        return expr.expr
     return None
 
 
+def _inner_scope(expr, scope):
+    """``scope`` with the indices ``expr`` binds over its body."""
+    found = binders(expr)
+    if not found:
+        return scope
+    inner = dict(scope)
+    for binder in found:
+        inner[binder.variable] = binder
+    return inner
+
+
+# --- ranges of indices ------------------------------------------------------------------------
+
+
+def index_range(index, ctx: Context, scope=None, _depth: int = 0):
+    """Bounds ``(lo, hi)``, polynomials in ``n``, of an integer-valued index expression, or None.
+
+    The expression must be affine in its index symbols with integer
+    coefficients (``k``, ``k - 1``, ``j``, ``i + 1``).  A free index symbol
+    ranges over ``1..n``; a bound one over its binder's bounds (read in turn);
+    the entry index of a definition over ``1..n``.  None means "not known",
+    and every rule that needs a range then refuses to fire.
+    """
+    scope = scope or {}
+    if index.is_integer is not True:
+        return None
+    symbols = sorted((s for s in index.free_symbols if s != ctx.n and not is_count(s)), key=sp.default_sort_key)
+    if not symbols:
+        return (index, index)
+    if _depth > 8:
+        return None
+    try:
+        poly = sp.Poly(index, *symbols)
+    except sp.PolynomialError:
+        return None
+    if poly.total_degree() > 1:
+        return None
+    constant = poly.coeff_monomial(1)
+    lo = hi = constant
+    for s in symbols:
+        c = poly.coeff_monomial(s)
+        if not c.is_Integer:
+            return None
+        interval = _symbol_range(s, ctx, scope, _depth)
+        if interval is None:
+            return None
+        a, b = interval
+        lo, hi = (lo + c * a, hi + c * b) if c > 0 else (lo + c * b, hi + c * a)
+    return (sp.expand(lo), sp.expand(hi))
+
+
+def _symbol_range(s, ctx, scope, depth):
+    binder: Binder | None = scope.get(s)
+    if binder is None:
+        if isinstance(s, sp.Dummy) or not (isinstance(s, sp.Symbol) and s.is_integer):
+            return None  # a bound index outside its binder, or not an index at all
+        return (sp.Integer(1), s.count if isinstance(s, Index) else ctx.n)
+    if binder.lo is None:
+        return (sp.Integer(1), ctx.n)
+    outer = {v: b for v, b in scope.items() if v != s}
+    low, high = index_range(binder.lo, ctx, outer, depth + 1), index_range(binder.hi, ctx, outer, depth + 1)
+    if low is None or high is None:
+        return None
+    return (low[0], high[1])
+
+
 def nonnegative(expr, ctx: Context) -> bool:
-    """Whether ``expr >= 0`` for every class count ``n >= minimum_classes``."""
-    m = sp.Symbol("m", integer=True, nonnegative=True)
-    value = sp.expand(sp.sympify(expr, strict=True).subs(ctx.n, m + ctx.minimum_classes))
+    """Whether ``expr >= 0`` for every class count ``n >= minimum_classes`` and every other count ``>= 1``.
+
+    Other free integer symbols (indices) are only known to be positive here.
+    """
+    expr = sp.sympify(expr, strict=True)
+    if expr.is_Integer:
+        return bool(expr >= 0)
+    return _nonnegative(expr, ctx.n, ctx.minimum_classes)
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function of its arguments, asked again for every index of every step
+def _nonnegative(expr, n, minimum: int) -> bool:
+    counts = sorted((s for s in expr.free_symbols if s == n or is_count(s)), key=sp.default_sort_key)
+    shifts = [sp.Dummy(f"m{position}", integer=True, nonnegative=True) for position in range(len(counts))]
+    value = sp.expand(expr.xreplace({c: m + (minimum if c == n else 1) for c, m in zip(counts, shifts)}))
     if value.is_nonnegative:
         return True
-    # A polynomial in m with nonnegative coefficients is nonnegative.
+    # A polynomial in the shifted counts with nonnegative coefficients is nonnegative.
+    if not shifts:
+        return False
     try:
-        poly = sp.Poly(value, m)
+        poly = sp.Poly(value, *shifts)
     except sp.PolynomialError:
         return False
-    return all(c.is_nonnegative for c in poly.all_coeffs())
+    return all(c.is_nonnegative for c in poly.coeffs())
 
 
-def _within(interval, lo, hi, ctx) -> bool:
+def _within(interval, lo, hi, ctx, scope=None) -> bool:
+    """Whether every value of ``interval`` lies within ``lo..hi`` for every value of the indices in force."""
     if interval is None:
         return False
+    low, high = index_range(lo, ctx, scope), index_range(hi, ctx, scope)
+    if low is None or high is None:
+        return False
     a, b = interval
-    return nonnegative(a - lo, ctx) and nonnegative(hi - b, ctx) and nonnegative(b - a, ctx)
+    return nonnegative(a - low[1], ctx) and nonnegative(high[0] - b, ctx) and nonnegative(b - a, ctx)
 
 
 # --- rewriting ---------------------------------------------------------------------------------
@@ -214,10 +314,16 @@ def simplify(expr, ctx: Context, trace: Trace):
 
 
 def _simplify(expr, ctx, trace, bound):
+    """One bottom-up pass; ``bound`` maps each bound index in force to its :class:`Binder`."""
     if expr.is_Atom or not expr.args:
         return expr
     if isinstance(expr, sp.Sum):
         return _sum(expr, ctx, trace, bound)
+    if isinstance(expr, SumExcept):
+        i, lo, hi = expr.limits
+        function = _simplify(expr.function, ctx, trace, _inner_scope(expr, bound))
+        parts = [_simplify(x, ctx, trace, bound) for x in (lo, hi, expr.skipped)]
+        return _sum_except_delta(SumExcept(function, (i, parts[0], parts[1]), parts[2]), trace)
     args = [_simplify(a, ctx, trace, bound) for a in expr.args]
     expr = expr.func(*args) if args != list(expr.args) else expr
     if isinstance(expr, sp.KroneckerDelta):
@@ -228,8 +334,6 @@ def _simplify(expr, ctx, trace, bound):
         return expr
     if isinstance(expr, sp.log):
         return _log(expr, ctx, trace)
-    if isinstance(expr, SumExcept):
-        return _sum_except_delta(expr, trace)
     return expr
 
 
@@ -237,30 +341,33 @@ def _sum_except_delta(expr, trace):
     """Drop the terms of a sum that skips ``m`` which carry the factor δ(i, m)."""
     i, m = expr.variable, expr.skipped
     kept = []
-    for term in sp.Add.make_args(sp.expand(expr.function)):
+    for term in sp.Add.make_args(sp.expand(expr.function, power_exp=False)):
         factors = [f.base if (f.is_Pow and f.exp.is_Integer and f.exp > 0) else f for f in sp.Mul.make_args(term)]
         if any(isinstance(f, sp.KroneckerDelta) and set(f.args) == {i, m} for f in factors):
             continue
         kept.append(term)
-    if len(kept) == len(sp.Add.make_args(sp.expand(expr.function))):
+    if len(kept) == len(sp.Add.make_args(sp.expand(expr.function, power_exp=False))):
         return expr
     trace.add("sum-except-delta")
     return SumExcept(sp.Add(*kept), expr.limits, m) if kept else sp.Integer(0)
 
 
 def _sum(expr, ctx, trace, bound):
-    if len(expr.limits) != 1:
-        inner = sp.Sum(expr.function, *expr.limits[:-1])
-        return _sum(sp.Sum(inner, expr.limits[-1]), ctx, trace, bound)
-    (i, lo, hi), = expr.limits
-    inner_bound = dict(bound)
-    inner_bound[i] = (lo, hi)
-    function = _simplify(expr.function, ctx, trace, inner_bound)
-    terms = sp.Add.make_args(sp.expand(function))
+    # SymPy writes Σ_m Σ_i f as one Sum with limits (i, ...), (m, ...): the last is the outermost
+    function = sp.Sum(expr.function, *expr.limits[:-1]) if len(expr.limits) > 1 else expr.function
+    i, lo, hi = expr.limits[-1]
+    whole = _split(function, i, lo, hi, ctx, bound)
+    if whole is not None:
+        trace.add("sum-split")
+        return _simplify(whole, ctx, trace, bound)
+    inner_bound = {**bound, i: Binder(i, lo, hi)}
+    function = _simplify(function, ctx, trace, inner_bound)
+    terms = sp.Add.make_args(sp.expand(function, power_exp=False))
     if len(terms) > 1:
         trace.add("sum-linearity")
     total = []
     for term in terms:
+        term = _merge_exponentials(term, trace)
         constant, varying = [], []
         for factor in sp.Mul.make_args(term):
             (varying if factor.has(i) else constant).append(factor)
@@ -268,7 +375,7 @@ def _sum(expr, ctx, trace, bound):
         if varying and constant and c != 1:
             trace.add("sum-factor")
         g = sp.Mul(*varying)
-        if not varying:
+        if not varying and _forwards(lo, hi, ctx, bound):
             trace.add("sum-constant")
             total.append(c * (hi - lo + 1))
             continue
@@ -277,13 +384,68 @@ def _sum(expr, ctx, trace, bound):
             trace.add("delta-collapse")
             total.append(c * collapsed)
             continue
-        if (isinstance(g, sp.Indexed) and g.indices == (i,) and lo == 1 and hi == ctx.n
-                and ctx.sums_to_one(g.base)):
+        if (isinstance(g, sp.Indexed) and g.indices[-1] == i and not any(x.has(i) for x in g.indices[:-1])
+                and lo == 1 and hi == _last_size(g.base, ctx) and ctx.sums_to_one(g.base)):
             trace.add("sum-to-one")
             total.append(c)
             continue
         total.append(c * sp.Sum(g, (i, lo, hi)))
     return sp.Add(*total)
+
+
+def _merge_exponentials(term, trace):
+    """``exp(a)·exp(b)·f = exp(a + b)·f`` in one term of a sum's body (the exp-sum identity, read backwards).
+
+    Inside a sum the exponentials are not atoms yet, so ``e^{−t_i}·e^{t_i}`` must
+    cancel here; only the exponent's terms are expanded, nothing else.
+    """
+    factors = sp.Mul.make_args(term)
+    exponentials = [f for f in factors if isinstance(f, sp.exp)]
+    if len(exponentials) < 2:
+        return term
+    trace.add("exp-sum")
+    rest = [f for f in factors if not isinstance(f, sp.exp)]
+    # canonical names first, so that e^{Σ_e w_e x_e}·e^{−Σ_{e'} w_{e'} x_{e'}} cancels whatever the sums' index
+    exponent = sp.expand(canonical(sp.Add(*[f.args[0] for f in exponentials])))
+    return sp.Mul(*rest) * sp.exp(exponent)
+
+
+SPLIT = 3  # the largest number of terms sum-split writes out
+
+
+def _split(function, i, lo, hi, ctx, scope):
+    """The sum written over the whole range ``1..n`` less the terms it leaves out, or None.
+
+    Only for a range short of ``1..n`` by a constant ``c <= SPLIT`` at one end
+    (``k − 1``, ``2``), that runs forwards (``hi >= lo − 1``), so that
+    ``Σ_{lo}^{hi} = Σ_{lo}^{n} − Σ_{hi+1}^{n}`` (and the same at the lower end).
+    """
+    if not _forwards(lo, hi, ctx, scope):
+        return None
+    short = sp.expand(ctx.n - hi)
+    if short.is_Integer and 1 <= short <= SPLIT and _forwards(lo, ctx.n, ctx, scope):
+        left_out = [function.xreplace({i: ctx.n - t}) for t in range(int(short))]
+        return sp.Sum(function, (i, lo, ctx.n)) - sp.Add(*left_out)
+    short = sp.expand(lo - 1)
+    if short.is_Integer and 1 <= short <= SPLIT and _forwards(sp.Integer(1), hi, ctx, scope):
+        left_out = [function.xreplace({i: sp.Integer(t)}) for t in range(1, int(short) + 1)]
+        return sp.Sum(function, (i, sp.Integer(1), hi)) - sp.Add(*left_out)
+    return None
+
+
+def _forwards(lo, hi, ctx, scope, at_least: int = 0) -> bool:
+    """Whether ``lo..hi`` are integers with ``hi - lo >= at_least - 1`` for every value of the indices in force.
+
+    ``at_least = 0`` is the side condition of ``sum-constant`` (an empty range
+    counts 0 terms), 1 says the range has a term, 2 that it has two.
+    """
+    span = index_range(hi - lo, ctx, scope)
+    return span is not None and nonnegative(span[0] + 1 - at_least, ctx)
+
+
+def _last_size(base, ctx):
+    """The number of entries along the last axis: a vector's entries, a matrix's columns (each row sums to one)."""
+    return base.sizes(ctx.n)[-1] if isinstance(base, Vector) else ctx.n
 
 
 def _collapse_delta(factors, i, lo, hi, ctx, bound):
@@ -295,7 +457,7 @@ def _collapse_delta(factors, i, lo, hi, ctx, bound):
         other = b if a == i else a if b == i else None
         if other is None or other.has(i):
             continue
-        if not _within(_range_of(other, ctx, bound), lo, hi, ctx):
+        if not _within(index_range(other, ctx, bound), lo, hi, ctx, bound):
             continue
         rest = sp.Mul(*(factors[:position] + factors[position + 1:]))
         return rest.xreplace({i: other})
@@ -324,12 +486,21 @@ def _positive(expr, ctx) -> bool:
         return bool(expr > 0)
     if isinstance(expr, sp.exp):
         return bool(expr.args[0].is_real)
+    if isinstance(expr, sp.Symbol):  # a scalar declared positive (its values are drawn from its domain)
+        return expr.is_positive is True
     if isinstance(expr, sp.Indexed):
         return isinstance(expr.base, Vector) and expr.base.domain == "positive"
-    if isinstance(expr, (sp.Sum, SumExcept)):
-        return _positive(expr.function, ctx)
+    if isinstance(expr, sp.Sum):
+        # a sum of positive terms is positive only when it has a term
+        return len(expr.limits) == 1 and _forwards(*expr.limits[0][1:], ctx, {}, 1) and _positive(expr.function, ctx)
+    if isinstance(expr, SumExcept):
+        # skipping one index of a range of at least two values leaves a term
+        i, lo, hi = expr.limits
+        return _forwards(lo, hi, ctx, {}, 2) and _positive(expr.function, ctx)
     if isinstance(expr, Softmax):
         return True
+    if isinstance(expr, (Sigmoid, Softplus)):  # 1/(1 + e^{-x}) and log(1 + e^x) for real x
+        return bool(expr.args[0].is_real)
     if expr.is_Mul or expr.is_Add:
         return all(_positive(a, ctx) for a in expr.args)
     if expr.is_Pow:
@@ -345,6 +516,10 @@ def is_positive(expr, ctx: Context) -> bool:
 # --- atoms and the final comparison ------------------------------------------------------------
 
 
+class AtomSymbol(sp.Symbol):
+    """The symbol that stands for one atom: a class of its own, so it never equals a symbol a user wrote."""
+
+
 @dataclass
 class Atoms:
     """A two-way table between non-rational subexpressions and fresh symbols."""
@@ -356,7 +531,7 @@ class Atoms:
         found = self.symbols.get(key)
         if found is None:
             name = f"a{len(self.symbols)}"
-            found = sp.Symbol(name, positive=True) if positive else sp.Symbol(name, real=True)
+            found = AtomSymbol(name, positive=True) if positive else AtomSymbol(name, real=True)
             self.symbols[key] = found
         return found
 
@@ -383,29 +558,13 @@ def atomise(expr, atoms: Atoms, trace: Trace | None = None):
         result = sp.Integer(1)
         for term in terms:
             coefficient, core = term.as_coeff_Mul()
-            if coefficient.is_Integer and core != 1:
-                result *= atoms.symbol(sp.exp(core), positive=True) ** coefficient
-            else:
-                result *= atoms.symbol(sp.exp(term), positive=True)
+            if not (coefficient.is_Integer and core != 1):
+                coefficient, core = sp.Integer(1), term
+            # keyed by canonical names, so e^{Σ_e w_e x_e} is one atom wherever its sum's index is renamed
+            result *= atoms.symbol(canonical(sp.exp(core)), positive=bool(core.is_real)) ** coefficient
         return result
     key = canonical(expr)
     return atoms.symbol(key, positive=_positive(expr, atoms.ctx))
-
-
-def canonical(expr, depth=0):
-    """Rename bound indices to names fixed by nesting depth, so equal sums are equal keys."""
-    if expr.is_Atom or not expr.args:
-        return expr
-    if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
-        (i, lo, hi), = expr.limits
-        fixed = sp.Symbol(f"ι{depth}", integer=True)
-        return sp.Sum(canonical(expr.function.xreplace({i: fixed}), depth + 1), (fixed, lo, hi))
-    if isinstance(expr, SumExcept):
-        i, lo, hi = expr.limits
-        fixed = sp.Symbol(f"ι{depth}", integer=True)
-        return SumExcept(canonical(expr.function.xreplace({i: fixed}), depth + 1), (fixed, lo, hi),
-                         expr.skipped)
-    return expr.func(*[canonical(a, depth) for a in expr.args])
 
 
 def is_zero(rational) -> bool:

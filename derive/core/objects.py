@@ -13,6 +13,11 @@ import sympy as sp
 
 __all__ = [
     "Vector",
+    "Matrix",
+    "Count",
+    "Index",
+    "count",
+    "is_count",
     "classes",
     "indices",
     "scalar",
@@ -22,6 +27,14 @@ __all__ = [
     "SumExcept",
     "softmax",
     "log_softmax",
+    "Sigmoid",
+    "Softplus",
+    "LogSumExp",
+    "sigmoid",
+    "softplus",
+    "tanh",
+    "logsumexp",
+    "mean_over",
     "cross_entropy",
     "sum_over",
     "sum_except",
@@ -29,11 +42,8 @@ __all__ = [
     "WrittenOutSum",
     "D",
     "as_written",
-    "rename_bound",
     "exp",
     "log",
-    "is_index",
-    "is_class_count",
     "no_text",
     "BadArgument",
 ]
@@ -70,30 +80,92 @@ def classes(name: str = "k") -> sp.Symbol:
     return sp.Symbol(name, integer=True, positive=True)
 
 
-def indices(names: str) -> tuple[sp.Symbol, ...]:
-    """Index symbols, each ranging over ``1..n`` for the case's class count ``n``."""
-    found = sp.symbols(names, integer=True, positive=True, seq=True)
-    return tuple(found)
+class Count(sp.Symbol):
+    """A count other than the number of classes: a batch size ``N``, an input dimension ``d`` (at least 1).
+
+    A class of its own, so that the checker tells a count from an index of the
+    same kind of symbol.
+    """
+
+    def __new__(cls, name, **assumptions):
+        return super().__new__(cls, name, integer=True, positive=True)
+
+    def __getnewargs_ex__(self):
+        return ((self.name,), {})
 
 
-def scalar(name: str) -> sp.Symbol:
-    """A named scalar, such as the loss ``L``; a case may define it."""
-    return sp.Symbol(name, real=True)
+class Index(sp.Symbol):
+    """An index that ranges over ``1..count`` for a :class:`Count` (a sample ``b`` of a batch of ``N``).
+
+    Its count is part of what it is: two indices of one name over different
+    counts are different objects.  Plain indices (``indices("i j")``) range
+    over the case's classes.
+    """
+
+    def __new__(cls, name, count, **assumptions):
+        assumptions = {"integer": True, "positive": True}
+        cls._sanitize(assumptions, cls)
+        obj = sp.Symbol.__xnew__(cls, name, **assumptions)
+        obj.count = count
+        return obj
+
+    def __getnewargs_ex__(self):
+        return ((self.name, self.count), {})
+
+    def _hashable_content(self):
+        return sp.Symbol._hashable_content(self) + (self.count,)
 
 
-def is_index(symbol: sp.Basic) -> bool:
-    return isinstance(symbol, sp.Symbol) and bool(symbol.is_integer)
+def count(name: str) -> Count:
+    """A count such as a batch size ``N`` or an input dimension ``d``: a positive integer symbol."""
+    if not isinstance(name, str):
+        raise BadArgument(f"count: the name must be text, not {type(name).__name__}")
+    return Count(name)
 
 
-def is_class_count(symbol: sp.Basic, n: sp.Symbol) -> bool:
-    return symbol == n
+def indices(names: str, over=None) -> tuple[sp.Symbol, ...]:
+    """Index symbols ranging over ``1..n`` for the case's class count ``n``, or over ``1..over`` for a count."""
+    if over is None:
+        return tuple(sp.symbols(names, integer=True, positive=True, seq=True))
+    if not isinstance(over, Count):
+        raise BadArgument(f"indices({names!r}, over=...): over must be a count (count('N')), not {over!r}")
+    return tuple(Index(name, over) for name in names.replace(",", " ").split())
+
+
+def is_count(symbol) -> bool:
+    return isinstance(symbol, Count)
+
+
+def scalar(name: str, domain: str = "real") -> sp.Symbol:
+    """A named scalar: the loss ``L`` (a case may define it), or a parameter such as a temperature ``T``.
+
+    ``domain`` is ``"real"``, ``"positive"`` or ``"nonnegative"``; wherever a
+    scalar is not defined, the checker gives it values from its domain (in
+    counterexamples, for instance).
+    """
+    if not isinstance(name, str):
+        raise BadArgument(f"scalar: the name must be text, not {type(name).__name__}")
+    if domain not in _DOMAINS:
+        raise BadArgument(f"scalar {name!r}: domain must be real, positive or nonnegative, not {domain!r}")
+    return sp.Symbol(name, **_DOMAINS[domain])
 
 
 _DOMAINS = {"real": {"real": True}, "positive": {"positive": True}, "nonnegative": {"nonnegative": True}}
 
 
+def _size(value, what: str):
+    """A size given to a vector or matrix: a count, the classes' symbol, or a positive integer."""
+    value = _expression(value, what)
+    if isinstance(value, sp.Integer) and value >= 1:
+        return value
+    if isinstance(value, sp.Symbol) and value.is_integer and value.is_positive and not isinstance(value, Index):
+        return value
+    raise BadArgument(f"{what}: a size is a count (count('N')), the number of classes, or a positive integer, "
+                      f"not {value!r}")
+
+
 class Vector(sp.IndexedBase):
-    """A vector with entries ``v[1] .. v[n]``.
+    """A vector with entries ``v[1] .. v[n]``: ``n`` is the case's classes, or ``size`` when given.
 
     ``domain`` says which values an entry may take: ``"real"`` (logits),
     ``"positive"`` (a probability vector treated as free, which ``log``
@@ -101,26 +173,69 @@ class Vector(sp.IndexedBase):
     so two vectors of one name and different domains are different objects.
     """
 
-    def __new__(cls, name, domain: str = "real", **kwargs):
-        if isinstance(name, sp.Symbol):  # rebuilt by SymPy from its label
+    def __new__(cls, name, domain="real", size=None, **kwargs):
+        if isinstance(name, sp.Symbol):  # rebuilt by SymPy from its arguments: (label,) or (label, shape)
+            shape = domain if isinstance(domain, (sp.Tuple, tuple)) else kwargs.pop("shape", None)
+            if shape:
+                return super().__new__(cls, name, shape=shape, **kwargs)
             return super().__new__(cls, name, **kwargs)
         if domain not in _DOMAINS:
             raise ValueError(f"Vector {name!r}: domain must be real, positive or nonnegative, not {domain!r}")
-        return super().__new__(cls, sp.Symbol(name, **_DOMAINS[domain]))
+        label = sp.Symbol(name, **_DOMAINS[domain])
+        if size is None:
+            return super().__new__(cls, label)
+        return super().__new__(cls, label, shape=(_size(size, f"Vector {name!r}: the size"),))
 
     def __getnewargs__(self):
-        return (self.label.name, self.domain)
+        return (self.label.name, self.domain, self.size)
 
     def __getitem__(self, index, **kwargs):
         items = index if isinstance(index, tuple) else (index,)
         for item in items:
             no_text(item, f"the index of {self.label}")
+        rank = len(self.shape) if self.shape else 1
+        if len(items) != rank:
+            raise BadArgument(f"{self.label}[{', '.join(map(str, items))}]: {self.label} has {rank} "
+                              f"{'index' if rank == 1 else 'indices'}, not {len(items)}")
         return super().__getitem__(index, **kwargs)
 
     @property
     def domain(self) -> str:
         label = self.label
         return "positive" if label.is_positive else "nonnegative" if label.is_nonnegative else "real"
+
+    @property
+    def size(self):
+        """The number of entries, or None for the case's number of classes."""
+        return self.shape[0] if self.shape else None
+
+    def sizes(self, n) -> tuple:
+        """The size of each axis, with ``n`` for the case's number of classes."""
+        return tuple(self.shape) if self.shape else (n,)
+
+
+class Matrix(Vector):
+    """A matrix with entries ``W[a, b]`` for ``a`` in ``1..rows`` and ``b`` in ``1..cols`` (a batch of logits Z[b, j]).
+
+    ``rows`` and ``cols`` are counts, the classes' symbol, or positive integers.
+    """
+
+    def __new__(cls, name, domain="real", rows=None, cols=None, **kwargs):
+        if isinstance(name, sp.Symbol):
+            return super().__new__(cls, name, domain, **kwargs)
+        if domain not in _DOMAINS:
+            raise ValueError(f"Matrix {name!r}: domain must be real, positive or nonnegative, not {domain!r}")
+        if rows is None or cols is None:
+            raise BadArgument(f"Matrix {name!r}: give its rows and cols (counts or the number of classes)")
+        shape = (_size(rows, f"Matrix {name!r}: rows"), _size(cols, f"Matrix {name!r}: cols"))
+        return sp.IndexedBase.__new__(cls, sp.Symbol(name, **_DOMAINS[domain]), shape=shape)
+
+    def __getnewargs__(self):
+        return (self.label.name, self.domain, self.shape[0], self.shape[1])
+
+    @property
+    def size(self):
+        return self.shape[1]
 
 
 class WrittenOutSum(sp.Sum):
@@ -138,6 +253,7 @@ class Softmax(sp.Function):
     """``softmax(z)_j`` for a vector ``z`` of ``n`` entries."""
 
     nargs = 3
+    rule = "softmax"
 
     @property
     def vector(self):
@@ -161,6 +277,7 @@ class LogSoftmax(sp.Function):
     """``log softmax(z)_j``, written as the log-sum-exp difference when unfolded."""
 
     nargs = 3
+    rule = "log-softmax"
 
     def unfold(self) -> sp.Expr:
         z, j, n = self.args
@@ -172,11 +289,50 @@ class CrossEntropy(sp.Function):
     """``CE(y, p) = -sum_i y_i log p_i`` over ``n`` classes."""
 
     nargs = 3
+    rule = "cross-entropy"
 
     def unfold(self) -> sp.Expr:
         y, p, n = self.args
         i = sp.Dummy("i", integer=True, positive=True)
         return -sp.Sum(y[i] * sp.log(p[i]), (i, 1, n))
+
+
+class Sigmoid(sp.Function):
+    """The logistic function ``σ(x) = 1 / (1 + e^{−x})``."""
+
+    nargs = 1
+    rule = "sigmoid"
+
+    def unfold(self) -> sp.Expr:
+        (x,) = self.args
+        return 1 / (1 + sp.exp(-x))
+
+
+class Softplus(sp.Function):
+    """``softplus(x) = log(1 + e^x)``."""
+
+    nargs = 1
+    rule = "softplus"
+
+    def unfold(self) -> sp.Expr:
+        (x,) = self.args
+        return sp.log(1 + sp.exp(x))
+
+
+class LogSumExp(sp.Function):
+    """``logsumexp(z) = log Σ_{i=1}^{n} e^{z_i}`` over a vector of ``n`` entries."""
+
+    nargs = 2
+    rule = "logsumexp"
+
+    @property
+    def vector(self):
+        return self.args[0]
+
+    def unfold(self) -> sp.Expr:
+        z, n = self.args
+        i = sp.Dummy("i", integer=True, positive=True)
+        return sp.log(sp.Sum(sp.exp(z[i]), (i, 1, n)))
 
 
 class SumExcept(sp.Expr):
@@ -279,6 +435,34 @@ def sum_except(function, index, n, skipped, start=1) -> SumExcept:
     return SumExcept(function, (index, start, n), skipped)
 
 
+def sigmoid(x) -> Sigmoid:
+    """The logistic function ``σ(x) = 1 / (1 + e^{−x})``, kept unevaluated."""
+    return Sigmoid(_expression(x, "sigmoid"))
+
+
+def softplus(x) -> Softplus:
+    """``softplus(x) = log(1 + e^x)``, kept unevaluated."""
+    return Softplus(_expression(x, "softplus"))
+
+
+def tanh(x) -> sp.tanh:
+    """The hyperbolic tangent."""
+    return sp.tanh(_expression(x, "tanh"))
+
+
+def logsumexp(z, n) -> LogSumExp:
+    """``log Σ_{i=1}^{n} e^{z_i}``, kept unevaluated."""
+    _vector_call("logsumexp", z, 1, n)
+    return LogSumExp(z, n)
+
+
+def mean_over(function, index, n, start=1) -> sp.Expr:
+    """``(1/n) Σ_{index=1..n} function``: the mean over a count, as courses write a batch mean."""
+    _sum_arguments("mean_over", function, index, n, start)
+    with sp.evaluate(True):
+        return sp.Mul(sp.Pow(n, -1), sp.Sum(function, (index, start, n)), evaluate=False)
+
+
 def D(expr, variable) -> sp.Derivative:
     """The partial derivative ``d expr / d variable``, kept unevaluated.
 
@@ -291,35 +475,6 @@ def D(expr, variable) -> sp.Derivative:
         raise BadArgument(f"D: cannot differentiate with respect to {variable!r}: it is not a variable "
                         f"(an entry of a vector such as z[j], or a scalar)")
     return sp.Derivative(expr, variable, evaluate=False)
-
-
-def rename_bound(expr: sp.Basic) -> sp.Basic:
-    """Rename every bound summation index to a fresh dummy (alpha-renaming).
-
-    Innermost binders are renamed first, so an outer renaming touches only the
-    occurrences it binds; afterwards no bound name can capture a free one.
-    """
-    if expr.is_Atom or not expr.args:
-        return expr
-    args = [rename_bound(a) for a in expr.args]
-    if isinstance(expr, sp.Sum):
-        function, limits = args[0], args[1:]
-        renamed = []
-        for limit in limits:
-            i, lo, hi = limit
-            d = sp.Dummy(str(i), integer=True)
-            function = function.xreplace({i: d})
-            renamed.append((d, lo, hi))
-        return sp.Sum(function, *renamed)
-    if isinstance(expr, SumExcept):
-        function, (i, lo, hi), skipped = args
-        d = sp.Dummy(str(i), integer=True)
-        return SumExcept(function.xreplace({i: d}), (d, lo, hi), skipped)
-    if isinstance(expr, sp.Lambda):
-        return expr.func(*args)
-    if args == list(expr.args):
-        return expr
-    return expr.func(*args)
 
 
 def as_written():

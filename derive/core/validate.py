@@ -1,20 +1,39 @@
-"""Well-formedness: a step must be an expression over known names, with valid indices."""
+"""Well-formedness: a step or definition must be an expression over known names, with valid indices.
+
+Everything the normaliser's rules take for granted is checked here first, so
+that a rule never meets an object outside its side conditions: every index,
+sum bound and vector size is integer-valued and provably within ``1..n``,
+sums run forwards, a sum that skips an index does not skip its own variable,
+softmax and cross-entropy are taken over the case's ``n`` classes, and no two
+different objects share a printed name.  Not for deciding equality: that is
+:mod:`derive.core.normalise` and :mod:`derive.core.instances`.
+"""
 
 from __future__ import annotations
 
 import sympy as sp
 
+from .binders import Binder, walk
 from .context import Context, IllFormed, as_expression
-from .normalise import nonnegative
-from .objects import SumExcept
+from .normalise import index_range, nonnegative
+from .objects import CrossEntropy, Index, LogSoftmax, LogSumExp, Matrix, Softmax, SumExcept, Vector, is_count
 
-__all__ = ["validate", "as_expression", "names_in", "free_indices_of"]
+__all__ = ["validate", "validate_context", "validate_definitions", "validate_names", "as_expression", "names_in", "free_indices_of"]
 
 
 def names_in(expr) -> set[str]:
     """The free names of an expression: symbols and vector names, by their text."""
     found = set()
-    _walk(expr, set(), lambda node, bound: found.update(_free_names(node, bound)))
+
+    def visit(node, scope):
+        if isinstance(node, sp.Indexed):
+            found.add(str(node.base.label))
+        elif isinstance(node, sp.IndexedBase):
+            found.add(str(node.label))
+        elif isinstance(node, sp.Symbol) and node not in scope:
+            found.add(node.name)
+
+    walk(expr, visit)
     return found
 
 
@@ -22,114 +41,264 @@ def free_indices_of(expr, ctx: Context) -> set:
     """The free index symbols of an expression as written (bound ones excluded)."""
     found = set()
 
-    def visit(node, bound):
-        if (isinstance(node, sp.Symbol) and node not in bound and not isinstance(node, sp.Dummy)
-                and node.is_integer and node != ctx.n):
+    def visit(node, scope):
+        if (isinstance(node, sp.Symbol) and node not in scope and not isinstance(node, sp.Dummy)
+                and node.is_integer and node != ctx.n and not is_count(node)):
             found.add(node.xreplace(ctx.substitution))
 
-    _walk(expr, set(), visit)
+    walk(expr, visit)
     return {s for s in found if isinstance(s, sp.Symbol)}
 
 
-def _free_names(node, bound):
-    if isinstance(node, sp.Indexed):
-        return {str(node.base.label)}
-    if isinstance(node, sp.Symbol) and node not in bound:
-        return {node.name}
-    return set()
+def validate(expr, ctx: Context, known: frozenset = frozenset(), what: str = "") -> None:
+    """Raise :class:`IllFormed` naming what is wrong with ``expr``, if anything.
 
-
-def _walk(expr, bound, visit):
-    visit(expr, bound)
-    if isinstance(expr, sp.Indexed):
-        for index in expr.indices:
-            _walk(index, bound, visit)
-        return
-    if isinstance(expr, sp.Sum):
-        inner = set(bound)
-        for i, lo, hi in expr.limits:
-            _walk(lo, inner, visit)
-            _walk(hi, inner, visit)
-            inner.add(i)
-        _walk(expr.function, inner, visit)
-        return
-    if isinstance(expr, SumExcept):
-        i, lo, hi = expr.limits
-        for part in (lo, hi, expr.skipped):
-            _walk(part, bound, visit)
-        _walk(expr.function, bound | {i}, visit)
-        return
-    if isinstance(expr, sp.Lambda):
-        _walk(expr.expr, bound | set(expr.variables), visit)
-        return
-    for arg in expr.args:
-        _walk(arg, bound, visit)
-
-
-def validate(expr, ctx: Context, known: frozenset = frozenset()) -> None:
-    """Raise :class:`IllFormed` naming what is wrong with ``expr``, if anything."""
+    ``known`` is the set of names a step may use (empty: any name); ``what``
+    names the expression in the message (``"the definition of ŷ"``).
+    """
     expr = as_expression(expr)
+    prefix = f"{what}: " if what else ""
     if expr.has(sp.zoo, sp.nan) or expr.has(sp.oo):
-        raise IllFormed(f"{expr} divides by zero or is infinite")
+        raise IllFormed(f"{prefix}{expr} divides by zero or is infinite")
     problems: list[str] = []
     for node in sp.preorder_traversal(expr):
         if isinstance(node, sp.Float):
-            raise IllFormed(f"{expr} contains the float {node}, which is inexact: write an integer or "
+            raise IllFormed(f"{prefix}{expr} contains the float {node}, which is inexact: write an integer or "
                             f"sympy.Rational")
         if node.is_Pow and node.base == 0 and node.exp.is_negative:
-            raise IllFormed(f"{expr} divides by zero")
+            raise IllFormed(f"{prefix}{expr} divides by zero")
+    problems.extend(_name_clashes((expr,), ctx))
 
-    def visit(node, bound):
-        if isinstance(node, sp.Symbol) and node not in bound and not isinstance(node, sp.Dummy):
+    def visit(node, scope):
+        if isinstance(node, sp.Symbol) and node not in scope and not isinstance(node, sp.Dummy):
             if node != ctx.n and known and node.name not in known:
-                kind = "index" if node.is_integer else "symbol"
-                problems.append(f"unknown {kind} {node.name!r}: it is not in the case's start expression, "
-                                f"definitions or assumptions")
+                problems.append(_unknown(node, node.is_integer))
         if isinstance(node, sp.Indexed):
-            if known and str(node.base.label) not in known:
-                problems.append(f"unknown vector {str(node.base.label)!r}: it is not in the case's start "
-                                f"expression, definitions or assumptions")
-            for index in node.indices:
-                problems.extend(_index_problem(node, index, bound, ctx))
-        if isinstance(node, sp.Sum):
-            for i, lo, hi in node.limits:
-                problems.extend(_bounds_problem(node, i, lo, hi, ctx))
-        if isinstance(node, SumExcept):
-            i, lo, hi = node.limits
-            problems.extend(_bounds_problem(node, i, lo, hi, ctx))
+            problems.extend(_indexed_problem(node, scope, ctx, known))
+        if isinstance(node, (sp.Sum, SumExcept)):
+            problems.extend(_binder_problems(node, scope, ctx))
+        if isinstance(node, (Softmax, LogSoftmax)):
+            problems.extend(_vector_call_problem(node, node.args[0], node.args[1], node.args[2], scope, ctx))
+        if isinstance(node, LogSumExp):
+            problems.extend(_vector_call_problem(node, node.args[0], None, node.args[1], scope, ctx))
+        if isinstance(node, CrossEntropy):
+            y, p, n = node.args
+            problems.extend(_vector_call_problem(node, y, None, n, scope, ctx))
+            problems.extend(_vector_call_problem(node, p, None, n, scope, ctx))
+        if isinstance(node, sp.KroneckerDelta):
+            for index in node.args:
+                if index.is_integer is not True:
+                    problems.append(f"δ{node.args} compares {index}, which is not an integer-valued index")
         if isinstance(node, sp.Derivative):
             for variable, _ in node.variable_count:
                 if not (isinstance(variable, sp.Indexed) or
                         (isinstance(variable, sp.Symbol) and not variable.is_integer)):
-                    problems.append(f"cannot differentiate with respect to {variable}: it is not a variable")
+                    problems.append(f"cannot differentiate with respect to {variable}: it is not a variable "
+                                    f"(an entry of a vector such as z[j], or a scalar)")
 
-    _walk(expr, set(), visit)
+    walk(expr, visit)
     if problems:
-        raise IllFormed(problems[0])
+        raise IllFormed(prefix + problems[0])
 
 
-def _index_problem(node, index, bound, ctx):
-    if index.is_Integer:
-        if not 1 <= int(index) <= ctx.minimum_classes:
-            yield (f"index {index} in {node} may lie outside 1..{ctx.n} "
-                   f"(k can be as small as {ctx.minimum_classes})")
+def _unknown(node, is_index) -> str:
+    kind = "index" if is_index else "symbol"
+    fix = (f"declare it with indices('{node.name}') and use it in the case's start or assumptions"
+           if is_index else f"use it in the case's start, or define it in the case's definitions")
+    return f"unknown {kind} {node.name!r}: it is not in the case's start expression, definitions or " \
+           f"assumptions; {fix}"
+
+
+def _indexed_problem(node, scope, ctx, known):
+    label = str(node.base.label)
+    if known and label not in known:
+        yield (f"unknown vector {label!r}: it is not in the case's start expression, definitions or "
+               f"assumptions; use it in the case's start, or define it in the case's definitions")
+    sizes = node.base.sizes(ctx.n) if isinstance(node.base, Vector) else (ctx.n,) * len(node.indices)
+    if len(node.indices) != len(sizes):
+        kind = "matrix" if isinstance(node.base, Matrix) else "vector"
+        yield (f"{node} has {len(node.indices)} {'index' if len(node.indices) == 1 else 'indices'}, but the "
+               f"{kind} {label} has {len(sizes)}: write {label}[{', '.join('ij'[:len(sizes)])}]")
         return
-    if isinstance(index, sp.Symbol):
-        if index == ctx.n:
-            yield f"index {index} in {node}: the number of classes is not an index"
-        elif not index.is_integer:
-            yield f"index {index} in {node} is not an integer index symbol (use indices('...'))"
-        return
-    yield f"index {index} in {node} may lie outside 1..{ctx.n}: use an index symbol or a literal"
+    for index, size in zip(node.indices, sizes):
+        yield from _index_problem(node, index, scope, ctx, size)
 
 
-def _bounds_problem(node, i, lo, hi, ctx):
-    if not (isinstance(i, sp.Symbol) and i.is_integer):
-        yield f"summation index {i} in {node} is not an integer index symbol"
+def _index_problem(node, index, scope, ctx, size=None):
+    size = ctx.n if size is None else size
+    if index.is_integer is not True:
+        yield f"index {index} in {node} is not integer-valued: use an index symbol (indices('...')) or an integer"
         return
-    if not nonnegative(lo - 1, ctx):
-        yield f"sum {node} starts at {lo}, below 1"
-    if not nonnegative(ctx.n - hi, ctx):
-        yield f"sum {node} ends at {hi}, beyond {ctx.n}"
-    if not nonnegative(hi - lo, ctx):
-        yield f"sum {node} has reversed bounds: it starts at {lo}, which can exceed its end {hi}"
+    interval = index_range(index, ctx, scope)
+    if interval is None:
+        yield f"index {index} in {node} may lie outside 1..{size}: use an index symbol, {size}, or a literal"
+        return
+    lo, hi = interval
+    if not nonnegative(lo - 1, ctx) or not nonnegative(size - hi, ctx):
+        smallest = f" ({ctx.n} can be as small as {ctx.minimum_classes})" if index.is_Integer else ""
+        over = f": {index} ranges over 1..{hi}" if isinstance(index, sp.Symbol) and hi != size else ""
+        yield f"index {index} in {node} may lie outside 1..{size}{smallest}{over}"
+
+
+def _binder_problems(node, scope, ctx):
+    """A sum's index must be an index symbol; its bounds integers, running forwards (an empty sum allowed)."""
+    binder = Binder(node.variable, *node.limits[1:], node.skipped) if isinstance(node, SumExcept) else None
+    limits = [binder] if binder else [Binder(i, lo, hi) for i, lo, hi in reversed(node.limits)]
+    inner = dict(scope)
+    for b in limits:
+        i, lo, hi = b.variable, b.lo, b.hi
+        if not (isinstance(i, sp.Symbol) and i.is_integer):
+            yield f"summation index {i} in {node} is not an integer index symbol (use indices('...'))"
+            return
+        if i == ctx.n:
+            yield (f"{node} sums over {i}, the number of classes: use another index symbol "
+                   f"(indices('i')) as the summation index")
+            return
+        for bound, which in ((lo, "lower"), (hi, "upper")):
+            if bound.is_integer is not True:
+                yield f"the {which} bound {bound} of {node} is not integer-valued"
+                return
+            if bound.has(i):
+                yield f"the {which} bound {bound} of {node} uses its own summation index {i}"
+                return
+        # Where the summation index is used as an index, its range is checked against that axis; a sum
+        # itself may run over any forward range of integers (Σ_{i=1}^{N} over a batch, Σ_{i=0}^{k} i).
+        span = index_range(hi - lo, ctx, inner)
+        if index_range(lo, ctx, inner) is None or index_range(hi, ctx, inner) is None:
+            yield f"the bounds of {node} are not integers affine in indices and counts"
+        elif span is None or not nonnegative(span[0] + 1, ctx):
+            yield (f"sum {node} has reversed bounds: it starts at {lo}, which can exceed its end {hi} by more "
+                   f"than 1 (an empty sum ends just before it starts)")
+        if b.skipped is not None:
+            if b.skipped.has(i):
+                yield (f"{node} skips {b.skipped}, which is its own summation index {i}: "
+                       f"name the index to skip, e.g. sum_except(f, i, n, j)")
+            elif b.skipped.is_integer is not True or index_range(b.skipped, ctx, inner) is None:
+                # a skipped value outside the range skips nothing: any integer will do
+                yield f"{node} skips {b.skipped}, which is not an integer-valued index"
+        inner[i] = b
+
+
+def _vector_call_problem(node, vector, index, size, scope, ctx):
+    name = type(node).__name__.lower()
+    if not isinstance(vector, sp.IndexedBase) or isinstance(vector, Matrix):
+        yield f"{name}: {vector} is not a vector"
+        return
+    entries = vector.sizes(ctx.n)[0] if isinstance(vector, Vector) else ctx.n
+    if size != entries:
+        yield (f"{node}: the vector {vector} has {entries} entries, so the size given to {name} "
+               f"must be {entries}, not {size}")
+    if index is not None:
+        yield from _index_problem(node, index, scope, ctx, entries)
+
+
+def validate_names(exprs, ctx: Context) -> None:
+    """Raise :class:`IllFormed` if two different objects share a printed name across ``exprs`` and ``ctx``."""
+    for problem in _name_clashes(tuple(exprs), ctx):
+        raise IllFormed(problem)
+
+
+def _name_clashes(exprs, ctx):
+    """Two different objects with one printed name (a vector of two domains, a symbol of two kinds)."""
+    seen: dict[str, sp.Basic] = {}
+    objects = [*exprs, ctx.n]
+    for d in ctx.definitions:
+        objects += [d.name, d.body]
+    for a in ctx.assumptions:
+        objects += [v for v in vars(a).values() if isinstance(v, sp.Basic)]
+    for obj in objects:
+        for node in sp.preorder_traversal(obj):
+            if isinstance(node, sp.IndexedBase):
+                name, thing = str(node.label), node.label
+            elif isinstance(node, sp.Symbol) and not isinstance(node, sp.Dummy):
+                name, thing = node.name, node
+            else:
+                continue
+            other = seen.setdefault(name, thing)
+            if other != thing:
+                yield (f"two different objects are named {name!r} ({_describe(other)} and {_describe(thing)}): "
+                       f"give them different names")
+                return
+
+
+def _describe(symbol) -> str:
+    if symbol.is_integer:
+        return "an index"
+    if symbol.is_positive:
+        return "a positive one"
+    if symbol.is_nonnegative:
+        return "a nonnegative one"
+    return "a real one"
+
+
+def validate_context(ctx: Context) -> None:
+    """Raise :class:`IllFormed` if a definition of ``ctx`` is ill-formed or circular.
+
+    A definition may use a free index (``L = z_j²``): it then means the same
+    index as the steps do.  That the index is declared by the case (its start
+    or assumptions) is checked with the names a step may use, in
+    :func:`validate_definitions`.
+    """
+    for definition in ctx.definitions:
+        name = definition.name.label if isinstance(definition.name, sp.IndexedBase) else definition.name
+        what = f"the definition of {name}"
+        body = definition.body
+        if isinstance(body, sp.Lambda):
+            _validate_entry(definition.name, body, ctx, what)
+        else:
+            validate(body, ctx, what=what)
+    _no_cycles(ctx)
+
+
+def validate_definitions(ctx: Context, known: frozenset) -> None:
+    """Raise :class:`IllFormed` if a definition uses a free index that is not among the ``known`` names."""
+    if not known:
+        return
+    for definition in ctx.definitions:
+        name = definition.name.label if isinstance(definition.name, sp.IndexedBase) else definition.name
+        for index in sorted(free_indices_of(definition.body, ctx), key=lambda s: s.name):
+            if index.name not in known:
+                raise IllFormed(f"the definition of {name} uses the index {index.name!r}, which the case's start "
+                                f"and assumptions do not mention: use an index the case declares, or the "
+                                f"definition's own entry index")
+
+
+def _validate_entry(name, body: sp.Lambda, ctx, what):
+    """The entry ``i ↦ f(i)`` of a defined vector (``(i, j) ↦ f(i, j)`` of a matrix), each index over its axis."""
+    sizes = name.sizes(ctx.n) if isinstance(name, Vector) else (ctx.n,) * len(body.variables)
+    fresh = {}
+    for variable, size in zip(body.variables, sizes):
+        entry_name = f"{variable.name}_entry"
+        fresh[variable] = (sp.Symbol(entry_name, integer=True, positive=True) if size == ctx.n
+                           else Index(entry_name, size))
+    validate(body.expr.xreplace(fresh), ctx, what=what)
+
+
+def _no_cycles(ctx):
+    names = {}
+    for d in ctx.definitions:
+        names[d.name] = d
+    uses = {}
+    for d in ctx.definitions:
+        found = set()
+        for node in sp.preorder_traversal(d.body):
+            base = node.base if isinstance(node, sp.Indexed) else node
+            if base in names:
+                found.add(base)
+        uses[d.name] = found
+    state: dict = {}
+
+    def visit(name, path):
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "open":
+            cycle = " → ".join(str(getattr(x, "label", x)) for x in path[path.index(name):] + [name])
+            raise IllFormed(f"the definitions refer to themselves: {cycle}; a definition must not use "
+                            f"the name it defines, directly or through others")
+        state[name] = "open"
+        for used in sorted(uses[name], key=str):
+            visit(used, path + [name])
+        state[name] = "done"
+
+    for name in sorted(names, key=str):
+        visit(name, [])

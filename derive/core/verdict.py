@@ -46,7 +46,9 @@ class Counterexample:
         """The point alone: the number of classes, the indices and the inputs."""
         parts = [f"{self.classes_name}={self.classes}"]
         parts += [f"{name}={value}" for name, value in self.indices]
-        parts += [f"{name}=({', '.join(values)})" for name, values in self.inputs]
+        # a vector has at least two entries (k >= 2); one value is a scalar's
+        parts += [f"{name}={values[0]}" if len(values) == 1 else f"{name}=({', '.join(values)})"
+                  for name, values in self.inputs]
         return ", ".join(parts)
 
     def text(self) -> str:

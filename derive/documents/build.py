@@ -553,9 +553,10 @@ class _Builder:
             claim_name = f"{_slug(section)}-line-{line}" + (f"-{number}" if number > 1 and False else "")
             while any(c.name == claim_name for c in self.claims):
                 claim_name += "-b"
+            # The claim is stated under the document's facts (y one-hot at ℓ), as its cases are.
             self.claims.append(Claim(claim_name, f"{section}, line {line}", subject, expr, recombined,
                                      expect=expect, source_ref=f"{section}, line {line} ({self.place(offset)})",
-                                     note=note,
+                                     note=note, assumptions=self.names.facts,
                                      origin=self.place(offset)))
             self.record(offset, row, "read", [r.text for r in readings], claim_names=(claim_name,))
 

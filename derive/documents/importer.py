@@ -269,7 +269,9 @@ def module_source(proof, display: str) -> str:
         lines.append(f"                     {writer.write(claim.subject)},")
         lines.append(f"                     {writer.write(claim.expr)}, ({cases_text}),")
         lines.append(f"                     expect={_text(str(claim.expect))}, source_ref={_text(claim.source_ref)},")
-        lines.append(f"                     note={_text(claim.note)})")
+        assumptions = ", ".join(_assumption(a, writer) for a in claim.assumptions)
+        comma = "," if len(claim.assumptions) == 1 else ""
+        lines.append(f"                     note={_text(claim.note)}, assumptions=({assumptions}{comma}))")
     lines += ["", "PROOF = Proof(",
               f"    id={_text(proof.id)},",
               f"    title={_text(proof.title)},",

@@ -12,7 +12,7 @@ from .numeric import numeric_data
 
 __all__ = ["SCHEMA_VERSION", "report_data", "render_json"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _outcome(outcome: Outcome) -> dict:
@@ -92,6 +92,17 @@ def _claim(report: ClaimReport) -> dict:
     }
     if claim.note:
         data["note"] = claim.note
+    data["assumptions"] = [a.text() for a in claim.assumptions]
+    data["error"] = report.error or None
+    if report.coverage is not None:
+        coverage = report.coverage
+        data["coverage"] = {
+            "covered": coverage.covered,
+            "indices": list(coverage.indices),
+            "configurations": coverage.configurations,
+            "uncovered": [{"configuration": g.configuration, "reason": g.reason} for g in coverage.gaps],
+            "error": coverage.error or None,
+        }
     cases = []
     for check in report.checks:
         case = {
@@ -131,7 +142,7 @@ def report_data(report: Report) -> dict:
             "steps": sum(report.counts().values()),
             "claims": report.claim_counts(),
             "ok": report.ok,
-            "strict": report.strict,
+            "accepted": [v.value for v in report.accepted.verdicts],
             "numeric": {"checks": sum(len(p.numeric) for p in report.proofs),
                         "failed": sum(not r.passed for p in report.proofs for r in p.numeric)},
             "exit_code": report.exit_code,

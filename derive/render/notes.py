@@ -36,8 +36,8 @@ MARKS = {
 }
 LEGEND = (
     (Verdict.PROVED, "proved for every number of classes"),
-    (Verdict.VERIFIED, "verified exactly on every instance up to K classes"),
-    (Verdict.NUMERIC, "agrees numerically only"),
+    (Verdict.VERIFIED, "verified exactly on every instance up to K classes, not proved for every k"),
+    (Verdict.NUMERIC, "agrees numerically only, not proved for every k"),
     (Verdict.REFUTED, "refuted by a counterexample"),
     (Verdict.UNKNOWN, "undecided within the time budget"),
     (Verdict.ERROR, "could not be evaluated"),
@@ -163,6 +163,19 @@ def _counterexample(line: Line, case: Case, classes_name: str) -> Parts:
     return parts + _text(".")
 
 
+_NOT_PROVED = (Verdict.VERIFIED, Verdict.NUMERIC)
+
+
+def _not_proved(outcome, ok: bool) -> str:
+    """What a VERIFIED or NUMERIC comparison rests on, and whether the run accepted it as passing."""
+    ks = outcome.classes_checked
+    at = f" at k = {', '.join(str(n) for n in ks)}" if ks else ""
+    how = f"verified exactly{at} only" if outcome.verdict is Verdict.VERIFIED else f"checked numerically{at} only"
+    name = outcome.verdict.value.lower()
+    return how + (f", which this run accepts (--accept {name})" if ok else
+                  f"; it fails the run unless the run accepts {outcome.verdict.value} (--accept {name})")
+
+
 def _derived(report, case: Case) -> Parts | None:
     d = getattr(report, "derived", None)
     if d is None:
@@ -174,6 +187,8 @@ def _derived(report, case: Case) -> Parts | None:
         parts = _text("Differentiating the definitions directly gives ") + _math(d.expr)
     parts += _text(", which " + ("agrees with" if holding else "differs from") + " the last line ")
     parts += _math(mark(d.outcome.verdict, d.outcome))
+    if d.outcome.verdict in _NOT_PROVED and d.expect is Expect.HOLDS:
+        return parts + _text(", but is not proved for every k: " + _not_proved(d.outcome, d.ok) + ".")
     if d.expect is Expect.ERRATUM:
         parts += _text(" (the source's result is wrong here, as expected)" if d.ok else
                        " (expected to differ: the source's result is wrong)")
@@ -210,6 +225,9 @@ def _case_view(proof: Proof, case: Case, report, labels: dict[str, str]) -> Case
             notes.append((label, prose_parts(s.note)))
         if line.verdict is Verdict.ERROR:
             notes.append((f"Line {line.index} could not be checked.", _text(line.outcome.message)))
+        if line.verdict in _NOT_PROVED and not line.erratum:
+            notes.append((f"Line {line.index} is not proved for every k.",
+                          _text("It is " + _not_proved(line.outcome, line.ok) + ".")))
     corrects = labels.get(case.corrects, "") if case.corrects else ""
     corrected = next((c for c in proof.cases if c.name == case.corrects), None)
     return CaseView(case, labels[case.name], prose_parts(case.title), case.source_ref, assumptions,
@@ -247,6 +265,7 @@ def claim_views(report) -> list[tuple[str | None, Parts, Parts]]:
         subject, expr = getattr(model, "subject", None), getattr(model, "expr", None)
         if isinstance(subject, sp.Basic) and isinstance(expr, (sp.Basic, int)):
             statement = _math(f"{latex(subject)} = {latex(expr)}")
+            statement += _claim_assumptions(report, model)
         else:
             statement = prose_parts(str(getattr(claim, "text", "")))
         title = getattr(model, "title", "")
@@ -256,8 +275,32 @@ def claim_views(report) -> list[tuple[str | None, Parts, Parts]]:
         reason = prose_parts(str(getattr(claim, "reason", "")))
         if getattr(model, "expect", Expect.HOLDS) is Expect.ERRATUM:
             reason += _text(" (expected not to hold: the source is wrong here)")
-        views.append((MARKS[Verdict.PROVED] if holds else MARKS[Verdict.REFUTED], statement, reason))
+        views.append((_claim_mark(claim) if holds else MARKS[Verdict.REFUTED], statement, reason))
     return views
+
+
+def _claim_assumptions(report, model) -> Parts:
+    """``, assuming ...`` for a claim stated under assumptions of its own, in the words of a case's."""
+    assumptions = tuple(getattr(model, "assumptions", ()) or ())
+    if not assumptions:
+        return []
+    case = next((c for c in report.proof.cases if c.name in model.cases), None)
+    parts = _text(" (assuming ")
+    for position, a in enumerate(assumptions):
+        if position:
+            parts += _text("; ")
+        parts += _assumption(a, case) if case is not None else _text(a.text())
+    return parts + _text(")")
+
+
+def _claim_mark(claim) -> str:
+    """The mark of a claim that holds: the weakest verdict it rests on (a proof, or no proof for every k)."""
+    outcomes = [o for check in getattr(claim, "checks", ()) for o in (check.subject, check.outcome) if o is not None]
+    for verdict in (Verdict.NUMERIC, Verdict.VERIFIED):
+        weakest = [o for o in outcomes if o.verdict is verdict]
+        if weakest:
+            return mark(verdict, weakest[0])
+    return MARKS[Verdict.PROVED]
 
 
 _NUMERIC_HEADERS = {"k": "k", "classes": "k", "max_abs_error": "max abs error", "max_rel_error": "max rel error"}
