@@ -85,8 +85,7 @@ def known_names(case: Case, ctx) -> frozenset[str]:
     for definition in ctx.definitions:
         known.add(str(definition.name.label) if isinstance(definition.name, sp.IndexedBase)
                   else str(definition.name))
-        # vectors and scalars a definition uses are known; an index it uses must be declared by the case itself
-        known |= {name for name in names_in(definition.body) if not _is_index_name(name, definition.body)}
+        known |= names_in(definition.body)
     for assumption in ctx.assumptions:
         for value in vars(assumption).values():
             if isinstance(value, sp.IndexedBase):
@@ -94,10 +93,6 @@ def known_names(case: Case, ctx) -> frozenset[str]:
             elif isinstance(value, sp.Basic):
                 known |= names_in(value)
     return frozenset(known)
-
-
-def _is_index_name(name: str, expr) -> bool:
-    return any(s.name == name and s.is_integer for s in expr.free_symbols if isinstance(s, sp.Symbol))
 
 
 def check_case(case: Case, settings: Settings) -> CaseReport:

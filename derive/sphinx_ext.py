@@ -20,7 +20,7 @@ build), naming the proof's file and line.
 
 Settings (``conf.py``): ``derive_root`` the course repository, holding ``proofs/`` (default: the first
 of the folder of ``conf.py`` and its parents that does); ``derive_budget`` (seconds per step, 5),
-``derive_max_k`` (4), ``derive_strict`` (False), ``derive_cache`` (True), ``derive_numeric`` (False:
+``derive_max_k`` (4), ``derive_accept`` ([]: only PROVED passes; ["verified", "numeric"] to accept more), ``derive_cache`` (True), ``derive_numeric`` (False:
 the numeric checks of the conclusions are left to ``derive check``).  Not a renderer of its own: the
 maths comes from the one printer behind every output.
 """
@@ -87,10 +87,13 @@ def _check(app, root: Path, proof_id: str):
         from .numeric_model import NumericSettings
 
         numeric = NumericSettings(seed=0)
+    from .config import Accepted
+
+    accepted = Accepted.parse(list(app.config.derive_accept) or ["none"])
     settings = Settings(seconds=float(app.config.derive_budget), max_classes=int(app.config.derive_max_k),
-                        strict=bool(app.config.derive_strict), cache=cache, numeric=numeric)
+                        accepted=accepted, cache=cache, numeric=numeric)
     checked = check_proof(proofs[0], settings)
-    return Report((checked,), (), settings.strict), loaded.errors
+    return Report((checked,), (), accepted), loaded.errors
 
 
 def _names(text: str) -> list[str]:
@@ -217,7 +220,7 @@ def setup(app) -> dict:
     app.add_config_value("derive_root", "", "env", types=frozenset({str}))
     app.add_config_value("derive_budget", 5.0, "env", types=frozenset({float, int}))
     app.add_config_value("derive_max_k", 4, "env", types=frozenset({int}))
-    app.add_config_value("derive_strict", False, "env", types=frozenset({bool}))
+    app.add_config_value("derive_accept", [], "env", types=frozenset({list, tuple}))
     app.add_config_value("derive_cache", True, "env", types=frozenset({bool}))
     app.add_config_value("derive_numeric", False, "env", types=frozenset({bool}))
     app.add_directive("derivation", DerivationDirective)

@@ -50,6 +50,7 @@ EXAMPLES = {
     "sum-factor": (ctx(), sum_over(z[j] * p[i], i, k), z[j] * sum_over(p[i], i, k)),
     "sum-constant": (ctx(), sum_over(z[j], i, k), k * z[j]),
     "sum-split": (ctx(), sum_over(z[i], i, k - 1) + z[k], sum_over(z[i], i, k)),
+    "sum-written-out": (ctx(), sum_over(z[i] * z[j], i, 2), z[1] * z[j] + z[2] * z[j]),
     "delta-collapse": (ctx(), sum_over(sp.KroneckerDelta(i, j) * z[i], i, k), z[j]),
     "delta-distinct": (ctx(Distinct(j, m)), sp.KroneckerDelta(j, m) * z[j], 0),
     "sum-to-one": (ctx(SumsToOne(y)), sum_over(y[i], i, k), 1),
@@ -289,3 +290,13 @@ def test_the_vocabulary_identities_of_ml_courses_are_proved(left, right):
 def test_the_vocabulary_slips_are_not_proved(left, right):
     proved, _ = proves_equal(left, right, ctx())
     assert not proved
+
+
+def test_sum_written_out_needs_literal_bounds_and_few_terms():
+    proved, used = proves_equal(sum_over(z[i], i, 2, start=2), z[2], ctx())
+    assert proved and "sum-written-out" in used
+    proved, used = proves_equal(sum_over(z[i], i, 1, start=2), 0, ctx())  # empty
+    assert proved and "sum-written-out" in used
+    trace = Trace()
+    normal_form(sum_over(z[i], i, k), ctx(), trace)
+    assert "sum-written-out" not in trace.used

@@ -252,15 +252,3 @@ def test_the_notes_mark_verified_and_numeric_lines_as_not_proved_for_every_k(tmp
     latex = derive("latex", "--no-cache", "--no-numeric", cwd=tmp_path).stdout
     assert r"\textit{Line 1 is not proved for every k.} It is verified exactly at k = 2, 3, 4 only" in latex
     assert r"\tag*{\deriveverified{4}}" in latex and r"\tag*{\derivenumeric}" in latex
-
-
-def test_the_strict_keyword_of_settings_is_deprecated_and_keeps_its_meaning():
-    from derive.run import Settings
-
-    with pytest.warns(DeprecationWarning, match="only PROVED passes by default"):
-        assert Settings(strict=True).accepted == Accepted()
-    with pytest.warns(DeprecationWarning):
-        assert Settings(strict=False).accepted == Accepted.parse("verified,numeric")
-    assert Settings().accepted == Accepted()
-    with pytest.raises(TypeError, match="accepted must be a derive.config.Accepted"):
-        Settings(accepted=("verified",))

@@ -21,7 +21,7 @@ from .exact import Compared, compare
 from .instances import (CONFIRM_DIGITS, candidate_points, input_name, defined_at, domain_conditions, evaluate, exactly_equal,
                         instances, random_points)
 from .normalise import Trace, is_positive, prepare, proves_equal
-from .validate import free_indices_of, validate, validate_definitions, validate_names
+from .validate import free_indices_of, validate, validate_names
 from .verdict import Counterexample, Outcome, Verdict
 
 __all__ = ["check_equal", "OutOfTime", "budget"]
@@ -97,7 +97,6 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
     validate(left, ctx, known)
     validate(right, ctx, known)
     validate_names((left, right), ctx)
-    validate_definitions(ctx, known)
     written = free_indices_of(left, ctx) | free_indices_of(right, ctx)
     as_written = (left, right)
     trace = Trace()

@@ -49,6 +49,8 @@ RULES: dict[str, str] = {
     "sum-factor": "Σ c·f(i) = c·Σ f(i); when c does not contain the summation index i",
     "sum-constant": "Σ_{i=a}^{b} c = (b − a + 1)·c; when c does not contain i, a and b are integers and "
                     "b ≥ a − 1 for every value of the indices in force",
+    "sum-written-out": "Σ_{i=a}^{b} f(i) = f(a) + … + f(b), and 0 when b = a − 1; when a and b are integers "
+                       "with b − a < 8",
     "sum-split": "Σ_{i=a}^{n−c} f(i) = Σ_{i=a}^{n} f(i) − f(n−c+1) − … − f(n), and Σ_{i=1+c}^{b} f(i) = "
                  "Σ_{i=1}^{b} f(i) − f(1) − … − f(c); when c is a constant 1 ≤ c ≤ 3 and both ranges run forwards",
     "delta-collapse": "Σ_{i=a}^{b} δ(i, m)·f(i) = f(m); when m does not contain i and a ≤ m ≤ b for every value "
@@ -356,6 +358,10 @@ def _sum(expr, ctx, trace, bound):
     # SymPy writes Σ_m Σ_i f as one Sum with limits (i, ...), (m, ...): the last is the outermost
     function = sp.Sum(expr.function, *expr.limits[:-1]) if len(expr.limits) > 1 else expr.function
     i, lo, hi = expr.limits[-1]
+    if lo.is_Integer and hi.is_Integer and -1 <= hi - lo < WRITE_OUT:
+        trace.add("sum-written-out")
+        return _simplify(sp.Add(*[function.xreplace({i: sp.Integer(v)}) for v in range(int(lo), int(hi) + 1)]),
+                         ctx, trace, bound)
     whole = _split(function, i, lo, hi, ctx, bound)
     if whole is not None:
         trace.add("sum-split")
@@ -411,6 +417,7 @@ def _merge_exponentials(term, trace):
 
 
 SPLIT = 3  # the largest number of terms sum-split writes out
+WRITE_OUT = 8  # a sum between two literal bounds with fewer terms than this is written out
 
 
 def _split(function, i, lo, hi, ctx, scope):

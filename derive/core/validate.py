@@ -18,7 +18,7 @@ from .context import Context, IllFormed, as_expression
 from .normalise import index_range, nonnegative
 from .objects import CrossEntropy, Index, LogSoftmax, LogSumExp, Matrix, Softmax, SumExcept, Vector, is_count
 
-__all__ = ["validate", "validate_context", "validate_definitions", "validate_names", "as_expression", "names_in", "free_indices_of"]
+__all__ = ["validate", "validate_context", "validate_names", "as_expression", "names_in", "free_indices_of"]
 
 
 def names_in(expr) -> set[str]:
@@ -234,10 +234,9 @@ def _describe(symbol) -> str:
 def validate_context(ctx: Context) -> None:
     """Raise :class:`IllFormed` if a definition of ``ctx`` is ill-formed or circular.
 
-    A definition may use a free index (``L = z_j²``): it then means the same
-    index as the steps do.  That the index is declared by the case (its start
-    or assumptions) is checked with the names a step may use, in
-    :func:`validate_definitions`.
+    A definition may use a free index (``L = -log p_ℓ``): it then means the
+    same index as the steps do, and what the case claims, it claims for every
+    value of that index.
     """
     for definition in ctx.definitions:
         name = definition.name.label if isinstance(definition.name, sp.IndexedBase) else definition.name
@@ -248,19 +247,6 @@ def validate_context(ctx: Context) -> None:
         else:
             validate(body, ctx, what=what)
     _no_cycles(ctx)
-
-
-def validate_definitions(ctx: Context, known: frozenset) -> None:
-    """Raise :class:`IllFormed` if a definition uses a free index that is not among the ``known`` names."""
-    if not known:
-        return
-    for definition in ctx.definitions:
-        name = definition.name.label if isinstance(definition.name, sp.IndexedBase) else definition.name
-        for index in sorted(free_indices_of(definition.body, ctx), key=lambda s: s.name):
-            if index.name not in known:
-                raise IllFormed(f"the definition of {name} uses the index {index.name!r}, which the case's start "
-                                f"and assumptions do not mention: use an index the case declares, or the "
-                                f"definition's own entry index")
 
 
 def _validate_entry(name, body: sp.Lambda, ctx, what):

@@ -52,10 +52,10 @@ def annotation(level: str, message: str, origin: str = "", title: str = "") -> s
     return f"{head}::{escape_data(message)}"
 
 
-def _expected(expect: Expect, strict: bool) -> str:
+def _expected(expect: Expect, accepted) -> str:
     if expect is Expect.ERRATUM:
         return "REFUTED (an erratum)"
-    return "PROVED" if strict else "PROVED, VERIFIED or NUMERIC"
+    return " or ".join(["PROVED", *sorted(v.value for v in accepted.extra)])
 
 
 def _evidence(outcome) -> str:
@@ -86,7 +86,7 @@ def failures(report: Report) -> list[Failure]:
                 if s.ok:
                     continue
                 where = f"proof '{proof.id}', case '{c.case.name}', step {s.index}"
-                message = [f"{where}: expected {_expected(s.step.expect, report.strict)}, got {s.outcome.verdict}",
+                message = [f"{where}: expected {_expected(s.step.expect, report.accepted)}, got {s.outcome.verdict}",
                            f"= {unicode(s.expr)}", f"because: {s.step.reason}"]
                 evidence = _evidence(s.outcome)
                 if evidence:
