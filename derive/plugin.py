@@ -104,12 +104,21 @@ def _folders(config) -> tuple[Path, ...]:
 
 
 def pytest_collect_file(file_path: Path, parent):
-    if file_path.suffix != ".py" or file_path.name.startswith("_") or file_path.name == "conftest.py":
+    if file_path.name.startswith("_") or file_path.name == "conftest.py":
+        return None
+    if file_path.suffix != ".py" and not _is_declared_document(file_path):
         return None
     resolved = file_path.resolve()
     if any(folder == resolved.parent or folder in resolved.parents for folder in _folders(parent.config)):
         return ProofFile.from_parent(parent, path=file_path)
     return None
+
+
+def _is_declared_document(path: Path) -> bool:
+    """A Markdown or LaTeX document that declares itself for derive (read only then: a README is not)."""
+    from .documents import has_declarations, is_document
+
+    return is_document(path.name) and has_declarations(path)
 
 
 class _Checked:

@@ -108,6 +108,9 @@ def check_case(case: Case, settings: Settings) -> CaseReport:
     reports = []
     for index, step in enumerate(case.steps, 1):
         try:
+            unread = getattr(step.expr, "message", None)  # a document's line that could not be read
+            if isinstance(unread, str):
+                raise IllFormed(f"not read: {unread}")
             expr = as_expression(step.expr)
         except IllFormed as error:
             outcome = Outcome(Verdict.ERROR, message=str(error))

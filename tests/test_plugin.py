@@ -236,3 +236,17 @@ def test_items_replay_the_cache_on_a_second_run(tmp_path):
     warned = pytest_in(tmp_path)
     assert "DeriveCacheWarning: ignoring cache entry" in warned.stdout
     assert re.search(r"2 failed, 9 passed, 2 xfailed", warned.stdout)
+
+
+def test_a_document_in_the_proof_folder_is_collected_step_by_step(tmp_path):
+    # A Markdown document that declares itself for derive is read like a proof module; a README is not.
+    (tmp_path / "proofs").mkdir()
+    corpus = ROOT / "tests" / "documents" / "corpus"
+    (tmp_path / "proofs" / "sign_error.md").write_text((corpus / "sign_error.md").read_text())
+    (tmp_path / "proofs" / "README.md").write_text("# Notes\n\n$$a = b$$\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.derive]\nproofs = ["proofs"]\n')
+    result = pytest_in(tmp_path, "-rA")
+    found = outcomes(result.stdout)
+    assert found and all(node.startswith("proofs/sign_error.md::") for node in found), result.stdout + result.stderr
+    assert "FAILED" in found.values() and "PASSED" in found.values()
+    assert result.returncode == 1
