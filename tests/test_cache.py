@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from commands import ROOT, derive, without_seconds
 
-from derive.cache import (CACHE_DIR, Cache, CacheEntryError, MemoryStore, Unstorable, check_cached,
+from derive.cache import (CACHE_DIR, FORMAT, Cache, CacheEntryError, MemoryStore, Unstorable, check_cached,
                           derive_cached, expression_data, expression_from_data, numeric_cached, outcome_data,
                           outcome_from_data, rows_data, rows_from_data, step_key)
 from derive.core.verdict import Counterexample, Outcome, Verdict
@@ -210,7 +210,7 @@ def test_a_foreign_entry_is_ignored_with_a_warning(tmp_path):
     report = check_proof(proof, Settings(cache=cache))
     assert not report.ok and cache.hits == 3  # a step, the other refuted check, the derived result
     assert sorted(w.split(": ", 1)[1].split(";")[0] for w in cache.warnings) == [
-        "written by another version (format 2, derive '0.0.0')",
+        f"written by another version (format {FORMAT}, derive '0.0.0')",
         "written for another result (its key does not match its name)"]
 
 
