@@ -2,7 +2,8 @@
 
 With ``jobs > 1`` the cases of all proofs, and the numeric checks of their
 conclusions, are shared among worker processes forked after the proofs are
-loaded.  A worker hands back only plain data, keyed like the cache: the
+loaded.  A worker hands back only plain data, under the cache's own keys
+(which tell every check apart, see :class:`derive.cache.Canonical`): the
 outcome of every check, the derived results as trees of class names, the
 numeric rows (SymPy expressions do not survive pickling faithfully).  The
 parent then builds every report in the input order with
@@ -145,11 +146,37 @@ def _check_in_worker(task: tuple[str, int, int]):
     return task, record.entries, warnings
 
 
+def _same_result(one, other) -> bool:
+    """Two results stored under one key agree, apart from the time they took."""
+    if isinstance(one, dict) and isinstance(other, dict):
+        return {k: v for k, v in one.items() if k != "seconds"} == {k: v for k, v in other.items() if k != "seconds"}
+    return one == other
+
+
+def _merge(replayed: MemoryStore, entries: dict, disputed: set) -> None:
+    """Add one worker's results to ``replayed``, keyed as the cache keys them (see :func:`derive.cache.step_key`).
+
+    A key stands for one check, so two workers that met one key (two cases sharing a step) found one result.
+    Should they ever disagree, the key is dropped and the parent works the check out itself: no worker's
+    result is taken for a check it may not have made.
+    """
+    for entry_key, data in entries.items():
+        if entry_key in disputed:
+            continue
+        known = replayed.entries.get(entry_key)
+        if known is None:
+            replayed.entries[entry_key] = data
+        elif not _same_result(known, data):
+            del replayed.entries[entry_key]
+            disputed.add(entry_key)
+
+
 def _gather(pool, tasks, proofs, settings: Settings, progress) -> MemoryStore:
     """Every worker's outcomes, as they come; the cache's warnings from the workers join the parent's."""
     replayed = MemoryStore()
+    disputed: set = set()
     for (kind, proof_index, case_index), entries, warnings in pool.imap_unordered(_check_in_worker, tasks):
-        replayed.entries.update(entries)
+        _merge(replayed, entries, disputed)
         for warning in warnings:  # two workers may both find one corrupted entry
             if warning not in settings.cache.warnings:
                 settings.cache.warnings.append(warning)
