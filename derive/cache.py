@@ -117,8 +117,9 @@ class Canonical:
         self._dispatch = {
             type(None): self._none, bool: self._bool, int: self._int, float: self._float, str: self._str,
             tuple: self._sequence, list: self._sequence, frozenset: self._set, set: self._set,
-            dict: self._dict, Enum: self._enum,
+            dict: self._dict,
             sp.Dummy: self._dummy, sp.Symbol: self._symbol, sp.IndexedBase: self._indexed_base,
+            sp.Indexed: self._indexed,
             sp.Rational: self._rational, sp.Basic: self._basic,
         }
         self._resolved: dict[type, object] = {}  # the method found for each type met so far
@@ -132,6 +133,8 @@ class Canonical:
     def _method(self, cls: type):
         if is_dataclass(cls):
             return self._dataclass
+        if issubclass(cls, Enum):  # before int or str, which an enum may also be
+            return self._enum
         for base in cls.__mro__:
             if base in self._dispatch:
                 return self._dispatch[base]
@@ -179,12 +182,13 @@ class Canonical:
         pairs = [[self._closed(k), self(v)] for k, v in value.items()]
         return ["dict", *sorted(pairs, key=lambda pair: json.dumps(pair[0], ensure_ascii=True))]
 
-    @staticmethod
-    def _closed(value) -> list:
+    def _closed(self, value) -> list:
         """``value`` serialised on its own (a member of a set, a key of a mapping), numbered apart from the rest.
 
         Members have no order, so they cannot share the key's numbering, which follows the order of appearance.
         """
+        if type(value) in (str, int, bool, float, type(None)):  # nothing in them is numbered
+            return self(value)
         canonical = Canonical()
         serialised = canonical(value)
         if canonical._tables.get("Dummy"):
@@ -241,9 +245,14 @@ class Canonical:
         identity = (type(value), value, value.offset, value.strides)
         try:
             hash(identity)
-        except TypeError:  # strides given as a list: written out in full every time
+        except TypeError:  # strides given as a list, which cannot be looked up: written out in full every time
             return ["IndexedBase", None, *describe()]
         return self._named("IndexedBase", identity, describe)
+
+    def _indexed(self, value) -> list:
+        # SymPy compares an entry by its arguments (the vector and the indices) and its assumptions.
+        return [_qualified(type(value)), ["assumptions", self._assumptions(sorted(value.assumptions0.items()))],
+                ["args", *[self(a) for a in value._args]]]
 
     @staticmethod
     def _rational(value) -> list:
@@ -682,15 +691,17 @@ def numeric_cached(store, conclusions, settings) -> tuple:
     """``check_conclusions`` through ``store``."""
     if not conclusions:
         return ()
-    from .numeric import check_conclusions
-
     try:
         key = numeric_key(conclusions, settings)
     except Unstorable:
-        return tuple(check_conclusions(conclusions, settings))
-    found = _replayed(store, "numeric", key)
+        key = None
+    found = _replayed(store, "numeric", key) if key is not None else None
     if found is not None:
         return found
+    from .numeric import check_conclusions  # NumPy is imported only when there is something to compute
+
     rows = tuple(check_conclusions(conclusions, settings))
+    if key is None:
+        return rows
     store.put("numeric", key, rows_data(rows))
     return rows
