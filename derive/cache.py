@@ -37,11 +37,12 @@ import tempfile
 from dataclasses import fields, is_dataclass
 from enum import Enum
 from pathlib import Path
+from typing import Protocol
 
 from . import __version__
 from .core.verdict import Counterexample, Outcome, Verdict
 
-__all__ = ["CACHE_DIR", "Cache", "MemoryStore", "Canonical", "step_key", "derived_key", "numeric_key", "outcome_data",
+__all__ = ["CACHE_DIR", "Cache", "MemoryStore", "Store", "Canonical", "step_key", "derived_key", "numeric_key", "outcome_data",
            "outcome_from_data", "expression_data", "expression_from_data", "rows_data", "rows_from_data",
            "check_cached", "derive_cached", "numeric_cached", "CacheEntryError", "Unstorable"]
 
@@ -525,6 +526,16 @@ _REBUILD = {"outcome": outcome_from_data, "derived": expression_from_data, "nume
 # --- stores -----------------------------------------------------------------------------------
 
 
+class Store(Protocol):
+    """Where results are kept as plain data, by kind and key: :class:`Cache` (files) or :class:`MemoryStore`."""
+
+    def get(self, kind: str, key: str):
+        """The data stored under ``key``, or None."""
+
+    def put(self, kind: str, key: str, data) -> None:
+        """Keep ``data`` under ``key`` (a key stands for one check, so any data stored under it is its result)."""
+
+
 class MemoryStore:
     """Results kept in memory as plain data, by kind and key (what a worker process hands back)."""
 
@@ -634,7 +645,7 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def _replayed(store, kind: str, key: str):
+def _replayed(store: Store, kind: str, key: str):
     """The stored result, rebuilt, or None."""
     data = store.get(kind, key)
     if data is None:
@@ -648,7 +659,7 @@ def _replayed(store, kind: str, key: str):
 # --- the cached computations ------------------------------------------------------------------
 
 
-def check_cached(store, left, right, ctx, **options) -> Outcome:
+def check_cached(store: Store, left, right, ctx, **options) -> Outcome:
     """``check_equal(left, right, ctx, **options)`` through ``store``: replay the stored outcome, or check and store it.
 
     Every option is passed to the checker and is part of the key, so a setting the checker gains is keyed too.
@@ -668,7 +679,7 @@ def check_cached(store, left, right, ctx, **options) -> Outcome:
     return outcome
 
 
-def derive_cached(store, start, ctx):
+def derive_cached(store: Store, start, ctx):
     """``derive_result`` through ``store`` (an expression that cannot be kept exactly is derived every time)."""
     from .core.derivation import derive_result
 
@@ -687,7 +698,7 @@ def derive_cached(store, start, ctx):
     return expr
 
 
-def numeric_cached(store, conclusions, settings) -> tuple:
+def numeric_cached(store: Store, conclusions, settings) -> tuple:
     """``check_conclusions`` through ``store``."""
     if not conclusions:
         return ()
