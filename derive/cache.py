@@ -42,9 +42,9 @@ from typing import Protocol
 from . import __version__
 from .core.verdict import Counterexample, Outcome, Verdict
 
-__all__ = ["CACHE_DIR", "Cache", "MemoryStore", "Store", "Canonical", "step_key", "derived_key", "numeric_key", "outcome_data",
-           "outcome_from_data", "expression_data", "expression_from_data", "rows_data", "rows_from_data",
-           "check_cached", "derive_cached", "numeric_cached", "CacheEntryError", "Unstorable"]
+__all__ = ["CACHE_DIR", "Cache", "MemoryStore", "Store", "Canonical", "step_key", "derived_key", "numeric_key",
+           "outcome_data", "outcome_from_data", "expression_data", "expression_from_data", "rows_data",
+           "rows_from_data", "check_cached", "derive_cached", "numeric_cached", "CacheEntryError", "Unstorable"]
 
 CACHE_DIR = ".derive-cache"
 FORMAT = 3  # 3: keys are a canonical structural serialisation (2 printed srepr text)
