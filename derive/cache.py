@@ -303,9 +303,9 @@ def step_key(left, right, ctx, **options) -> str:
     return _key("outcome", [_context(ctx), ("options", dict(options)), ("left", left), ("right", right)])
 
 
-def derived_key(start, ctx) -> str:
-    """The key of ``derive_result(start, ctx)``."""
-    return _key("derived", [_context(ctx), ("start", start)])
+def derived_key(start, ctx, **options) -> str:
+    """The key of ``derive_result(start, ctx, **options)``."""
+    return _key("derived", [_context(ctx), ("options", dict(options)), ("start", start)])
 
 
 def numeric_key(conclusions, settings) -> str:
@@ -679,18 +679,21 @@ def check_cached(store: Store, left, right, ctx, **options) -> Outcome:
     return outcome
 
 
-def derive_cached(store: Store, start, ctx):
-    """``derive_result`` through ``store`` (an expression that cannot be kept exactly is derived every time)."""
+def derive_cached(store: Store, start, ctx, **options):
+    """``derive_result(start, ctx, **options)`` through ``store`` (every option is part of the key).
+
+    An expression that cannot be kept exactly is derived every time.
+    """
     from .core.derivation import derive_result
 
     try:
-        key = derived_key(start, ctx)
+        key = derived_key(start, ctx, **options)
     except Unstorable:
-        return derive_result(start, ctx)
+        return derive_result(start, ctx, **options)
     found = _replayed(store, "derived", key)
     if found is not None:
         return found
-    expr = derive_result(start, ctx)
+    expr = derive_result(start, ctx, **options)
     try:
         store.put("derived", key, expression_data(expr))
     except Unstorable:
