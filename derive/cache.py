@@ -419,7 +419,7 @@ def _classes() -> dict[str, type]:
 def _unevaluated() -> tuple[type, ...]:
     import sympy as sp
 
-    return sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, sp.KroneckerDelta
+    return sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, sp.KroneckerDelta, sp.Abs
 
 
 def _tree(expr, classes):

@@ -335,10 +335,11 @@ def test_the_key_changes_with_each_definitions_name_and_body():
 
 
 def test_the_key_changes_with_the_domain_of_a_vector_in_the_context():
+    # a vector of the context that nothing else names, in each domain: in an assumption, and in a definition
     p = Vector("p")
-    keys = {_key(LEFT, RIGHT, _context(assumptions=(Distinct(j, m), OneHot(Vector("y", domain), m))))
+    keys = {_key(LEFT, RIGHT, _context(assumptions=(Distinct(j, m), SumsToOne(Vector("t", domain)))))
             for domain in DOMAINS}
-    keys |= {_key(LEFT, RIGHT, _context(definitions=(Definition.of(p, lambda a: sp.exp(Vector("z", domain)[a])),)))
+    keys |= {_key(LEFT, RIGHT, _context(definitions=(Definition.of(p, lambda a: sp.exp(Vector("u", domain)[a])),)))
              for domain in DOMAINS}
     assert len(keys) == 2 * len(DOMAINS)
 
