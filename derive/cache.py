@@ -174,14 +174,14 @@ class Canonical:
                 *[self(v) for v in value]]
 
     def _set(self, value) -> list:
-        # A set has no order: its members in the order of their own serialisation.  Dummies inside a set
-        # would be numbered in an order that depends on hashing, so they are refused.
-        items = [self._closed(v) for v in value]
-        return ["set", *sorted(items, key=lambda item: json.dumps(item, ensure_ascii=True))]
+        # A set has no order: its members are sorted by their own serialisation (any fixed order does, and the
+        # repr of lists of text and booleans is a quick one).  Dummies inside a set would be numbered in an order
+        # that depends on hashing, so they are refused.
+        return ["set", *sorted((self._closed(v) for v in value), key=repr)]
 
     def _dict(self, value) -> list:
         pairs = [[self._closed(k), self(v)] for k, v in value.items()]
-        return ["dict", *sorted(pairs, key=lambda pair: json.dumps(pair[0], ensure_ascii=True))]
+        return ["dict", *sorted(pairs, key=lambda pair: repr(pair[0]))]
 
     def _closed(self, value) -> list:
         """``value`` serialised on its own (a member of a set, a key of a mapping), numbered apart from the rest.
@@ -288,7 +288,7 @@ def _key(kind: str, parts: list[tuple[str, object]]) -> str:
     document = ["derive-cache", FORMAT, kind, ["derive", __version__], ["core", fingerprint("core")],
                 ["sympy", sympy.__version__], ["mpmath", mpmath.__version__],
                 *[[name, canonical(value)] for name, value in parts]]
-    text = json.dumps(document, ensure_ascii=True, separators=(",", ":"))
+    text = json.dumps(document, ensure_ascii=True, separators=(",", ":"), check_circular=False)  # a tree
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
