@@ -37,6 +37,7 @@ class _Through:
         self.inner = inner
         self.progress = progress
         self.record = record
+        self.disputed: set = set()  # keys recorded twice with different results (see _merge)
 
     def get(self, kind: str, key: str):
         found = self.inner.get(kind, key) if self.inner is not None else None
@@ -51,7 +52,7 @@ class _Through:
 
     def _done(self, kind: str, key: str, data) -> None:
         if self.record is not None:
-            self.record.put(kind, key, data)
+            _merge(self.record, {(kind, key): data}, self.disputed)
         if self.progress is not None and kind == "outcome":
             self.progress.advance(1)
 
@@ -131,7 +132,8 @@ def _check_in_worker(task: tuple[str, int, int]):
     proofs, settings = _WORK
     record = MemoryStore()
     before = len(getattr(settings.cache, "warnings", ()))
-    recording = _with_store(settings, _Through(settings.cache, None, record))
+    through = _Through(settings.cache, None, record)
+    recording = _with_store(settings, through)
     proof = proofs[proof_index]
     if kind == "case":
         check_case(proof.cases[case_index], recording)
@@ -143,7 +145,7 @@ def _check_in_worker(task: tuple[str, int, int]):
         except NumericError:
             pass  # the parent meets it again and reports it
     warnings = list(getattr(settings.cache, "warnings", ())[before:])
-    return task, record.entries, warnings
+    return task, record.entries, through.disputed, warnings
 
 
 def _same_result(one, other) -> bool:
@@ -154,11 +156,11 @@ def _same_result(one, other) -> bool:
 
 
 def _merge(replayed: MemoryStore, entries: dict, disputed: set) -> None:
-    """Add one worker's results to ``replayed``, keyed as the cache keys them (see :func:`derive.cache.step_key`).
+    """Add results to ``replayed``, keyed as the cache keys them (see :func:`derive.cache.step_key`).
 
-    A key stands for one check, so two workers that met one key (two cases sharing a step) found one result.
-    Should they ever disagree, the key is dropped and the parent works the check out itself: no worker's
-    result is taken for a check it may not have made.
+    A key stands for one check, so two checks that met one key (two cases sharing a step, in one worker or in
+    two) found one result.  Should they ever disagree, the key is dropped for good and the parent works the
+    check out itself: no result is taken for a check it may not have come from.
     """
     for entry_key, data in entries.items():
         if entry_key in disputed:
@@ -175,7 +177,10 @@ def _gather(pool, tasks, proofs, settings: Settings, progress) -> MemoryStore:
     """Every worker's outcomes, as they come; the cache's warnings from the workers join the parent's."""
     replayed = MemoryStore()
     disputed: set = set()
-    for (kind, proof_index, case_index), entries, warnings in pool.imap_unordered(_check_in_worker, tasks):
+    for (kind, proof_index, case_index), entries, dropped, warnings in pool.imap_unordered(_check_in_worker, tasks):
+        for entry_key in dropped:  # a worker met one key twice with different results
+            replayed.entries.pop(entry_key, None)
+        disputed |= dropped
         _merge(replayed, entries, disputed)
         for warning in warnings:  # two workers may both find one corrupted entry
             if warning not in settings.cache.warnings:

@@ -122,3 +122,18 @@ def test_a_key_two_workers_answered_differently_is_not_replayed():
     assert replayed.get("outcome", "a") == proved
     assert replayed.get("outcome", "b") is None and disputed == {("outcome", "b")}
     assert replayed.get("outcome", "c") == refuted
+
+
+def test_a_key_one_worker_met_twice_with_different_results_is_not_replayed():
+    from derive.parallel import _Through
+
+    proved = {"verdict": "PROVED", "seconds": 0.5, "message": ""}
+    refuted = {"verdict": "REFUTED", "seconds": 0.5, "message": ""}
+    record = MemoryStore()
+    through = _Through(None, None, record)
+    through.put("outcome", "a", proved)
+    through.put("outcome", "a", dict(proved, seconds=0.9))  # met again: the same result
+    through.put("outcome", "b", proved)
+    through.put("outcome", "b", refuted)
+    assert record.entries == {("outcome", "a"): proved}
+    assert through.disputed == {("outcome", "b")}
