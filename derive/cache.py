@@ -9,13 +9,16 @@ Three kinds of result are kept, each as plain data, never as code:
   expression that does not rebuild exactly is simply not kept);
 * ``numeric``: the rows of the numeric checks of a proof's conclusions.
 
-An entry is keyed by a hash of everything its result depends on: the
-expressions involved (printed exactly, with ``srepr``), the case's number of
-classes, assumptions and definitions, the names a step may use, the time
-budget and the largest k of the instance checks (or the seed and the class
-counts of the numeric checks), the version of ``derive`` and a fingerprint of
-the source that computes it.  Change any of these and the key changes, so a
-changed step is checked again while its unchanged neighbours are replayed.
+An entry is keyed by a hash of everything its result depends on, and
+nothing else: the expressions involved and the case's context (its number of
+classes, assumptions, definitions and smallest k), serialised structurally by
+:class:`Canonical` so that two different trees never share a key; every
+option given to the checker (the names a step may use, the time budget, the
+largest k of the instance checks), or the seed and the class counts of the
+numeric checks; the versions of ``derive``, SymPy and mpmath, and a
+fingerprint of the source that computes the result.  Change any of these and
+the key changes, so a changed step is checked again while its unchanged
+neighbours are replayed.
 
 Each entry is one JSON file, written atomically, carrying a digest of its
 contents.  A file that is corrupted, edited, or written for another key or
@@ -30,23 +33,23 @@ import hashlib
 import json
 import math
 import os
-import re
 import tempfile
 from dataclasses import fields, is_dataclass
+from enum import Enum
 from pathlib import Path
+from typing import Protocol
 
 from . import __version__
 from .core.verdict import Counterexample, Outcome, Verdict
 
-__all__ = ["CACHE_DIR", "Cache", "MemoryStore", "step_key", "derived_key", "numeric_key", "outcome_data",
-           "outcome_from_data", "expression_data", "expression_from_data", "rows_data", "rows_from_data",
-           "check_cached", "derive_cached", "numeric_cached", "CacheEntryError", "Unstorable"]
+__all__ = ["CACHE_DIR", "Cache", "MemoryStore", "Store", "Canonical", "step_key", "derived_key", "numeric_key",
+           "outcome_data", "outcome_from_data", "expression_data", "expression_from_data", "rows_data",
+           "rows_from_data", "check_cached", "derive_cached", "numeric_cached", "CacheEntryError", "Unstorable"]
 
 CACHE_DIR = ".derive-cache"
-FORMAT = 2
+FORMAT = 3  # 3: keys are a canonical structural serialisation (2 printed srepr text)
 KINDS = ("outcome", "derived", "numeric")
 _HERE = Path(__file__).resolve().parent
-_DUMMY = re.compile(r"dummy_index=(\d+)")
 _fingerprints: dict[str, str] = {}
 
 
@@ -61,7 +64,7 @@ class Unstorable(ValueError):
 def fingerprint(*paths: str) -> str:
     """A hash of source files of derive (``core`` for the whole trusted core): editing them invalidates entries."""
     name = "+".join(paths)
-    if name not in _fingerprints:
+    if name not in _fingerprints:  # one entry per fixed list of files: it cannot grow
         digest = hashlib.sha256()
         for part in paths:
             path = _HERE / part
@@ -71,67 +74,247 @@ def fingerprint(*paths: str) -> str:
     return _fingerprints[name]
 
 
-# srepr of the expressions printed so far, by identity (each entry holds its expression, so ids stay unique):
-# a step's right side is the next step's left side, and a case's context is printed for each of its steps.
-_SREPR: dict[int, tuple[object, str]] = {}
+# --- keys -------------------------------------------------------------------------------------
 
 
-def _srepr(value) -> str:
-    import sympy as sp
-
-    known = _SREPR.get(id(value))
-    if known is None or known[0] is not value:
-        known = _SREPR[id(value)] = (value, sp.srepr(value))
-    return known[1]
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _printed(value) -> str:
-    """``value`` printed exactly, with SymPy's ``srepr``; dummy symbols numbered by first appearance."""
-    import sympy as sp
+class Canonical:
+    """The canonical serialisation of the values one key is made of, as nested JSON lists.
 
-    if isinstance(value, sp.Basic):
-        text = _srepr(value)
-    elif is_dataclass(value):
-        text = type(value).__name__ + "(" + ", ".join(
-            _printed(getattr(value, f.name)) for f in fields(value) if f.compare) + ")"
-    elif isinstance(value, (tuple, list)):
-        text = "(" + ", ".join(_printed(v) for v in value) + ")"
-    else:
-        text = repr(value)
-    numbers: dict[str, int] = {}
-    return _DUMMY.sub(lambda m: f"dummy_index={numbers.setdefault(m.group(1), len(numbers))}", text)
+    Every node starts with a tag naming what it is (a Python type, or the
+    qualified name of a SymPy class), followed by the node's exact identity:
+    a symbol's name and all its assumptions, a number's exact value, a
+    vector's label, domain, shape, offset and strides, an undefined
+    function's assumptions, then the node's arguments in order.  The result
+    is encoded as JSON, which reads back to the same lists, so two values
+    serialise alike only if they are the same tree: nothing is printed and
+    then edited, and user-chosen names are kept exactly as written.
+
+    Symbols, dummy symbols and vectors are numbered, each kind apart, by
+    first appearance in one numbering across everything serialised by this
+    instance (the context, the settings and both sides of a step): the first
+    appearance is written out in full with its number, every later one is
+    only its number.  For a dummy symbol the number replaces the process-wide
+    index SymPy gives it, so a proof loaded again (with fresh dummies) gets
+    the same key, while two different dummies in one key stay different.
+    Use one instance per key.
+
+    A value of a kind not listed here raises :class:`Unstorable`: it is then
+    checked every time rather than keyed by something that might not tell it
+    apart from another value.
+    """
+
+    def __init__(self):
+        import sympy as sp
+        from sympy.core.function import UndefinedFunction
+
+        self._sp = sp
+        self._undefined = UndefinedFunction
+        self._tables: dict[str, dict] = {}  # numbers of the dummies, symbols and vectors met so far, by kind
+        # The dispatcher: the first class of a value's MRO found here serialises it.
+        self._dispatch = {
+            type(None): self._none, bool: self._bool, int: self._int, float: self._float, str: self._str,
+            tuple: self._sequence, list: self._sequence, frozenset: self._set, set: self._set,
+            dict: self._dict,
+            sp.Dummy: self._dummy, sp.Symbol: self._symbol, sp.IndexedBase: self._indexed_base,
+            sp.Indexed: self._indexed,
+            sp.Rational: self._rational, sp.Basic: self._basic,
+        }
+        self._resolved: dict[type, object] = {}  # the method found for each type met so far
+
+    def __call__(self, value) -> list:
+        method = self._resolved.get(type(value))
+        if method is None:
+            method = self._resolved[type(value)] = self._method(type(value))
+        return method(value)
+
+    def _method(self, cls: type):
+        if is_dataclass(cls):
+            return self._dataclass
+        if issubclass(cls, Enum):  # before int or str, which an enum may also be
+            return self._enum
+        for base in cls.__mro__:
+            if base in self._dispatch:
+                return self._dispatch[base]
+        return self._unknown
+
+    @staticmethod
+    def _unknown(value):
+        raise Unstorable(f"a {_qualified(type(value))} has no canonical form for a cache key")
+
+    def text(self, value) -> str:
+        """``value`` serialised and encoded as JSON (ASCII, so every string reads back exactly)."""
+        return json.dumps(self(value), ensure_ascii=True, separators=(",", ":"))
+
+    @staticmethod
+    def _none(value) -> list:
+        return ["None"]
+
+    @staticmethod
+    def _bool(value) -> list:
+        return ["bool", bool(value)]
+
+    @staticmethod
+    def _int(value) -> list:
+        return ["int", str(int(value))]
+
+    @staticmethod
+    def _float(value) -> list:
+        return ["float", float(value).hex()]  # exact, and tells -0.0, inf and nan apart
+
+    @staticmethod
+    def _str(value) -> list:
+        return ["str", str(value)]
+
+    def _sequence(self, value) -> list:
+        return [type(value).__name__ if type(value) in (tuple, list) else _qualified(type(value)),
+                *[self(v) for v in value]]
+
+    def _set(self, value) -> list:
+        # A set has no order: its members are sorted by their own serialisation (any fixed order does, and the
+        # repr of lists of text and booleans is a quick one).  Dummies inside a set would be numbered in an order
+        # that depends on hashing, so they are refused.
+        return ["set", *sorted((self._closed(v) for v in value), key=repr)]
+
+    def _dict(self, value) -> list:
+        pairs = [[self._closed(k), self(v)] for k, v in value.items()]
+        return ["dict", *sorted(pairs, key=lambda pair: repr(pair[0]))]
+
+    def _closed(self, value) -> list:
+        """``value`` serialised on its own (a member of a set, a key of a mapping), numbered apart from the rest.
+
+        Members have no order, so they cannot share the key's numbering, which follows the order of appearance.
+        """
+        if type(value) in (str, int, bool, float, type(None)):  # nothing in them is numbered
+            return self(value)
+        canonical = Canonical()
+        serialised = canonical(value)
+        if canonical._tables.get("Dummy"):
+            raise Unstorable("a dummy symbol in a set or as a mapping's key has no order to number it by")
+        return serialised
+
+    def _enum(self, value) -> list:
+        return ["enum", _qualified(type(value)), self(value.value)]
+
+    def _dataclass(self, value) -> list:
+        # Every field that takes part in equality; fields left out of it (compare=False) are derived or cosmetic.
+        return ["dataclass", _qualified(type(value)),
+                *[[f.name, self(getattr(value, f.name))] for f in fields(value) if f.compare]]
+
+    @staticmethod
+    def _assumptions(pairs) -> list:
+        """Assumptions (name, True/False) as they are: names are text and values JSON's own booleans."""
+        return [[str(name), bool(truth)] for name, truth in pairs]
+
+    def _named(self, kind: str, identity, describe) -> list:
+        """A symbol, dummy or vector: in full where it first appears in this key, by its number after that.
+
+        Numbers count first appearances of each kind in this key, so ``[kind, n]`` always refers to the one
+        written out in full as ``[kind, n, ...]`` before it: the text still tells every tree apart.
+        """
+        table = self._tables.setdefault(kind, {})
+        number = table.get(identity)
+        if number is not None:
+            return [kind, number]
+        number = table[identity] = len(table)
+        return [kind, number, *describe()]
+
+    def _dummy(self, value) -> list:
+        # The name and the assumptions; its number in this key stands for its process-wide index.
+        return self._named("Dummy", value, lambda: [_qualified(type(value)), value.name,
+                                                    self._assumptions(value._assumptions0)])
+
+    def _symbol(self, value) -> list:
+        if type(value) is not self._sp.Symbol:
+            return self._basic(value)  # a Wild or another kind of symbol: everything SymPy compares
+        # SymPy compares symbols by their name and every assumption, exactly what is written out.
+        return self._named("Symbol", value, lambda: [value.name, self._assumptions(value._assumptions0)])
+
+    def _indexed_base(self, value) -> list:
+        # The label (a symbol with its assumptions) and the shape are its arguments; SymPy keeps the assumptions,
+        # offset and strides beside them (and does not compare the last two), and a Vector's domain is read
+        # from its label.
+        def describe():
+            domain = value.domain if isinstance(getattr(type(value), "domain", None), property) else None
+            return [_qualified(type(value)), ["assumptions", self._assumptions(sorted(value.assumptions0.items()))],
+                    ["offset", self(value.offset)], ["strides", self(value.strides)], ["domain", self(domain)],
+                    ["args", *[self(a) for a in value.args]]]
+
+        identity = (type(value), value, value.offset, value.strides)
+        try:
+            hash(identity)
+        except TypeError:  # strides given as a list, which cannot be looked up: written out in full every time
+            return ["IndexedBase", None, *describe()]
+        return self._named("IndexedBase", identity, describe)
+
+    def _indexed(self, value) -> list:
+        # SymPy compares an entry by its arguments (the vector and the indices) and its assumptions.
+        return [_qualified(type(value)), ["assumptions", self._assumptions(sorted(value.assumptions0.items()))],
+                ["args", *[self(a) for a in value._args]]]
+
+    @staticmethod
+    def _rational(value) -> list:
+        return [_qualified(type(value)), str(value.p), str(value.q)]  # SymPy keeps every rational in lowest terms
+
+    def _basic(self, value) -> list:
+        node = [_qualified(type(value))]
+        if isinstance(type(value), self._undefined):  # f = Function("f", real=True): the function's assumptions
+            node.append(["function", type(value).__name__, self(tuple(sorted(type(value)._kwargs.items())))])
+        # What SymPy compares beyond the arguments (an entry's assumptions, a float's value, ...).
+        content, args = value._hashable_content(), value._args
+        if content is not args:
+            if len(content) >= len(args) and all(c is a for c, a in zip(content, args)):
+                extra = content[len(args):]  # the arguments and then more: only the more
+                if all(isinstance(e, tuple) and len(e) == 2 and isinstance(e[0], str) and isinstance(e[1], bool)
+                       for e in extra):
+                    node.append(["assumptions", self._assumptions(extra)])
+                else:
+                    node.append(["extra", self(extra)])
+            else:
+                node.append(["content", self(content)])
+        node.append(["args", *[self(a) for a in args]])
+        return node
 
 
-def _key(kind: str, *parts: str) -> str:
-    text = "\n".join([f"derive-cache {FORMAT} {kind}", f"derive {__version__}", f"core {fingerprint('core')}",
-                      *parts])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _key(kind: str, parts: list[tuple[str, object]]) -> str:
+    """The hash of the canonical serialisation of ``parts`` (name, value), with the versions of everything."""
+    import mpmath
+    import sympy
+
+    canonical = Canonical()
+    document = ["derive-cache", FORMAT, kind, ["derive", __version__], ["core", fingerprint("core")],
+                ["sympy", sympy.__version__], ["mpmath", mpmath.__version__],
+                *[[name, canonical(value)] for name, value in parts]]
+    text = json.dumps(document, ensure_ascii=True, separators=(",", ":"), check_circular=False)  # a tree
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-def _context(ctx) -> list[str]:
-    return ["classes " + _printed(ctx.n) + f" from {ctx.minimum_classes}",
-            "assumptions " + _printed(tuple(ctx.assumptions)),
-            "definitions " + _printed(tuple((d.name, d.body) for d in ctx.definitions))]
+def _context(ctx) -> tuple[str, object]:
+    # The context as a whole, field by field: the class count, every assumption with its class and arguments,
+    # every definition's name and body, the smallest k, and any field the context gains later.
+    return ("context", ctx)
 
 
-def step_key(left, right, ctx, *, seconds, max_classes, known) -> str:
-    """The key of ``check_equal(left, right, ctx, ...)``."""
-    return _key("outcome", "left " + _printed(left), "right " + _printed(right), *_context(ctx),
-                "known " + ",".join(sorted(known)), f"budget {seconds!r}", f"max_classes {max_classes!r}")
+def step_key(left, right, ctx, **options) -> str:
+    """The key of ``check_equal(left, right, ctx, **options)``: every keyword option is part of it."""
+    return _key("outcome", [_context(ctx), ("options", dict(options)), ("left", left), ("right", right)])
 
 
-def derived_key(start, ctx) -> str:
-    """The key of ``derive_result(start, ctx)``."""
-    return _key("derived", "start " + _printed(start), *_context(ctx))
+def derived_key(start, ctx, **options) -> str:
+    """The key of ``derive_result(start, ctx, **options)``."""
+    return _key("derived", [_context(ctx), ("options", dict(options)), ("start", start)])
 
 
 def numeric_key(conclusions, settings) -> str:
     """The key of ``check_conclusions(conclusions, settings)``."""
     from importlib.metadata import version
 
-    return _key("numeric", f"numeric {fingerprint('numeric.py', 'numeric_model.py')}",
-                f"numpy {version('numpy')}", f"mpmath {version('mpmath')}",
-                "conclusions " + _printed(tuple(conclusions)), "settings " + _printed(settings))
+    return _key("numeric", [("numeric", fingerprint("numeric.py", "numeric_model.py")),
+                            ("numpy", version("numpy")), ("settings", settings),
+                            ("conclusions", tuple(conclusions))])
 
 
 # --- outcomes ---------------------------------------------------------------------------------
@@ -236,7 +419,7 @@ def _classes() -> dict[str, type]:
 def _unevaluated() -> tuple[type, ...]:
     import sympy as sp
 
-    return sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, sp.KroneckerDelta
+    return sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, sp.KroneckerDelta, sp.Abs
 
 
 def _tree(expr, classes):
@@ -343,6 +526,16 @@ _REBUILD = {"outcome": outcome_from_data, "derived": expression_from_data, "nume
 # --- stores -----------------------------------------------------------------------------------
 
 
+class Store(Protocol):
+    """Where results are kept as plain data, by kind and key: :class:`Cache` (files) or :class:`MemoryStore`."""
+
+    def get(self, kind: str, key: str):
+        """The data stored under ``key``, or None."""
+
+    def put(self, kind: str, key: str, data) -> None:
+        """Keep ``data`` under ``key`` (a key stands for one check, so any data stored under it is its result)."""
+
+
 class MemoryStore:
     """Results kept in memory as plain data, by kind and key (what a worker process hands back)."""
 
@@ -418,14 +611,7 @@ class Cache:
                  "digest": _digest(kind, key, data)}
         try:
             self._prepare()
-            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".entry-", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as file:
-                    json.dump(entry, file, indent=1, sort_keys=True)
-                os.replace(temporary, self.path(key))
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            _write_atomically(self.path(key), json.dumps(entry, indent=1, sort_keys=True))
         except OSError as error:
             self._writable = False
             self.warnings.append(f"cannot write to the cache {self.folder} ({error}); results are not cached")
@@ -435,12 +621,31 @@ class Cache:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         # Like pytest's cache: the folder keeps itself out of version control.
-        (self.folder / ".gitignore").write_text("# created by derive\n*\n", encoding="utf-8")
-        (self.folder / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n"
-                                                 "# a cache of derive's results\n", encoding="utf-8")
+        _write_atomically(self.folder / ".gitignore", "# created by derive\n*\n")
+        _write_atomically(self.folder / "CACHEDIR.TAG", "Signature: 8a477f597d28d172789f06886806bc55\n"
+                                                       "# a cache of derive's results\n")
 
 
-def _replayed(store, kind: str, key: str):
+def _write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a reader sees the old file or the whole new one, never a part.
+
+    The text goes to a fresh temporary file in the same folder (so the rename stays on one file system), is
+    flushed to disk, and then replaces ``path`` in one step.  Two processes writing one entry at once each
+    rename a complete file of their own, and the last rename wins.
+    """
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".entry-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _replayed(store: Store, kind: str, key: str):
     """The stored result, rebuilt, or None."""
     data = store.get(kind, key)
     if data is None:
@@ -454,29 +659,41 @@ def _replayed(store, kind: str, key: str):
 # --- the cached computations ------------------------------------------------------------------
 
 
-def check_cached(store, left, right, ctx, *, seconds, max_classes, known=frozenset()) -> Outcome:
-    """``check_equal`` through ``store``: replay the stored outcome, or check and store it."""
+def check_cached(store: Store, left, right, ctx, **options) -> Outcome:
+    """``check_equal(left, right, ctx, **options)`` through ``store``: replay the stored outcome, or check and store it.
+
+    Every option is passed to the checker and is part of the key, so a setting the checker gains is keyed too.
+    """
     from .core.checker import check_equal
 
-    key = step_key(left, right, ctx, seconds=seconds, max_classes=max_classes, known=known)
+    try:
+        key = step_key(left, right, ctx, **options)
+    except Unstorable:
+        return check_equal(left, right, ctx, **options)
     found = _replayed(store, "outcome", key)
     if found is not None:
         return found
-    outcome = check_equal(left, right, ctx, seconds=seconds, max_classes=max_classes, known=known)
+    outcome = check_equal(left, right, ctx, **options)
     if outcome.verdict is not Verdict.UNKNOWN:
         store.put("outcome", key, outcome_data(outcome))
     return outcome
 
 
-def derive_cached(store, start, ctx):
-    """``derive_result`` through ``store`` (an expression that cannot be kept exactly is derived every time)."""
+def derive_cached(store: Store, start, ctx, **options):
+    """``derive_result(start, ctx, **options)`` through ``store`` (every option is part of the key).
+
+    An expression that cannot be kept exactly is derived every time.
+    """
     from .core.derivation import derive_result
 
-    key = derived_key(start, ctx)
+    try:
+        key = derived_key(start, ctx, **options)
+    except Unstorable:
+        return derive_result(start, ctx, **options)
     found = _replayed(store, "derived", key)
     if found is not None:
         return found
-    expr = derive_result(start, ctx)
+    expr = derive_result(start, ctx, **options)
     try:
         store.put("derived", key, expression_data(expr))
     except Unstorable:
@@ -484,16 +701,21 @@ def derive_cached(store, start, ctx):
     return expr
 
 
-def numeric_cached(store, conclusions, settings) -> tuple:
+def numeric_cached(store: Store, conclusions, settings) -> tuple:
     """``check_conclusions`` through ``store``."""
     if not conclusions:
         return ()
-    key = numeric_key(conclusions, settings)
-    found = _replayed(store, "numeric", key)
+    try:
+        key = numeric_key(conclusions, settings)
+    except Unstorable:
+        key = None
+    found = _replayed(store, "numeric", key) if key is not None else None
     if found is not None:
         return found
-    from .numeric import check_conclusions
+    from .numeric import check_conclusions  # NumPy is imported only when there is something to compute
 
     rows = tuple(check_conclusions(conclusions, settings))
+    if key is None:
+        return rows
     store.put("numeric", key, rows_data(rows))
     return rows

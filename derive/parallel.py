@@ -2,7 +2,8 @@
 
 With ``jobs > 1`` the cases of all proofs, and the numeric checks of their
 conclusions, are shared among worker processes forked after the proofs are
-loaded.  A worker hands back only plain data, keyed like the cache: the
+loaded.  A worker hands back only plain data, under the cache's own keys
+(which tell every check apart, see :class:`derive.cache.Canonical`): the
 outcome of every check, the derived results as trees of class names, the
 numeric rows (SymPy expressions do not survive pickling faithfully).  The
 parent then builds every report in the input order with
@@ -36,6 +37,7 @@ class _Through:
         self.inner = inner
         self.progress = progress
         self.record = record
+        self.disputed: set = set()  # keys recorded twice with different results (see _merge)
 
     def get(self, kind: str, key: str):
         found = self.inner.get(kind, key) if self.inner is not None else None
@@ -50,7 +52,7 @@ class _Through:
 
     def _done(self, kind: str, key: str, data) -> None:
         if self.record is not None:
-            self.record.put(kind, key, data)
+            _merge(self.record, {(kind, key): data}, self.disputed)
         if self.progress is not None and kind == "outcome":
             self.progress.advance(1)
 
@@ -130,7 +132,8 @@ def _check_in_worker(task: tuple[str, int, int]):
     proofs, settings = _WORK
     record = MemoryStore()
     before = len(getattr(settings.cache, "warnings", ()))
-    recording = _with_store(settings, _Through(settings.cache, None, record))
+    through = _Through(settings.cache, None, record)
+    recording = _with_store(settings, through)
     proof = proofs[proof_index]
     if kind == "case":
         check_case(proof.cases[case_index], recording)
@@ -142,14 +145,43 @@ def _check_in_worker(task: tuple[str, int, int]):
         except NumericError:
             pass  # the parent meets it again and reports it
     warnings = list(getattr(settings.cache, "warnings", ())[before:])
-    return task, record.entries, warnings
+    return task, record.entries, through.disputed, warnings
+
+
+def _same_result(one, other) -> bool:
+    """Two results stored under one key agree, apart from the time they took."""
+    if isinstance(one, dict) and isinstance(other, dict):
+        return {k: v for k, v in one.items() if k != "seconds"} == {k: v for k, v in other.items() if k != "seconds"}
+    return one == other
+
+
+def _merge(replayed: MemoryStore, entries: dict, disputed: set) -> None:
+    """Add results to ``replayed``, keyed as the cache keys them (see :func:`derive.cache.step_key`).
+
+    A key stands for one check, so two checks that met one key (two cases sharing a step, in one worker or in
+    two) found one result.  Should they ever disagree, the key is dropped for good and the parent works the
+    check out itself: no result is taken for a check it may not have come from.
+    """
+    for entry_key, data in entries.items():
+        if entry_key in disputed:
+            continue
+        known = replayed.entries.get(entry_key)
+        if known is None:
+            replayed.entries[entry_key] = data
+        elif not _same_result(known, data):
+            del replayed.entries[entry_key]
+            disputed.add(entry_key)
 
 
 def _gather(pool, tasks, proofs, settings: Settings, progress) -> MemoryStore:
     """Every worker's outcomes, as they come; the cache's warnings from the workers join the parent's."""
     replayed = MemoryStore()
-    for (kind, proof_index, case_index), entries, warnings in pool.imap_unordered(_check_in_worker, tasks):
-        replayed.entries.update(entries)
+    disputed: set = set()
+    for (kind, proof_index, case_index), entries, dropped, warnings in pool.imap_unordered(_check_in_worker, tasks):
+        for entry_key in dropped:  # a worker met one key twice with different results
+            replayed.entries.pop(entry_key, None)
+        disputed |= dropped
+        _merge(replayed, entries, disputed)
         for warning in warnings:  # two workers may both find one corrupted entry
             if warning not in settings.cache.warnings:
                 settings.cache.warnings.append(warning)

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from commands import ROOT, derive, without_seconds
 
-from derive.cache import (CACHE_DIR, Cache, CacheEntryError, MemoryStore, Unstorable, check_cached,
+from derive.cache import (CACHE_DIR, FORMAT, Cache, CacheEntryError, MemoryStore, Unstorable, check_cached,
                           derive_cached, expression_data, expression_from_data, numeric_cached, outcome_data,
                           outcome_from_data, rows_data, rows_from_data, step_key)
+from derive import __version__
 from derive.core.verdict import Counterexample, Outcome, Verdict
 from derive.loader import load_paths
 from derive.run import Settings, check_proof
@@ -210,7 +211,7 @@ def test_a_foreign_entry_is_ignored_with_a_warning(tmp_path):
     report = check_proof(proof, Settings(cache=cache))
     assert not report.ok and cache.hits == 3  # a step, the other refuted check, the derived result
     assert sorted(w.split(": ", 1)[1].split(";")[0] for w in cache.warnings) == [
-        "written by another version (format 2, derive '0.0.0')",
+        f"written by another version (format {FORMAT}, derive '0.0.0')",
         "written for another result (its key does not match its name)"]
 
 
@@ -307,3 +308,18 @@ def test_numeric_rows_are_replayed_from_the_cache_exactly(bundled_proofs, tmp_pa
     odd = (NumericRow("c", 2, "random", "directional", float("inf"), float("nan"), 1e-9, False),)
     back = rows_from_data(json.loads(json.dumps(rows_data(odd))))
     assert back[0].max_abs_error == float("inf") and back[0].max_rel_error != back[0].max_rel_error
+
+
+def test_entries_of_the_previous_format_are_not_used(tmp_path):
+    """Format 2 keyed steps by edited srepr text, which could confuse two steps: none of its entries is read."""
+    proof = _load(tmp_path, WRONG)
+    folder = tmp_path / CACHE_DIR
+    check_proof(proof, Settings(cache=Cache(folder)))
+    for path in _entries(folder):
+        entry = json.loads(path.read_text())
+        entry["format"] = 2
+        path.write_text(json.dumps(entry))
+    cache = Cache(folder)
+    assert _verdicts(check_proof(proof, Settings(cache=cache))) == _verdicts(check_proof(proof, Settings()))
+    assert cache.hits == 0 and len(cache.warnings) == 5
+    assert all(f"written by another version (format 2, derive '{__version__}')" in w for w in cache.warnings)

@@ -7,7 +7,7 @@ import json
 from scratch_proofs import scratch_repository
 from commands import ROOT, derive
 
-from derive.cache import CACHE_DIR, Cache
+from derive.cache import CACHE_DIR, Cache, MemoryStore
 from derive.loader import load_paths
 from derive.parallel import check_proofs, checks_in
 from derive.run import Settings
@@ -107,3 +107,33 @@ def test_jobs_must_be_at_least_one(tmp_path):
     result = derive("check", "-j", "0", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == "derive: --jobs must be at least 1"
+
+
+def test_a_key_two_workers_answered_differently_is_not_replayed():
+    from derive.parallel import _merge
+
+    proved = {"verdict": "PROVED", "seconds": 0.5, "message": ""}
+    again = {"verdict": "PROVED", "seconds": 0.7, "message": ""}  # the same result, another timing
+    refuted = {"verdict": "REFUTED", "seconds": 0.5, "message": ""}
+    replayed, disputed = MemoryStore(), set()
+    _merge(replayed, {("outcome", "a"): proved, ("outcome", "b"): proved}, disputed)
+    _merge(replayed, {("outcome", "a"): again, ("outcome", "b"): refuted, ("outcome", "c"): refuted}, disputed)
+    _merge(replayed, {("outcome", "b"): proved}, disputed)  # a third answer does not settle a dispute
+    assert replayed.get("outcome", "a") == proved
+    assert replayed.get("outcome", "b") is None and disputed == {("outcome", "b")}
+    assert replayed.get("outcome", "c") == refuted
+
+
+def test_a_key_one_worker_met_twice_with_different_results_is_not_replayed():
+    from derive.parallel import _Through
+
+    proved = {"verdict": "PROVED", "seconds": 0.5, "message": ""}
+    refuted = {"verdict": "REFUTED", "seconds": 0.5, "message": ""}
+    record = MemoryStore()
+    through = _Through(None, None, record)
+    through.put("outcome", "a", proved)
+    through.put("outcome", "a", dict(proved, seconds=0.9))  # met again: the same result
+    through.put("outcome", "b", proved)
+    through.put("outcome", "b", refuted)
+    assert record.entries == {("outcome", "a"): proved}
+    assert through.disputed == {("outcome", "b")}
