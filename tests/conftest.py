@@ -11,6 +11,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+# Tests that share a costly session fixture run in one xdist worker (with --dist loadgroup, as the
+# Makefile runs them), so that the fixture is worked out once, not once per worker.
+SHARED_ONCE = ("bundled_mutation",)
+
+
+@pytest.hookimpl(tryfirst=True)   # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for name in SHARED_ONCE:
+            if name in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(name))
+
+
 @pytest.fixture(scope="session")
 def bundled_proofs():
     from derive.loader import load_paths
