@@ -11,7 +11,10 @@ own rounding error, so that every tolerance is derived, not tuned.
 Methods:
 
 * k ≤ 10: the full Jacobian, one central difference per coordinate direction,
-  in float64; and again at 50 digits with mpmath;
+  in float64; and again at 50 digits with mpmath where that adds information:
+  at k ≤ 3 always, above only where a float64 check at the same k and input
+  fails or comes within a tenth of its tolerance (where float64 cannot tell a
+  small error from rounding);
 * every k: the directional derivative along one random direction, O(k) work:
   the formula is contracted with the direction term by term (a term is a
   product of factors in the output index j, in the input index k, and
@@ -54,6 +57,8 @@ EPS = float(np.finfo(np.float64).eps)   # 2^-52, the float64 unit roundoff times
 LOGIT_KINDS = ("random", "scale 1e3", "one dominating", "all equal")
 TARGET_KINDS = ("one-hot", "soft")
 FULL_UP_TO = 10          # full Jacobians (O(k^2)) and mpmath only up to this k
+MP_ALWAYS_UP_TO = 3      # mpmath at every input up to this k; above, only where float64 is close (MP_CLOSE)
+MP_CLOSE = 0.1           # ... that is, where a float64 error exceeds this fraction of its tolerance
 MP_DIGITS = 50           # the digits the mpmath comparison demands
 MP_WORKING_DIGITS = 150  # the digits it computes with, at first
 MP_MOST_DIGITS = 2000    # ... and at most, for derivatives far below the function (see _at_50_digits)
@@ -866,8 +871,17 @@ def _at_50_digits(prepared, values, true_class, k, kind, target, plans) -> Numer
 
 
 def _check_one(prepared: _Prepared, space: _Workspace, target: str | None) -> list[NumericRow]:
-    methods = (METHOD_DIRECTIONAL, METHOD_FULL, METHOD_MP) if space.k <= FULL_UP_TO else (METHOD_DIRECTIONAL,)
-    return [_method(prepared, space, target, m) for m in methods]
+    if space.k > FULL_UP_TO:
+        return [_method(prepared, space, target, METHOD_DIRECTIONAL)]
+    rows = [_method(prepared, space, target, m) for m in (METHOD_DIRECTIONAL, METHOD_FULL)]
+    if space.k <= MP_ALWAYS_UP_TO or any(_close_to_tolerance(r) for r in rows):
+        rows.append(_method(prepared, space, target, METHOD_MP))
+    return rows
+
+
+def _close_to_tolerance(row: NumericRow) -> bool:
+    """Whether a float64 check failed or came near its tolerance: then 50 digits tell more."""
+    return not row.passed or not row.max_abs_error <= MP_CLOSE * row.tolerance
 
 
 def check_one(conclusion, k: int, kind: str = "random", target: str | None = None,
