@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml
 check: $(STAMP)
 	$(VENV)/bin/derive check
 
-# In parallel (pytest-xdist), one worker per core; tests that share a costly fixture run in one worker.
+# In parallel (pytest-xdist), one worker per core.
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q -n auto --dist loadgroup
+	$(VENV)/bin/python -m pytest -q -n auto
 
 clean:
 	rm -rf $(VENV) .derive-cache

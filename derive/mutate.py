@@ -35,7 +35,11 @@ __all__ = [
     "ProofMutation",
     "mutants",
     "case_vocabulary",
+    "check_mutants",
+    "first_instance_refutes",
+    "group_by_proof",
     "mutate_proof",
+    "mutate_proofs",
     "KINDS",
 ]
 
@@ -396,25 +400,41 @@ def mutate_proof(proof: Proof, *, seconds: float = DEFAULT_BUDGET, max_classes: 
 
 def mutate_proofs(proofs, *, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
                   progress=None, store=None, jobs: int = 1) -> list[ProofMutation]:
-    """Make and check every mutant of each proof, with ``jobs`` processes; the same results either way.
-
-    With ``jobs > 1`` the mutants of all proofs are shared among worker
-    processes forked after the mutants are made; a worker hands back only the
-    kind and the outcome of each (plain data), and the results are put back
-    in the order of the mutants.
-    """
-    global _WORK
+    """Make and check every mutant of each proof, with ``jobs`` processes; the same results either way."""
     proofs = list(proofs)
     work = [item for proof in proofs for item in step_mutants(proof)]
+    answers = check_mutants(work, seconds=seconds, max_classes=max_classes, progress=progress, store=store,
+                            jobs=jobs)
+    return group_by_proof(proofs, answers)
+
+
+def group_by_proof(proofs, results) -> list[ProofMutation]:
+    """Results (in the order their mutants are made) as one ProofMutation per proof."""
+    by_proof = {proof.id: [] for proof in proofs}
+    for result in results:
+        by_proof[result.mutant.proof].append(result)
+    return [ProofMutation(proof.id, tuple(by_proof[proof.id])) for proof in proofs]
+
+
+def check_mutants(work, *, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
+                  progress=None, store=None, jobs: int = 1) -> list[MutantResult]:
+    """Classify each (mutant, previous, original, case) of ``work`` (see :func:`step_mutants`), in order.
+
+    With ``jobs > 1`` the mutants are shared among worker processes forked
+    after they are made; a worker hands back only the kind and the outcome of
+    each (plain data), and the results are put back in the order of ``work``.
+    """
+    global _WORK
+    work = list(work)
     options = dict(seconds=seconds, max_classes=max_classes, store=store)
     if jobs > 1 and len(work) > 1:
         import multiprocessing
 
         _WORK = (work, options)
+        answers = [None] * len(work)
         try:
             with multiprocessing.get_context("fork").Pool(min(jobs, len(work))) as pool:
-                answers = [None] * len(work)
-                # small chunks, longest mutants unknown in advance: keep both workers busy to the end
+                # small chunks: how long a mutant takes is not known in advance; keep every worker busy
                 for index, kind, outcome, evidence in pool.imap_unordered(_classify_in_worker, range(len(work)),
                                                                           chunksize=4):
                     answers[index] = MutantResult(work[index][0], kind, outcome, evidence)
@@ -422,17 +442,14 @@ def mutate_proofs(proofs, *, seconds: float = DEFAULT_BUDGET, max_classes: int =
                         progress(answers[index])
         finally:
             _WORK = None
-    else:
-        contexts = {}
-        answers = []
-        for item in work:
-            answers.append(_classify(item, contexts, **options))
-            if progress is not None:
-                progress(answers[-1])
-    by_proof = {proof.id: [] for proof in proofs}
-    for result in answers:
-        by_proof[result.mutant.proof].append(result)
-    return [ProofMutation(proof.id, tuple(by_proof.pop(proof.id, ()))) for proof in proofs]
+        return answers
+    contexts = {}
+    answers = []
+    for item in work:
+        answers.append(_classify(item, contexts, **options))
+        if progress is not None:
+            progress(answers[-1])
+    return answers
 
 
 def _classify(item, contexts: dict, *, seconds, max_classes, store) -> MutantResult:
