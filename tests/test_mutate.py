@@ -141,7 +141,7 @@ def test_the_first_instance_refutes_only_where_check_equal_refutes_with_the_same
     """The cheap check before the proof must not change a verdict: compared with check_equal on a sample."""
     work = [item for proof in bundled_proofs for item in step_mutants(proof)]
     refuted = 0
-    for mutant, previous, _, case in work[::37]:
+    for mutant, previous, _, case in work[::50]:
         ctx = case.context()
         options = dict(seconds=5, max_classes=4, known=known_names(case, ctx))
         quick = first_instance_refutes(previous, mutant.expr, ctx, **options)
@@ -235,9 +235,10 @@ def test_mutate_lists_each_survivor_in_the_terminal(falling):
     assert all("falling / closed-form / step 1" in line for line in lines)
 
 
-def test_mutate_json_is_deterministic(falling):
+def test_mutate_json_is_deterministic_and_the_same_from_its_cache(falling):
     first = derive("mutate", "--json", cwd=falling).stdout
-    assert first == derive("mutate", "--json", cwd=falling).stdout
+    assert list((falling / ".derive-cache").glob("*.json"))   # the checks are kept in the current directory ...
+    assert first == derive("mutate", "--json", cwd=falling).stdout   # ... and replayed the second time
 
 
 def test_mutate_with_two_jobs_gives_the_same_json_as_one(falling):
@@ -246,13 +247,6 @@ def test_mutate_with_two_jobs_gives_the_same_json_as_one(falling):
     assert one.returncode == two.returncode == 1, one.stderr + two.stderr
     assert json.loads(one.stdout)["total"]["made"] > 0 and one.stdout == two.stdout
     assert not (falling / ".derive-cache").exists()
-
-
-def test_mutate_keeps_its_checks_in_the_cache_folder_of_the_current_directory(falling):
-    first = derive("mutate", "--json", "--max-k", "5", cwd=falling)
-    assert first.returncode == 0, first.stderr
-    assert list((falling / ".derive-cache").glob("*.json"))
-    assert derive("mutate", "--json", "--max-k", "5", cwd=falling).stdout == first.stdout
 
 
 def test_mutate_on_a_missing_path_is_a_usage_error(tmp_path):
