@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 check: $(STAMP)
 	$(VENV)/bin/derive check
 
+# In parallel (pytest-xdist), one worker per core.
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q -n auto
 
 clean:
 	rm -rf $(VENV) .derive-cache

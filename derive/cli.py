@@ -39,7 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     mutate = commands.add_parser("mutate", help="check deliberately wrong variants of every step (mutation testing)")
     _targets(mutate)
     mutate.add_argument("--json", action="store_true", help="print the counts as one JSON document")
-    _checking(mutate, what="one mutant's check", cache=False)
+    _checking(mutate, what="one mutant's check")
+    mutate.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                        help="check the mutants in N worker processes (default 1); the counts are the same")
 
     importing = commands.add_parser("import", help="write a document's derivation (.md, .tex) as a proof module")
     importing.add_argument("document", metavar="DOCUMENT", help="a Markdown or LaTeX document")
@@ -323,13 +325,18 @@ def _numeric(args) -> int:
 
 
 def _mutate(args) -> int:
-    from .mutate import mutate_proof, totals
+    from .cache import CACHE_DIR, Cache
+    from .mutate import mutate_proofs, totals
     from .render.mutation import render_mutation, render_mutation_json
 
     loaded = _load(args.targets)
     if not loaded.proofs and not loaded.errors:
         return _fail("no proofs found (looked in proofs/ under the current directory)")
-    mutations = [mutate_proof(proof, seconds=args.budget, max_classes=args.max_k) for proof, _ in loaded.proofs]
+    cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
+    mutations = mutate_proofs([proof for proof, _ in loaded.proofs], seconds=args.budget, max_classes=args.max_k,
+                              store=cache, jobs=args.jobs)
+    for line in cache.warnings if cache is not None else ():
+        print(f"derive: warning: {line}", file=sys.stderr)
     if args.json:
         sys.stdout.write(render_mutation_json(mutations))
     else:

@@ -10,12 +10,17 @@ step before, exactly as the step itself is.  A mutant the checker refutes is
 comes out PROVED, VERIFIED or NUMERIC otherwise is a *survivor*: a wrong step
 the checker would have accepted.
 
-The operators only build expressions; every verdict comes from
-:func:`derive.core.checker.check_equal`.
+The operators only build expressions; every verdict comes from the trusted
+core: :func:`derive.core.checker.check_equal`, or, for a mutant refuted at the
+first instance, the same steps and counterexample search of the core that
+``check_equal`` would run there (:func:`first_instance_refutes`).  ``-j N``
+shares the mutants among forked worker processes; the checks ``check_equal``
+makes go through the result cache when one is given.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -34,7 +39,11 @@ __all__ = [
     "ProofMutation",
     "mutants",
     "case_vocabulary",
+    "check_mutants",
+    "first_instance_refutes",
+    "group_by_proof",
     "mutate_proof",
+    "mutate_proofs",
     "KINDS",
 ]
 
@@ -296,12 +305,42 @@ class ProofMutation:
 HOLDING = (Verdict.PROVED, Verdict.VERIFIED, Verdict.NUMERIC)
 
 
-def classify(mutant, previous, original, ctx, *, seconds, max_classes, known) -> MutantResult:
-    """Check one mutant against the step before; recognise an equivalent one by proving it equal to the original."""
-    outcome = check_equal(previous, mutant.expr, ctx, seconds=seconds, max_classes=max_classes, known=known)
+def first_instance_refutes(left, right, ctx, *, seconds, max_classes, known) -> Outcome | None:
+    """A REFUTED outcome from the first instance alone (the smallest k, the first index values), or None.
+
+    Most mutants are wrong at the first instance ``check_equal`` would try;
+    finding that out first skips its attempt at a symbolic proof, which a
+    wrong mutant can only fail.  The core does it with ``check_equal``'s own
+    steps (:func:`derive.core.checker.refuted_at_first_instance`), so the
+    counterexample is the one ``check_equal`` reports.
+    """
+    from .core.checker import refuted_at_first_instance
+
+    return refuted_at_first_instance(left, right, ctx, seconds=seconds, max_classes=max_classes, known=known)
+
+
+def _check(store, left, right, ctx, **options) -> Outcome:
+    """``check_equal``, answered from ``store`` (a derive.cache store) when it holds the outcome."""
+    if store is None:
+        return check_equal(left, right, ctx, **options)
+    from .cache import check_cached
+
+    return check_cached(store, left, right, ctx, **options)
+
+
+def classify(mutant, previous, original, ctx, *, seconds, max_classes, known, store=None) -> MutantResult:
+    """Check one mutant against the step before; recognise an equivalent one by proving it equal to the original.
+
+    The first instance is tried before the symbolic proof (see :func:`first_instance_refutes`);
+    ``store``, if given, answers the checks it holds and keeps the new ones.
+    """
+    options = dict(seconds=seconds, max_classes=max_classes, known=known)
+    outcome = first_instance_refutes(previous, mutant.expr, ctx, **options)
+    if outcome is None:
+        outcome = _check(store, previous, mutant.expr, ctx, **options)
     if outcome.verdict is Verdict.REFUTED:
         return MutantResult(mutant, "killed", outcome, outcome.evidence())
-    same = check_equal(original, mutant.expr, ctx, seconds=seconds, max_classes=max_classes, known=known)
+    same = _check(store, original, mutant.expr, ctx, **options)
     if same.verdict is Verdict.PROVED:
         return MutantResult(mutant, "equivalent", outcome, "proved equal to the original: " + same.evidence())
     if outcome.verdict in HOLDING:
@@ -333,21 +372,87 @@ def step_mutants(proof: Proof):
 
 
 def mutate_proof(proof: Proof, *, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
-                 progress=None) -> ProofMutation:
-    """Make and check every mutant of ``proof``."""
+                 progress=None, store=None) -> ProofMutation:
+    """Make and check every mutant of ``proof`` (in this process)."""
+    return mutate_proofs([proof], seconds=seconds, max_classes=max_classes, progress=progress, store=store)[0]
+
+
+def mutate_proofs(proofs, *, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
+                  progress=None, store=None, jobs: int = 1) -> list[ProofMutation]:
+    """Make and check every mutant of each proof, with ``jobs`` processes; the same results either way."""
+    proofs = list(proofs)
+    work = [item for proof in proofs for item in step_mutants(proof)]
+    answers = check_mutants(work, seconds=seconds, max_classes=max_classes, progress=progress, store=store,
+                            jobs=jobs)
+    return group_by_proof(proofs, answers)
+
+
+def group_by_proof(proofs, results) -> list[ProofMutation]:
+    """Results (in the order their mutants are made) as one ProofMutation per proof."""
+    by_proof = {proof.id: [] for proof in proofs}
+    for result in results:
+        by_proof[result.mutant.proof].append(result)
+    return [ProofMutation(proof.id, tuple(by_proof[proof.id])) for proof in proofs]
+
+
+def check_mutants(work, *, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
+                  progress=None, store=None, jobs: int = 1) -> list[MutantResult]:
+    """Classify each (mutant, previous, original, case) of ``work`` (see :func:`step_mutants`), in order.
+
+    With ``jobs > 1`` the mutants are shared among worker processes forked
+    after they are made; a worker hands back only the kind and the outcome of
+    each (plain data), and the results are put back in the order of ``work``.
+    """
+    global _WORK
+    work = list(work)
+    options = dict(seconds=seconds, max_classes=max_classes, store=store)
+    if jobs > 1 and len(work) > 1:
+        import multiprocessing
+
+        _WORK = (work, options)
+        answers = [None] * len(work)
+        try:
+            with multiprocessing.get_context("fork").Pool(min(jobs, len(work))) as pool:
+                # small chunks: how long a mutant takes is not known in advance; keep every worker busy
+                for index, kind, outcome, evidence in pool.imap_unordered(_classify_in_worker, range(len(work)),
+                                                                          chunksize=4):
+                    answers[index] = MutantResult(work[index][0], kind, outcome, evidence)
+                    if progress is not None:
+                        progress(answers[index])
+        finally:
+            _WORK = None
+        return answers
+    contexts = {}
+    answers = []
+    for item in work:
+        answers.append(_classify(item, contexts, **options))
+        if progress is not None:
+            progress(answers[-1])
+    return answers
+
+
+def _classify(item, contexts: dict, *, seconds, max_classes, store) -> MutantResult:
+    """Classify one (mutant, previous, original, case), with the case's context and names made once."""
     from .run import known_names
 
-    results = []
-    known_by_case = {}
-    for mutant, previous, original, case in step_mutants(proof):
-        if case.name not in known_by_case:
-            known_by_case[case.name] = (case.context(), known_names(case, case.context()))
-        ctx, known = known_by_case[case.name]
-        result = classify(mutant, previous, original, ctx, seconds=seconds, max_classes=max_classes, known=known)
-        results.append(result)
-        if progress is not None:
-            progress(result)
-    return ProofMutation(proof.id, tuple(results))
+    mutant, previous, original, case = item
+    if id(case) not in contexts:
+        ctx = case.context()
+        contexts[id(case)] = (case, ctx, known_names(case, ctx))
+    _, ctx, known = contexts[id(case)]
+    return classify(mutant, previous, original, ctx, seconds=seconds, max_classes=max_classes, known=known,
+                    store=store)
+
+
+# What the workers classify: set in the parent just before forking, inherited by the children.
+_WORK: tuple[list, dict] | None = None
+_CONTEXTS: dict = {}
+
+
+def _classify_in_worker(index: int):
+    work, options = _WORK
+    result = _classify(work[index], _CONTEXTS, **options)
+    return index, result.kind, result.outcome, result.evidence
 
 
 def totals(mutations) -> dict[str, int]:

@@ -11,7 +11,10 @@ own rounding error, so that every tolerance is derived, not tuned.
 Methods:
 
 * k ≤ 10: the full Jacobian, one central difference per coordinate direction,
-  in float64; and again at 50 digits with mpmath;
+  in float64; and again at 50 digits with mpmath where that adds information:
+  at k ≤ 3 always, above only where a float64 check at the same k and input
+  fails or comes within a tenth of its tolerance (where float64 cannot tell a
+  small error from rounding);
 * every k: the directional derivative along one random direction, O(k) work:
   the formula is contracted with the direction term by term (a term is a
   product of factors in the output index j, in the input index k, and
@@ -54,6 +57,8 @@ EPS = float(np.finfo(np.float64).eps)   # 2^-52, the float64 unit roundoff times
 LOGIT_KINDS = ("random", "scale 1e3", "one dominating", "all equal")
 TARGET_KINDS = ("one-hot", "soft")
 FULL_UP_TO = 10          # full Jacobians (O(k^2)) and mpmath only up to this k
+MP_ALWAYS_UP_TO = 3      # mpmath at every input up to this k; above, only where float64 is close (MP_CLOSE)
+MP_CLOSE = 0.1           # ... that is, where a float64 error exceeds this fraction of its tolerance
 MP_DIGITS = 50           # the digits the mpmath comparison demands
 MP_WORKING_DIGITS = 150  # the digits it computes with, at first
 MP_MOST_DIGITS = 2000    # ... and at most, for derivatives far below the function (see _at_50_digits)
@@ -115,7 +120,7 @@ MP = _Mp()
 
 
 # --------------------------------------------------------------------------------------------------
-# The interpreter.
+# The interpreter: an expression is compiled once into a tree of closures, then run at every point.
 
 
 class Evaluator:
@@ -132,11 +137,20 @@ class Evaluator:
     propagated errors of its operands (for a sum of n terms, pairwise
     summation adds ceil(log2 n) · Σ|terms|); an input entry x carries |x|,
     the rounding of x itself (which covers x + h·v being rounded).
+
+    An expression is read once: :class:`_Compiler` turns it into closures
+    over NumPy (or mpmath) operations, unfolding the definitions and the
+    vocabulary and resolving every index then, so that evaluating it again at
+    other inputs runs only the arithmetic, the same operations in the same
+    order as a walk over the tree would.  ``plans`` keeps the compiled
+    closures; evaluators that share it (the points of one check, the input
+    kinds of one k) compile each expression once.
     """
 
     def __init__(self, inputs: dict, definitions, n: sp.Symbol, k: int, fixed: dict | None = None,
-                 backend=FLOAT, bounds: bool = True, memo: dict | None = None):
+                 backend=FLOAT, bounds: bool = True, memo: dict | None = None, plans: dict | None = None):
         self.inputs = inputs
+        definitions = tuple(definitions)
         self.definitions = {d.name: d for d in definitions}
         self.n = n
         self.k = k
@@ -145,43 +159,20 @@ class Evaluator:
         self.bounds = bounds   # without bounds, every bound is None (half the work, for the perturbed points)
         self._levels = math.ceil(math.log2(max(k, 2)))
         self.memo = memo if memo is not None else {}   # softmax pieces, keyed by the logits' identity
+        # Compiled closures depend on everything fixed at compile time, and on nothing else: the
+        # working precision too, for the mpmath constants (a rational is rounded when it is made).
+        precision = mpmath.mp.prec if backend is MP else None
+        shape = (backend.name, bounds, k, n, definitions, tuple(sorted(self.fixed.items(), key=str)),
+                 tuple(sorted((str(v), getattr(v, "domain", "")) for v in inputs)), precision)
+        self._plans = (plans if plans is not None else {}).setdefault(shape, {})
 
-    # -- helpers --------------------------------------------------------------------------------
-    def _index(self, idx, axis):
-        """``None`` for the axis, or a 0-based position."""
-        if idx == axis:
-            return None
-        if idx in self.fixed:
-            return self.fixed[idx] - 1
-        if isinstance(idx, sp.Integer) and 1 <= int(idx) <= self.k:
-            return int(idx) - 1
-        raise NumericError(f"index {idx} has no value here (only one free index per factor is supported)")
-
-    def _vector(self, base):
-        """All entries of a vector, and their bounds."""
-        i = sp.Dummy("i", integer=True, positive=True)
-        value, bound = self.value(base[i], i)
-        if np.ndim(value) == 0:
-            value, bound = self._broadcast(value), self._broadcast(bound)
-        return value, bound
-
+    # -- helpers used while running -------------------------------------------------------------
     def _broadcast(self, x):
         if x is None:
             return None
         if self.backend is MP:
             return np.array([x] * self.k, dtype=object)
         return np.full(self.k, x, dtype=np.float64)
-
-    def _softmax_parts(self, z):
-        """Stable softmax pieces: d = z - max z, e = exp(d), S = Σ e, with bounds."""
-        zv, zb = self._vector(z)
-        for bounded in (True,) if self.bounds else (True, False):
-            found = self.memo.get(("softmax", id(zv), bounded))
-            if found is not None and found[0] is zv:
-                return found[1]
-        parts = self._softmax_of(zv, zb)
-        self.memo[("softmax", id(zv), self.bounds)] = (zv, parts)
-        return parts
 
     def _softmax_of(self, zv, zb):
         top = int(np.argmax(zv))
@@ -204,113 +195,230 @@ class Evaluator:
         self.memo[key + (id(array),)] = (array, value)
         return value
 
-    @staticmethod
-    def _select(value, bound, position):
-        if position is None:
-            return value, bound
-        return value[position], (None if bound is None else bound[position])
-
     # -- the expression tree --------------------------------------------------------------------
     def value(self, expr, axis=None):
         """``(value, bound)`` of ``expr``; an array over 1..k when ``axis`` (an index) occurs in it."""
+        plan = self._plans.get((expr, axis))
+        if plan is None:
+            plan = self._plans[(expr, axis)] = _Compiler(self).compile(expr, axis)
+        return plan(self)
+
+
+def _select(value, bound, position):
+    if position is None:
+        return value, bound
+    return value[position], (None if bound is None else bound[position])
+
+
+class _Compiler:
+    """Turns an expression into a closure ``run(evaluator) -> (value, bound)``.
+
+    Everything that does not depend on the input values is done here, once:
+    definitions and the vocabulary (cross-entropy, sums that skip an index)
+    unfolded, indices resolved to positions, constants made, unsupported
+    expressions refused.  The closures do the arithmetic of the tree walk it
+    replaces, operation for operation, so values and bounds are unchanged.
+    """
+
+    def __init__(self, ev: Evaluator):
+        self.definitions = ev.definitions
+        self.inputs = ev.inputs
+        self.n = ev.n
+        self.k = ev.k
+        self.fixed = ev.fixed
+        self.backend = ev.backend
+        self.bounds = ev.bounds
+
+    def _index(self, idx, axis):
+        """``None`` for the axis, or a 0-based position."""
+        if idx == axis:
+            return None
+        if idx in self.fixed:
+            return self.fixed[idx] - 1
+        if isinstance(idx, sp.Integer) and 1 <= int(idx) <= self.k:
+            return int(idx) - 1
+        raise NumericError(f"index {idx} has no value here (only one free index per factor is supported)")
+
+    def _vector(self, base):
+        """All entries of a vector, and their bounds."""
+        i = sp.Dummy("i", integer=True, positive=True)
+        entries = self.compile(base[i], i)
+
+        def vector(ev):
+            value, bound = entries(ev)
+            if np.ndim(value) == 0:
+                value, bound = ev._broadcast(value), ev._broadcast(bound)
+            return value, bound
+        return vector
+
+    def _softmax_parts(self, z):
+        """Stable softmax pieces: d = z - max z, e = exp(d), S = Σ e, with bounds."""
+        vector = self._vector(z)
+
+        def parts(ev):
+            zv, zb = vector(ev)
+            for bounded in (True,) if ev.bounds else (True, False):
+                found = ev.memo.get(("softmax", id(zv), bounded))
+                if found is not None and found[0] is zv:
+                    return found[1]
+            computed = ev._softmax_of(zv, zb)
+            ev.memo[("softmax", id(zv), ev.bounds)] = (zv, computed)
+            return computed
+        return parts
+
+    def compile(self, expr, axis=None):
         b, bounds = self.backend, self.bounds
         if isinstance(expr, sp.Indexed):
             base, idx = expr.base, expr.indices[0]
             definition = self.definitions.get(base)
             if definition is not None:
-                return self.value(definition.entry(idx), axis)
+                return self.compile(definition.entry(idx), axis)
             if base not in self.inputs:
                 raise NumericError(f"no values for the vector {base}")
             position = self._index(idx, axis)
-            x = self.inputs[base]
             if not bounds:
-                return self._select(x, None, position)
-            size = x if base.domain != "real" else self._remember(("abs",), x, lambda: abs(x))
-            return self._select(x, size, position)
+                return lambda ev: _select(ev.inputs[base], None, position)
+            if base.domain != "real":
+                def entry(ev):
+                    x = ev.inputs[base]
+                    return _select(x, x, position)
+                return entry
+
+            def real_entry(ev):
+                x = ev.inputs[base]
+                return _select(x, ev._remember(("abs",), x, lambda: abs(x)), position)
+            return real_entry
         if isinstance(expr, Softmax):
             z, idx, _ = expr.args
-            d, db, e, eb, s, sb = self._softmax_parts(z)
+            parts = self._softmax_parts(z)
+            position = self._index(idx, axis)
 
-            def entries():
-                p = e / s
-                return p, (eb / s + e * (sb / (s * s)) + p if bounds else None)
-            p, pb = self._remember(("softmax entries", bounds), e, entries)
-            return self._select(p, pb, self._index(idx, axis))
+            def softmax(ev):
+                d, db, e, eb, s, sb = parts(ev)
+
+                def entries():
+                    p = e / s
+                    return p, (eb / s + e * (sb / (s * s)) + p if bounds else None)
+                p, pb = ev._remember(("softmax entries", bounds), e, entries)
+                return _select(p, pb, position)
+            return softmax
         if isinstance(expr, LogSoftmax):
             return self._log_softmax(expr.args[0], expr.args[1], axis)
         if isinstance(expr, (CrossEntropy, SumExcept)):
-            return self.value(expr.unfold(), axis)
+            return self.compile(expr.unfold(), axis)
         if isinstance(expr, sp.Sum):
             return self._sum(expr, axis)
         zero = b.number(0) if bounds else None
         if isinstance(expr, sp.KroneckerDelta):
             left, right = (self._index(a, axis) for a in expr.args)
             if left is None and right is None:
-                return b.number(1), zero
+                one = b.number(1)
+                return lambda ev: (one, zero)
             if left is None or right is None:
                 where = right if left is None else left
-                one_hot = self._broadcast(b.number(0))
-                one_hot[where] = b.number(1)
-                return one_hot, self._broadcast(zero)
-            return b.number(int(left == right)), zero
+
+                def one_hot(ev):
+                    entries = ev._broadcast(b.number(0))
+                    entries[where] = b.number(1)
+                    return entries, ev._broadcast(zero)
+                return one_hot
+            same = b.number(int(left == right))
+            return lambda ev: (same, zero)
         if expr == self.n:
-            return b.number(self.k), zero
+            count = b.number(self.k)
+            return lambda ev: (count, zero)
         if isinstance(expr, sp.Symbol):
             definition = self.definitions.get(expr)
             if definition is None:
                 raise NumericError(f"no value for the symbol {expr}")
-            return self.value(definition.body, axis)
+            return self.compile(definition.body, axis)
         if expr.is_Integer:
-            return b.number(int(expr)), zero
+            integer = b.number(int(expr))
+            return lambda ev: (integer, zero)
         if expr.is_Number:
             x = b.number(expr)
-            return x, abs(x) if bounds else None
+            size = abs(x) if bounds else None
+            return lambda ev: (x, size)
         if isinstance(expr, sp.Add):
-            values = [self.value(a, axis) for a in expr.args]
-            total = sum(v for v, _ in values)
-            if not bounds:
-                return total, None
-            return total, sum(e for _, e in values) + (len(values) - 1) * abs(total)
+            return self._add([self.compile(a, axis) for a in expr.args])
         if isinstance(expr, sp.Mul):
             coefficient, rest = expr.as_coeff_Mul()
             if coefficient in (1, -1) and rest != expr:   # a sign is exact: no rounding to bound
-                value, bound = self.value(rest, axis)
-                return (-value if coefficient == -1 else value), bound
-            value, bound = self.value(expr.args[0], axis)
-            for factor in expr.args[1:]:
-                fv, fb = self.value(factor, axis)
-                if bounds:
+                inner = self.compile(rest, axis)
+                if coefficient == 1:
+                    return inner
+
+                def negated(ev):
+                    value, bound = inner(ev)
+                    return -value, bound
+                return negated
+            return self._mul([self.compile(a, axis) for a in expr.args])
+        if isinstance(expr, sp.Pow):
+            base, exponent = expr.args
+            if not exponent.is_Integer:
+                raise NumericError(f"only integer powers are supported, not {expr}")
+            return self._pow(self.compile(base, axis), int(exponent))
+        if isinstance(expr, sp.exp):
+            argument = self.compile(expr.args[0], axis)
+
+            def exponential(ev):
+                av, ab = argument(ev)
+                value = b.exp(av)
+                return value, (value * (ab + 1) if bounds else None)
+            return exponential
+        if isinstance(expr, sp.log):
+            resolved = self._resolve(expr.args[0])
+            if isinstance(resolved, Softmax):
+                return self._log_softmax(resolved.args[0], resolved.args[1], axis)
+            argument = self.compile(expr.args[0], axis)
+
+            def logarithm(ev):
+                av, ab = argument(ev)
+                value = b.log(av)
+                return value, (ab / abs(av) + abs(value) if bounds else None)
+            return logarithm
+        raise NumericError(f"cannot evaluate {expr.func.__name__} numerically")
+
+    @staticmethod
+    def _add(terms):
+        extra = len(terms) - 1
+
+        def add(ev):
+            values = [term(ev) for term in terms]
+            total = sum(v for v, _ in values)
+            if not ev.bounds:
+                return total, None
+            return total, sum(e for _, e in values) + extra * abs(total)
+        return add
+
+    @staticmethod
+    def _mul(factors):
+        first, rest = factors[0], factors[1:]
+
+        def mul(ev):
+            value, bound = first(ev)
+            for factor in rest:
+                fv, fb = factor(ev)
+                if ev.bounds:
                     # |ab - fl(a~ b~)| <= e_a |b| + |a| e_b + |ab|  (in units, to first order)
                     size = abs(fv)
                     bound = bound * size + abs(value) * (fb + size)
                 value = value * fv
             return value, bound
-        if isinstance(expr, sp.Pow):
-            base, exponent = expr.args
-            if not exponent.is_Integer:
-                raise NumericError(f"only integer powers are supported, not {expr}")
-            n = int(exponent)
-            bv, bb = self.value(base, axis)
+        return mul
+
+    @staticmethod
+    def _pow(base, n):
+        def power(ev):
+            bv, bb = base(ev)
             value = bv ** n
-            if not bounds:
+            if not ev.bounds:
                 return value, None
             # x^n by |n| multiplications, and a division when n < 0: each adds one rounding
             if n < 0:
                 return value, abs(n) * abs(value) * (bb / abs(bv) + 1)
             return value, n * abs(bv) ** (n - 1) * bb + n * abs(value)
-        if isinstance(expr, sp.exp):
-            av, ab = self.value(expr.args[0], axis)
-            value = b.exp(av)
-            return value, (value * (ab + 1) if bounds else None)
-        if isinstance(expr, sp.log):
-            argument = expr.args[0]
-            resolved = self._resolve(argument)
-            if isinstance(resolved, Softmax):
-                return self._log_softmax(resolved.args[0], resolved.args[1], axis)
-            av, ab = self.value(argument, axis)
-            value = b.log(av)
-            return value, (ab / abs(av) + abs(value) if bounds else None)
-        raise NumericError(f"cannot evaluate {expr.func.__name__} numerically")
+        return power
 
     def _resolve(self, expr):
         """A defined vector's entry, unfolded to its definition (ŷ_j → softmax(z)_j)."""
@@ -319,14 +427,19 @@ class Evaluator:
         return expr
 
     def _log_softmax(self, z, idx, axis):
-        d, db, e, eb, s, sb = self._softmax_parts(z)
+        parts = self._softmax_parts(z)
+        position = self._index(idx, axis)
 
-        def entries():
-            log_s = self.backend.log(s)
-            value = d - log_s
-            return value, (db + (sb / s + abs(log_s)) + abs(value) if self.bounds else None)
-        value, bound = self._remember(("log-softmax", self.bounds), d, entries)
-        return self._select(value, bound, self._index(idx, axis))
+        def log_softmax(ev):
+            d, db, e, eb, s, sb = parts(ev)
+
+            def entries():
+                log_s = ev.backend.log(s)
+                value = d - log_s
+                return value, (db + (sb / s + abs(log_s)) + abs(value) if ev.bounds else None)
+            value, bound = ev._remember(("log-softmax", ev.bounds), d, entries)
+            return _select(value, bound, position)
+        return log_softmax
 
     def _sum(self, expr, axis):
         function, *limits = expr.args
@@ -337,13 +450,17 @@ class Evaluator:
             raise NumericError(f"only sums over 1..{self.n} are supported, not {lo}..{hi}")
         if axis is not None and axis in function.free_symbols:
             raise NumericError(f"a sum whose terms depend on the free index {axis} is not supported")
-        value, bound = self.value(function, i)
-        if np.ndim(value) == 0:
-            value, bound = self._broadcast(value), self._broadcast(bound)
-        total = self.backend.total(value)
-        if not self.bounds:
-            return total, None
-        return total, self.backend.total(bound) + self._levels * self.backend.total(abs(value))
+        terms = self.compile(function, i)
+
+        def total(ev):
+            value, bound = terms(ev)
+            if np.ndim(value) == 0:
+                value, bound = ev._broadcast(value), ev._broadcast(bound)
+            result = ev.backend.total(value)
+            if not ev.bounds:
+                return result, None
+            return result, ev.backend.total(bound) + ev._levels * ev.backend.total(abs(value))
+        return total
 
 
 # --------------------------------------------------------------------------------------------------
@@ -491,11 +608,12 @@ class _Workspace:
     memo keys arrays by identity and keeps them alive, so a key is never reused.
     """
 
-    def __init__(self, draw: _Draw, kind: str):
+    def __init__(self, draw: _Draw, kind: str, plans: dict | None = None):
         self.draw = draw
         self.kind = kind
         self.k = len(draw.base)
         self.memo: dict = {}
+        self.plans = plans if plans is not None else {}   # compiled expressions, shared by the kinds of a k
 
     def remember(self, key, arrays: tuple, compute):
         found = self.memo.get(key)
@@ -602,13 +720,13 @@ def _formula_along(prepared: _Prepared, ev: Evaluator, direction):
     return total, bound
 
 
-def _evaluator(prepared, values, k, true_class, backend, bounds=True, memo=None):
+def _evaluator(prepared, values, k, true_class, backend, bounds=True, memo=None, plans=None):
     fixed = {at: true_class for at in prepared.one_hot.values() if at is not None}
-    return Evaluator(values, prepared.definitions, prepared.n, k, fixed, backend, bounds, memo)
+    return Evaluator(values, prepared.definitions, prepared.n, k, fixed, backend, bounds, memo, plans)
 
 
 def _compare(prepared: _Prepared, values: dict, true_class: int, k: int, directions, backend, h,
-             space: _Workspace | None = None):
+             space: _Workspace | None = None, plans: dict | None = None):
     """Formula and central differences along each direction; returns (errors, tolerances, references).
 
     The reference is D(h) = (F(x + h v) - F(x - h v)) / 2h.  Its error is
@@ -625,13 +743,17 @@ def _compare(prepared: _Prepared, values: dict, true_class: int, k: int, directi
     The formula's own rounding is u · its bound.  The tolerance is twice the
     sum of the three, the factor 2 covering the second-order terms that the
     first-order bounds leave out.
+
+    ``plans`` holds the compiled expressions (see :class:`Evaluator`), shared
+    by every point, direction and input kind at this k.
     """
     b = backend
+    plans = plans if plans is not None else {}
     unit = b.number(EPS) if backend is FLOAT else mpmath.mpf(10) ** -mpmath.mp.dps
     memo = space.memo if space is not None else {}
     base = prepared.wrt.base
     x = values[base]
-    ev = _evaluator(prepared, values, k, true_class, backend, memo=memo)
+    ev = _evaluator(prepared, values, k, true_class, backend, memo=memo, plans=plans)
     # F depends on the inputs only through the arrays it reads: conclusions of one proof about one
     # function (and target kinds that give the same arrays) share its evaluations
     function = ("F", prepared.of, prepared.of_index, prepared.definitions, true_class)
@@ -651,13 +773,14 @@ def _compare(prepared: _Prepared, values: dict, true_class: int, k: int, directi
             moved = dict(values)
             if space is None:
                 moved[base] = x + t * v
-                return _evaluator(prepared, moved, k, true_class, backend, bounds=False, memo=memo) \
-                    .value(prepared.of, prepared.of_index)[0]
+                return _evaluator(prepared, moved, k, true_class, backend, bounds=False, memo=memo,
+                                  plans=plans).value(prepared.of, prepared.of_index)[0]
             moved[base] = space.remember(("moved", id(x), id(v), float(t)), (x, v), lambda: x + t * v)
             key = function + tuple(sorted((str(w), w.domain, id(y)) for w, y in moved.items()))
             return space.remember(key, tuple(moved.values()),
                                   lambda: _evaluator(prepared, moved, k, true_class, backend, bounds=False,
-                                                     memo=memo).value(prepared.of, prepared.of_index)[0])
+                                                     memo=memo, plans=plans).value(prepared.of,
+                                                                                   prepared.of_index)[0])
 
         formula, formula_bound = _formula_along(prepared, ev, v)
         d1 = (at(h) - at(-h)) / (two * h)
@@ -711,18 +834,19 @@ def _method(prepared: _Prepared, space: _Workspace, target: str | None, method: 
     true_class = space.draw.true_class
     with np.errstate(all="ignore"):
         if method == METHOD_DIRECTIONAL:
-            found = _compare(prepared, values, true_class, k, [space.draw.direction], FLOAT, H_FLOAT, space)
+            found = _compare(prepared, values, true_class, k, [space.draw.direction], FLOAT, H_FLOAT, space,
+                             space.plans)
             return _row(prepared, k, kind, target, method, *found)
         basis = (np.eye(1, k, i)[0] for i in range(k))   # one coordinate direction at a time
         if method == METHOD_FULL:
-            found = _compare(prepared, values, true_class, k, basis, FLOAT, H_FLOAT)
+            found = _compare(prepared, values, true_class, k, basis, FLOAT, H_FLOAT, plans=space.plans)
             return _row(prepared, k, kind, target, method, *found)
         if method == METHOD_MP:
-            return _at_50_digits(prepared, values, true_class, k, kind, target)
+            return _at_50_digits(prepared, values, true_class, k, kind, target, space.plans)
     raise NumericError(f"unknown method {method!r}")
 
 
-def _at_50_digits(prepared, values, true_class, k, kind, target) -> NumericRow:
+def _at_50_digits(prepared, values, true_class, k, kind, target, plans) -> NumericRow:
     """The full Jacobian at 50 digits of the largest derivative entry.
 
     At 150 working digits the reference resolves derivatives down to ~10^-110
@@ -737,7 +861,7 @@ def _at_50_digits(prepared, values, true_class, k, kind, target) -> NumericRow:
             exact = {v: MP.array(x) for v, x in values.items()}
             basis = (MP.array(np.eye(1, k, i)[0]) for i in range(k))
             errors, tolerances, references = _compare(prepared, exact, true_class, k, basis, MP,
-                                                      mpmath.mpf(H_MP))
+                                                      mpmath.mpf(H_MP), plans=plans)
         scale, derived = _max(references), _max(tolerances)
         wanted = 10.0 ** -(MP_DIGITS + 10) * scale
         if scale == 0 or derived <= wanted or digits >= MP_MOST_DIGITS:
@@ -747,8 +871,17 @@ def _at_50_digits(prepared, values, true_class, k, kind, target) -> NumericRow:
 
 
 def _check_one(prepared: _Prepared, space: _Workspace, target: str | None) -> list[NumericRow]:
-    methods = (METHOD_DIRECTIONAL, METHOD_FULL, METHOD_MP) if space.k <= FULL_UP_TO else (METHOD_DIRECTIONAL,)
-    return [_method(prepared, space, target, m) for m in methods]
+    if space.k > FULL_UP_TO:
+        return [_method(prepared, space, target, METHOD_DIRECTIONAL)]
+    rows = [_method(prepared, space, target, m) for m in (METHOD_DIRECTIONAL, METHOD_FULL)]
+    if space.k <= MP_ALWAYS_UP_TO or any(_close_to_tolerance(r) for r in rows):
+        rows.append(_method(prepared, space, target, METHOD_MP))
+    return rows
+
+
+def _close_to_tolerance(row: NumericRow) -> bool:
+    """Whether a float64 check failed or came near its tolerance: then 50 digits tell more."""
+    return not row.passed or not row.max_abs_error <= MP_CLOSE * row.tolerance
 
 
 def check_one(conclusion, k: int, kind: str = "random", target: str | None = None,
@@ -831,8 +964,9 @@ def check_conclusions(conclusions, settings: NumericSettings | None = None, prog
 
 def _check_at(k: int, prepared, found, seed: int, progress) -> None:
     draw = _draw(seed, k)
+    plans: dict = {}   # every expression compiled once for this k, then run at every input kind and point
     for kind in LOGIT_KINDS:
-        space = _Workspace(draw, kind)
+        space = _Workspace(draw, kind, plans)
         for rows, p in zip(found, prepared):
             for target in p.target_kinds:
                 rows.extend(_check_one(p, space, target))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import pickle
 import sys
 from pathlib import Path
 
@@ -29,8 +31,49 @@ def bundled_report(bundled_proofs):
 
 
 @pytest.fixture(scope="session")
-def bundled_mutation(bundled_proofs):
-    """Every mutant of every bundled step that should hold, checked once per test session."""
-    from derive.mutate import mutate_proof
+def bundled_mutation(bundled_proofs, tmp_path_factory, request):
+    """Every mutant of every bundled step that should hold, checked once per test session.
 
-    return [mutate_proof(proof) for proof in bundled_proofs]
+    Under pytest-xdist the workers share the work: the mutants are cut into one part per worker;
+    each worker that needs them checks every part no other worker has taken, leaves what became
+    of each mutant (plain data) in the session's common temporary folder, and reads the parts
+    the others checked, waiting for those still being checked.
+    """
+    from derive.mutate import MutantResult, check_mutants, group_by_proof, step_mutants
+
+    work = [item for proof in bundled_proofs for item in step_mutants(proof)]
+    worker = getattr(request.config, "workerinput", None)
+    if worker is None:   # not an xdist worker: nothing to share
+        return group_by_proof(bundled_proofs, check_mutants(work))
+    parts, shared = int(worker["workercount"]), tmp_path_factory.getbasetemp().parent
+    answers = [None] * len(work)
+
+    def check(part: int) -> None:
+        found = shared / f"bundled-mutation-{part}.pickle"
+        if found.exists():
+            stored = pickle.loads(found.read_bytes())
+            for index, (kind, outcome, evidence) in zip(range(part, len(work), parts), stored):
+                answers[index] = MutantResult(work[index][0], kind, outcome, evidence)
+            return
+        results = check_mutants(work[part::parts])
+        for index, result in zip(range(part, len(work), parts), results):
+            answers[index] = result
+        partial = found.with_suffix(".part")
+        partial.write_bytes(pickle.dumps([(r.kind, r.outcome, r.evidence) for r in results]))
+        partial.replace(found)
+
+    waiting = []
+    for part in range(parts):   # first every part nobody has taken, then those others are checking
+        lock = open(shared / f"bundled-mutation-{part}.lock", "w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waiting.append((part, lock))
+            continue
+        with lock:
+            check(part)
+    for part, lock in waiting:
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            check(part)
+    return group_by_proof(bundled_proofs, answers)

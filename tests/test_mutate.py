@@ -11,9 +11,12 @@ import sympy as sp
 from derive.core.context import Context, Equal
 from derive.core.objects import Vector, classes, indices, sum_except, sum_over
 from derive.core.verdict import Verdict
+from derive import D
+from derive.core.checker import check_equal
 from derive.mutate import (OPERATORS, Mutant, Vocabulary, change_constant, change_exponent, classify, drop_term,
-                           exp_for_log, flip_sign, kill_rate, lower_bound_of_sum, mutants,
-                           swap_fraction, swap_indices, swap_vector, totals)
+                           exp_for_log, first_instance_refutes, flip_sign, kill_rate, lower_bound_of_sum, mutants,
+                           step_mutants, swap_fraction, swap_indices, swap_vector, totals)
+from derive.run import known_names
 from test_cli import derive
 
 k = classes("k")
@@ -109,6 +112,59 @@ def test_a_mutant_accepted_but_not_proved_equivalent_is_a_survivor():
     assert result.kind == "killed"
 
 
+class _Store:
+    """A store of plain data in a dict (the protocol of derive.cache), counting lookups and answers."""
+
+    def __init__(self):
+        self.entries, self.asked, self.answered = {}, 0, 0
+
+    def get(self, kind, key):
+        found = self.entries.get((kind, key))
+        self.asked += 1
+        self.answered += found is not None
+        return found
+
+    def put(self, kind, key, data):
+        self.entries[(kind, key)] = data
+
+
+def test_a_mutant_checked_again_is_answered_from_the_cache_with_the_same_result():
+    ctx = Context(k, (Equal(j, m),))
+    store = _Store()
+    options = dict(seconds=5, max_classes=3, known=frozenset(), store=store)
+    previous, original, mutant = D(sp.exp(z[j]), z[j]), sp.exp(z[j]), _mutant(sp.exp(z[m]))
+    first = classify(mutant, previous, original, ctx, **options)
+    assert first.kind == "equivalent" and store.entries and store.answered == 0
+    stored, asked = dict(store.entries), store.asked
+    again = classify(mutant, previous, original, ctx, **options)
+    assert (again.kind, again.verdict, again.evidence) == (first.kind, first.verdict, first.evidence)
+    assert store.answered == store.asked - asked > 0 and store.entries == stored   # nothing worked out again
+
+
+def test_the_first_instance_refutes_only_where_check_equal_refutes_with_the_same_counterexample(bundled_proofs):
+    """The cheap check before the proof must not change a verdict: compared with check_equal on a sample."""
+    work = [item for proof in bundled_proofs for item in step_mutants(proof)]
+    refuted = 0
+    for mutant, previous, _, case in work[::50]:
+        ctx = case.context()
+        options = dict(seconds=5, max_classes=4, known=known_names(case, ctx))
+        quick = first_instance_refutes(previous, mutant.expr, ctx, **options)
+        if quick is None:
+            continue
+        full = check_equal(previous, mutant.expr, ctx, **options)
+        assert full.verdict is Verdict.REFUTED and quick.verdict is Verdict.REFUTED, (mutant, full)
+        assert quick.counterexample == full.counterexample, mutant
+        refuted += 1
+    assert refuted >= 10   # the sample holds mutants the first instance does refute
+
+
+def test_the_first_instance_leaves_a_mutant_equal_there_to_check_equal():
+    # (i-1)(i-2)(i-3) vanishes for i <= 3: the flipped sign differs from the sum only from k = 4 on
+    start = sum_over((i - 1) * (i - 2) * (i - 3), i, k)
+    closed = k * (k - 1) * (k - 2) * (k - 3) / 4
+    assert first_instance_refutes(start, -closed, Context(k), seconds=5, max_classes=4, known=frozenset()) is None
+
+
 def test_kill_rate_is_over_the_non_equivalent_mutants():
     assert kill_rate({"made": 10, "killed": 6, "equivalent": 2}) == 0.75
 
@@ -191,9 +247,18 @@ def test_mutate_lists_each_survivor_in_the_terminal(falling):
     assert all("falling / closed-form / step 1" in line for line in lines)
 
 
-def test_mutate_json_is_deterministic(falling):
+def test_mutate_json_is_deterministic_and_the_same_from_its_cache(falling):
     first = derive("mutate", "--json", cwd=falling).stdout
-    assert first == derive("mutate", "--json", cwd=falling).stdout
+    assert list((falling / ".derive-cache").glob("*.json"))   # the checks are kept in the current directory ...
+    assert first == derive("mutate", "--json", cwd=falling).stdout   # ... and replayed the second time
+
+
+def test_mutate_with_two_jobs_gives_the_same_json_as_one(falling):
+    one = derive("mutate", "--json", "--max-k", "3", "--no-cache", cwd=falling)
+    two = derive("mutate", "--json", "--max-k", "3", "--no-cache", "-j", "2", cwd=falling)
+    assert one.returncode == two.returncode == 1, one.stderr + two.stderr
+    assert json.loads(one.stdout)["total"]["made"] > 0 and one.stdout == two.stdout
+    assert not (falling / ".derive-cache").exists()
 
 
 def test_mutate_on_a_missing_path_is_a_usage_error(tmp_path):

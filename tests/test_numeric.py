@@ -17,9 +17,9 @@ from commands import ROOT, derive
 from derive import D, OneHot, Proof, Source, SumsToOne, Vector, classes, conclusion, indices, log, scalar, softmax
 from derive import sum_over
 from derive.model import ModelError
-from derive.numeric import (CLASS_COUNTS, EPS, FLOAT, LOGIT_KINDS, METHOD_DIRECTIONAL, METHOD_FULL, METHOD_MP, MP,
-                            MP_WORKING_DIGITS, Evaluator, NumericError, NumericRow, NumericSettings,
-                            check_conclusion, check_conclusions)
+from derive.numeric import (CLASS_COUNTS, EPS, FLOAT, FULL_UP_TO, LOGIT_KINDS, METHOD_DIRECTIONAL, METHOD_FULL,
+                            METHOD_MP, MP, MP_ALWAYS_UP_TO, MP_CLOSE, MP_WORKING_DIGITS, Evaluator, NumericError,
+                            NumericRow, NumericSettings, check_conclusion, check_conclusions)
 
 n = classes("n")
 j, k, i, m = indices("j k i m")
@@ -73,8 +73,27 @@ def test_every_bundled_conclusion_passes_at_every_k_and_input(bundled_proofs, bu
                 kinds = {r.input_kind.split(",")[0] for r in mine if r.k == kk}
                 assert kinds == set(LOGIT_KINDS), (c.name, kk, kinds)
                 methods = {r.method for r in mine if r.k == kk}
-                expected = {METHOD_DIRECTIONAL, METHOD_FULL, METHOD_MP} if kk <= 10 else {METHOD_DIRECTIONAL}
-                assert methods == expected, (c.name, kk, methods)
+                expected = {METHOD_DIRECTIONAL, METHOD_FULL} if kk <= FULL_UP_TO else {METHOD_DIRECTIONAL}
+                assert methods - {METHOD_MP} == expected, (c.name, kk, methods)
+                assert (METHOD_MP in methods) == (kk <= MP_ALWAYS_UP_TO or _float64_close(mine, kk)), (c.name, kk)
+
+
+def _float64_close(rows, kk) -> bool:
+    """Whether a float64 row at k failed or came within MP_CLOSE of its tolerance (50 digits are then due)."""
+    return any(not (r.passed and r.max_abs_error <= MP_CLOSE * r.tolerance)
+               for r in rows if r.k == kk and r.method != METHOD_MP)
+
+
+def test_50_digit_rows_are_at_small_k_and_wherever_float64_is_close_to_its_tolerance():
+    for kk in (2, 3, 10):
+        for wrong in (gradient(y[k] - p[k]), jacobian(DELTA * p[j])):
+            rows = check_conclusion(wrong, NumericSettings(classes=(kk,)))
+            for kind in {r.input_kind for r in rows}:
+                at = [r for r in rows if r.input_kind == kind]
+                has_mp = any(r.method == METHOD_MP for r in at)
+                assert has_mp == (kk <= MP_ALWAYS_UP_TO or _float64_close(at, kk)), (wrong.name, kk, kind)
+                if has_mp and not all(r.passed for r in at if r.method != METHOD_MP):
+                    assert not [r for r in at if r.method == METHOD_MP][0].passed, (wrong.name, kk, kind)
 
 
 def test_bundled_errors_are_far_below_one_and_tolerances_far_below_the_values(bundled_rows):

@@ -24,7 +24,7 @@ from .normalise import Trace, is_positive, prepare, proves_equal
 from .validate import free_indices_of, validate, validate_names
 from .verdict import Counterexample, Outcome, Verdict
 
-__all__ = ["check_equal", "OutOfTime", "budget"]
+__all__ = ["check_equal", "refuted_at_first_instance", "OutOfTime", "budget"]
 
 DEFAULT_BUDGET = 5.0
 DEFAULT_MAX_CLASSES = 4
@@ -92,7 +92,8 @@ def check_equal(left, right, ctx: Context, *, seconds: float | None = DEFAULT_BU
                    outcome.counterexample, outcome.message, time.perf_counter() - started)
 
 
-def _decide(left, right, ctx, max_classes, known) -> Outcome:
+def _prepared(left, right, ctx, known):
+    """Both sides validated and prepared: ``(as_written, (left, right), written free indices)``."""
     left, right = as_expression(left, "the left side"), as_expression(right, "the right side")
     validate(left, ctx, known)
     validate(right, ctx, known)
@@ -104,6 +105,37 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
     for side, original in ((left, as_written[0]), (right, as_written[1])):
         if side.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or _zero_denominator(side, ctx) is not None:
             raise IllFormed(f"{original} divides by zero")
+    return as_written, (left, right), written
+
+
+def refuted_at_first_instance(left, right, ctx: Context, *, seconds: float | None = DEFAULT_BUDGET,
+                              max_classes: int = DEFAULT_MAX_CLASSES, known=frozenset()) -> Outcome | None:
+    """REFUTED from the first instance :func:`check_equal` would try, before any attempt at a proof; else None.
+
+    The same validation, preparation, instance and counterexample search as
+    :func:`check_equal`, so a counterexample found here is the one it reports
+    (the first instance comes first there too, after the proof, which a false
+    statement cannot pass).  None decides nothing: ill-formed, out of time,
+    equal or undecided at that instance.
+    """
+    started = time.perf_counter()
+    try:
+        with budget(seconds):
+            as_written, (left, right), written = _prepared(left, right, ctx, known)
+            first = next(iter(instances(left, right, ctx, max_classes, also=written)), None)
+            if first is None or exactly_equal(first, ctx):
+                return None
+            conditions = [c for e in as_written for c in domain_conditions(e, ctx)]
+            counterexample, _ = _search(first, ctx, conditions, as_written)
+    except (OutOfTime, IllFormed, RecursionError, Exception):  # never a verdict here: check_equal decides
+        return None
+    if counterexample is None:
+        return None
+    return Outcome(Verdict.REFUTED, counterexample=counterexample, seconds=time.perf_counter() - started)
+
+
+def _decide(left, right, ctx, max_classes, known) -> Outcome:
+    as_written, (left, right), written = _prepared(left, right, ctx, known)
     proved, rules = proves_equal(*as_written, ctx)
     if proved:
         return Outcome(Verdict.PROVED, rules=rules)
