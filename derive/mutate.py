@@ -20,7 +20,6 @@ makes go through the result cache when one is given.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 

@@ -35,7 +35,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .core.context import Definition, OneHot, SumsToOne
+from .core.context import OneHot, SumsToOne
 from .core.objects import CrossEntropy, LogSoftmax, Softmax, SumExcept
 from .numeric_model import CLASS_COUNTS, NumericError, NumericRow, NumericSettings
 

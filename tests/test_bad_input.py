@@ -7,7 +7,6 @@ escaped would fail the test.
 
 from __future__ import annotations
 
-import textwrap
 
 import pytest
 

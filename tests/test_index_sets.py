@@ -13,7 +13,7 @@ import sympy as sp
 
 from derive import D, Vector, check_equal, classes, cross_entropy, exp, indices, log, mean_over, scalar, softmax, \
     sum_over
-from derive.core.context import Context, Definition, IllFormed, SumsToOne
+from derive.core.context import Context, Definition, SumsToOne
 from derive.core.objects import BadArgument, Matrix, count
 from derive.core.verdict import Verdict
 

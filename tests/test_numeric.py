@@ -17,7 +17,7 @@ from commands import ROOT, derive
 from derive import D, OneHot, Proof, Source, SumsToOne, Vector, classes, conclusion, indices, log, scalar, softmax
 from derive import sum_over
 from derive.model import ModelError
-from derive.numeric import (CLASS_COUNTS, EPS, FLOAT, FULL_UP_TO, LOGIT_KINDS, METHOD_DIRECTIONAL, METHOD_FULL,
+from derive.numeric import (CLASS_COUNTS, EPS, FULL_UP_TO, LOGIT_KINDS, METHOD_DIRECTIONAL, METHOD_FULL,
                             METHOD_MP, MP, MP_ALWAYS_UP_TO, MP_CLOSE, MP_WORKING_DIGITS, Evaluator, NumericError,
                             NumericRow, NumericSettings, check_conclusion, check_conclusions)
 

@@ -18,7 +18,7 @@ from .context import Context
 from .exact import defined, point_values
 from .normalise import Atoms, Trace, atomise, is_zero, simplify, unfold
 from .binders import rename_bound, walk
-from .objects import Index, Matrix, SumExcept, Vector, is_count
+from .objects import Index, Matrix, Vector, is_count
 
 __all__ = ["input_name", "Instance", "free_indices", "instances", "exactly_equal", "candidate_points", "evaluate",
            "domain_conditions", "defined_at"]

@@ -104,7 +104,7 @@ def validate(expr, ctx: Context, known: frozenset = frozenset(), what: str = "")
 def _unknown(node, is_index) -> str:
     kind = "index" if is_index else "symbol"
     fix = (f"declare it with indices('{node.name}') and use it in the case's start or assumptions"
-           if is_index else f"use it in the case's start, or define it in the case's definitions")
+           if is_index else "use it in the case's start, or define it in the case's definitions")
     return f"unknown {kind} {node.name!r}: it is not in the case's start expression, definitions or " \
            f"assumptions; {fix}"
 

@@ -29,7 +29,7 @@ from ..core.context import Distinct, Equal, IllFormed
 from ..model import Case, Claim, Expect, ModelError, Proof, Source, Step
 from .declarations import DeclarationError, load_declarations
 from .extract import extract
-from .reading import LineContext, Names, Reader, ReadProblem, Reading, key_of
+from .reading import LineContext, Names, Reader, ReadProblem, key_of
 from .structure import StructureError, structure_of
 from .syntax import SyntaxProblem, parse_row
 
