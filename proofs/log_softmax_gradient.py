@@ -8,7 +8,7 @@ the claim puts them together with a Kronecker delta.
 
 from sympy import KroneckerDelta
 
-from derive import (D, Case, Claim, Distinct, Equal, Proof, Source, Vector, as_written, classes, exp,
+from derive import (D, Case, Claim, conclusion, Distinct, Equal, Proof, Source, Vector, as_written, classes, exp,
                     indices, log, log_softmax, softmax, step, sum_over)
 
 SOURCE = Source("Course library: the log-softmax gradient")
@@ -17,6 +17,7 @@ k = classes("k")
 j, m, n = indices("j m n")
 z = Vector("z")          # the logits
 p = Vector("p")          # p = softmax(z)
+q = Vector("q")          # q = log softmax(z), named for the numeric check of the conclusion
 
 with as_written():
     DEFINITIONS = {p: lambda a: softmax(z, a, k)}
@@ -52,4 +53,6 @@ PROOF = Proof(
     claim="∂ log softmax(z)_j/∂z_m = δ_jm − p_m",
     cases=[SAME, OTHER],
     claims=[BOTH],
+    conclusions=[conclusion("gradient", KroneckerDelta(j, m) - p[m], of=q[j], wrt=z[m], classes=k,
+                            definitions={**DEFINITIONS, q: lambda a: log_softmax(z, a, k)})],
 )

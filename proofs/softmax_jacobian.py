@@ -12,7 +12,7 @@ any p that sums to 1, since that is all it uses.
 
 from sympy import KroneckerDelta
 
-from derive import (D, Case, Claim, Distinct, Equal, Proof, Source, SumsToOne, Vector, as_written, classes, exp,
+from derive import (D, Case, Claim, conclusion, Distinct, Equal, Proof, Source, SumsToOne, Vector, as_written, classes, exp,
                     indices, softmax, step, sum_over)
 from derive.core.objects import Matrix
 
@@ -87,4 +87,6 @@ PROOF = Proof(
     claim="∂p_j/∂z_m = p_j δ_jm − p_j p_m, the entry (j, m) of diag(p) − p pᵀ",
     cases=[DIAGONAL, OFF_DIAGONAL, MATRIX_FORM, ROWS_SUM_TO_ZERO],
     claims=[ENTRYWISE],
+    conclusions=[conclusion("jacobian", p[j] * KroneckerDelta(j, m) - p[j] * p[m], of=p[j], wrt=z[m],
+                            classes=k, definitions=DEFINITIONS)],
 )
