@@ -55,6 +55,6 @@ PROOF = Proof(
     id="binary-logistic-regression",
     title="Binary logistic regression: the gradient of the binary cross-entropy",
     source=SOURCE,
-    claim="σ'(z) = σ(z)(1 − σ(z)) and dL/dz = σ(z) − y",
+    claim="σ'(z) = σ(z)(1 − σ(z)) and ∂L/∂z = σ(z) − y",
     cases=[SIGMOID_DERIVATIVE, GRADIENT],
 )

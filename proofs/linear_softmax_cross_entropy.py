@@ -79,7 +79,7 @@ with as_written():
 
 PROOF = Proof(
     id="linear-softmax-cross-entropy",
-    title="A linear layer, softmax and cross-entropy: the gradients of W and b",
+    title="A linear layer, softmax and cross-entropy: the gradients of the weights and the bias",
     source=SOURCE,
     claim="∂L/∂W_jd = (p_j − y_j) x_d and ∂L/∂b_j = p_j − y_j for z = W x + b, p = softmax(z), L = CE(y, p)",
     cases=[LOGITS, WEIGHTS, BIAS],
