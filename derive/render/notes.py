@@ -158,17 +158,27 @@ def _definition(d) -> Parts:
 
 def _counterexample(line: Line, case: Case, classes_name: str) -> Parts:
     c = line.outcome.counterexample
-    parts = _text(f"Line {line.index} does not hold. Take ") + _math(f"{classes_name} = {c.classes}")
-    parts += _text(" classes")
-    for name, value in c.indices:
-        parts += _text(", ") + _math(f"{_name(name)} = {value}")
-    for name, values in c.inputs:
-        parts += _text(", ") + _math(f"{_name(name)} = ({', '.join(number(v)[0] for v in values)})")
+    values = [f"{_name(name)} = {value}" for name, value in c.indices]
+    # a scalar has one value, a vector a tuple of them, a matrix a tuple of rows
+    values += [f"{_name(name)} = " + (number(vs[0])[0] if len(vs) == 1 and not vs[0].startswith("(") else
+                                       f"({', '.join(_entry(v) for v in vs)})") for name, vs in c.inputs]
+    parts = _text(f"Line {line.index} does not hold. Take ")
+    if _uses_classes(case):
+        parts += _math(f"{classes_name} = {c.classes}") + _text(" classes") + (_text(", ") if values else [])
+    for position, value in enumerate(values):
+        parts += (_text(", ") if position else []) + _math(value)
     left, left_rounded = number(c.left)
     right, right_rounded = number(c.right)
     parts += _text(": the expression before it equals ") + _math(("\\approx " if left_rounded else "") + left)
     parts += _text(f" but line {line.index} equals ") + _math(("\\approx " if right_rounded else "") + right)
     return parts + _text(".")
+
+
+def _entry(value: str) -> str:
+    """An entry of a counterexample: a number, or a row of a matrix written ``(a, b)``."""
+    if value.startswith("(") and value.endswith(")"):
+        return "(" + ", ".join(number(v.strip())[0] for v in value[1:-1].split(",")) + ")"
+    return number(value)[0]
 
 
 _NOT_PROVED = (Verdict.VERIFIED, Verdict.NUMERIC)
@@ -216,20 +226,32 @@ def _written(case: Case) -> list:
 _DOMAIN_WORDS = {"positive": "{} > 0", "nonnegative": "{} \\ge 0"}
 
 
+def _used(case: Case) -> tuple[set, set]:
+    """The vectors and matrices a case writes, and its symbols (the sizes of those vectors included)."""
+    written = _written(case)
+    bases = {b for x in written for b in x.atoms(sp.IndexedBase)}
+    symbols = {s for x in written for s in x.atoms(sp.Symbol)}
+    symbols |= {s for b in bases for n in (b.shape or ()) for s in sp.sympify(n).atoms(sp.Symbol)}
+    return bases, symbols
+
+
+def _uses_classes(case: Case) -> bool:
+    """Whether a case is about the classes: it names their number, or a vector of one entry per class."""
+    bases, symbols = _used(case)
+    return case.classes in symbols or any(not b.shape for b in bases)
+
+
 def _ranges(case: Case) -> list[Parts]:
     """What the case is stated for: the number of classes, the other counts, and its free scalar parameters.
 
     Only what the case uses is named: a case with no vector of the classes and no
     sum over them is not "for any number of classes".
     """
-    written = _written(case)
-    bases = {b for x in written for b in x.atoms(sp.IndexedBase)}
+    bases, symbols = _used(case)
     labels = {b.label for b in bases}
-    symbols = {s for x in written for s in x.atoms(sp.Symbol)} | {s for b in bases for n in (b.shape or ())
-                                                                   for s in sp.sympify(n).atoms(sp.Symbol)}
     defined = {d.name for d in case.definitions}
     out = []
-    if case.classes in symbols or any(not b.shape for b in bases):
+    if _uses_classes(case):
         out.append(_text("any number of classes ") + _math(f"{latex(case.classes)} \\ge 2"))
     for count in sorted((s for s in symbols if isinstance(s, Count)), key=lambda s: s.name):
         out.append(_text("any ") + _math(f"{latex(count)} \\ge 1"))
