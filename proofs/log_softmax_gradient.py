@@ -43,7 +43,7 @@ with as_written():
         ),
     )
 
-    BOTH = Claim("gradient", "Both cases at once", D(log_softmax(z, j, k), z[m]), KroneckerDelta(j, m) - p[m],
+    BOTH = Claim("both-components", "Both cases at once", D(log_softmax(z, j, k), z[m]), KroneckerDelta(j, m) - p[m],
                  cases=["same-component", "other-component"])
 
 PROOF = Proof(
