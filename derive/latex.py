@@ -408,7 +408,8 @@ _TEXT_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
 
 _OPERATORS = {"=", "+", "-", "−", "≠", "<", ">", "≤", "≥", "·", "×", "/", "→", "≈", "∈"}
 _FUNCTION_WORDS = {"log", "exp", "softmax", "ln", "diag"}
-_STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇=ᵀ]|^(log|exp|softmax|CE|diag)'*\(|^[A-Za-z]'+$|^[A-Za-z]'+/[A-Za-z]$|"
+_STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇=ᵀ]|^(log|exp|softmax|CE|diag)'*\(|^[A-Za-z]'+$|"
+                     r"^[A-Za-z]'+/[A-Za-z]$|"
                      r"^[A-Za-z]\(.*\)$|[α-ωΑ-Ω]")
 _WORD = re.compile(r"^([(\[]*)(.*?)([.,;:!?)\]]*)$", re.S)
 

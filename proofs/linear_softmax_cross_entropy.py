@@ -81,6 +81,7 @@ PROOF = Proof(
     id="linear-softmax-cross-entropy",
     title="A linear layer, softmax and cross-entropy: the gradients of the weights and the bias",
     source=SOURCE,
-    claim="∂L/∂W_jd = (p_j − y_j) x_d and ∂L/∂b_j = p_j − y_j for z = W x + b, p = softmax(z), L = CE(y, p)",
+    claim="∂L/∂W_jd = (p_j − y_j) x_d and ∂L/∂b_j = p_j − y_j, for z = W x + b, p = softmax(z) and "
+          "L = CE(y, p)",
     cases=[LOGITS, WEIGHTS, BIAS],
 )

@@ -8,7 +8,7 @@ the claim puts them together with a Kronecker delta.
 
 from sympy import KroneckerDelta
 
-from derive import (D, Case, Claim, conclusion, Distinct, Equal, Proof, Source, Vector, as_written, classes, exp,
+from derive import (D, Case, Claim, Distinct, Equal, Proof, Source, Vector, as_written, classes, conclusion, exp,
                     indices, log, log_softmax, softmax, step, sum_over)
 
 SOURCE = Source("Course library: the log-softmax gradient")
@@ -43,8 +43,8 @@ with as_written():
         ),
     )
 
-    BOTH = Claim("both-components", "Both cases at once", D(log_softmax(z, j, k), z[m]), KroneckerDelta(j, m) - p[m],
-                 cases=["same-component", "other-component"])
+    BOTH = Claim("both-components", "Both cases at once", D(log_softmax(z, j, k), z[m]),
+                 KroneckerDelta(j, m) - p[m], cases=["same-component", "other-component"])
 
 PROOF = Proof(
     id="log-softmax-gradient",
