@@ -35,6 +35,7 @@ LIBRARY = {
     "linear_softmax_cross_entropy.py": "linear-softmax-cross-entropy",
     "softmax_jacobian.py": "softmax-jacobian",
     "sigmoid_two_class_softmax.py": "sigmoid-two-class-softmax",
+    "softmax_shift_invariance.py": "softmax-shift-invariance",
 }
 FILES = [f"proofs/{name}" for name in LIBRARY]
 
@@ -294,6 +295,23 @@ def test_logits_in_the_wrong_order_in_the_two_class_sigmoid_are_refuted():
     z1, z2 = _values(point)["z"]
     assert z1 != z2, "with equal logits the slip agrees"
     _agrees(point, _sigmoid(z1 - z2), _sigmoid(z2 - z1))
+
+
+def test_a_forgotten_term_of_the_quotient_rule_under_a_shift_is_refuted_with_the_shift():
+    module = _module("softmax_shift_invariance.py")
+    z, c, j = module.z, module.c, module.j
+    point = _slipped("softmax_shift_invariance.py", "softmax", 2, module.exp(z[j] + c) / module.S)
+    assert {"c", "z", "j"} <= _names(point)
+    values = _values(point, scalars=("c",))
+    shifted = [v + values["c"] for v in values["z"]]
+    _agrees(point, 0, _softmax(shifted)[dict(point.indices)["j"] - 1])
+
+
+def test_a_forgotten_minus_c_in_the_log_sum_exp_shift_is_refuted():
+    module = _module("softmax_shift_invariance.py")
+    point = _slipped("softmax_shift_invariance.py", "logsumexp", 2, module.S / module.S)
+    assert {"c", "z"} <= _names(point)
+    _agrees(point, 0, 1)
 
 
 # --- notes a course can print ------------------------------------------------------------------------
