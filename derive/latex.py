@@ -35,7 +35,8 @@ _MATH_CHARACTERS = {
 _ACCENTS = {"COMBINING CIRCUMFLEX ACCENT": r"\hat", "COMBINING TILDE": r"\tilde",
             "COMBINING MACRON": r"\bar", "COMBINING DOT ABOVE": r"\dot"}
 _OPERATOR_NAMES = {"softmax": r"\operatorname{softmax}", "CE": r"\operatorname{CE}", "log": r"\log",
-                   "exp": r"\exp", "ln": r"\ln", "diag": r"\operatorname{diag}"}
+                   "exp": r"\exp", "ln": r"\ln", "diag": r"\operatorname{diag}",
+                   "logsumexp": r"\operatorname{logsumexp}", "softplus": r"\operatorname{softplus}"}
 
 
 def _greek(char: str) -> str | None:
@@ -407,8 +408,8 @@ _TEXT_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   ">": r"\textgreater{}", "|": r"\textbar{}"}
 
 _OPERATORS = {"=", "+", "-", "−", "≠", "<", ">", "≤", "≥", "·", "×", "/", "→", "≈", "∈"}
-_FUNCTION_WORDS = {"log", "exp", "softmax", "ln", "diag"}
-_STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇=ᵀ]|^(log|exp|softmax|CE|diag)'*\(|^[A-Za-z]'+$|"
+_FUNCTION_WORDS = {"log", "exp", "softmax", "ln", "diag", "logsumexp", "softplus"}
+_STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇=ᵀ]|^(log|exp|softmax|CE|diag|logsumexp|softplus)'*\(|^[A-Za-z]'+$|"
                      r"^[A-Za-z]'+/[A-Za-z]$|"
                      r"^[A-Za-z]\(.*\)$|[α-ωΑ-Ω]")
 _WORD = re.compile(r"^([(\[]*)(.*?)([.,;:!?)\]]*)$", re.S)
@@ -485,12 +486,13 @@ def _calls_kept_whole(words: list[str]) -> list[str]:
     index = 0
     while index < len(out):
         word = out[index]
-        if word.count("(") > word.count(")"):
+        braced = word.count("{") > word.count("}")  # braces are only ever maths: e^{z_j + c}
+        if word.count("(") > word.count(")") or braced:
             call = re.search(r"[\w'=]\(", word)
             for end in range(index + 2, min(index + 9, len(out)), 2):
                 joined = "".join(out[index:end + 1])
-                if joined.count("(") == joined.count(")"):
-                    if call or _all_mathematical(out[index:end + 1:2]):
+                if joined.count("(") == joined.count(")") and joined.count("{") == joined.count("}"):
+                    if braced or call or _all_mathematical(out[index:end + 1:2]):
                         out[index:end + 1] = [joined.replace(" ", "\0")]
                     break
         index += 2
