@@ -231,7 +231,7 @@ def _used(case: Case) -> tuple[set, set]:
     written = _written(case)
     bases = {b for x in written for b in x.atoms(sp.IndexedBase)}
     symbols = {s for x in written for s in x.atoms(sp.Symbol)}
-    symbols |= {s for b in bases for n in (b.shape or ()) for s in sp.sympify(n).atoms(sp.Symbol)}
+    symbols |= {s for b in bases for n in (b.shape or ()) if isinstance(n, sp.Basic) for s in n.atoms(sp.Symbol)}
     return bases, symbols
 
 
