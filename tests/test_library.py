@@ -360,3 +360,20 @@ def test_maths_in_the_claims_and_reasons_of_the_library_is_typeset_as_maths(note
     jacobian = _section(notes, "softmax-jacobian")
     assert r"$J = \operatorname{diag}(p) - p p^{\top}$" in jacobian and r"\delta_{jm}" in jacobian
     assert "y\\_" not in notes and "ᵀ" not in notes, "no subscript or transpose left as text"
+
+
+def test_a_counterexample_in_a_case_without_classes_names_only_its_scalars():
+    from derive.render.latex import proof_latex
+    from derive.render.notes import proof_view
+    from derive.report import ProofReport
+
+    module = _module("binary_logistic_regression.py")
+    case = module.PROOF.case("gradient")
+    steps = list(case.steps)
+    steps[-1] = dataclasses.replace(steps[-1], expr=module.y - module.sigmoid(module.z))
+    slipped = dataclasses.replace(case, steps=tuple(steps))
+    proof = dataclasses.replace(module.PROOF, cases=(slipped,))
+    tex = "\n".join(proof_latex(proof_view(ProofReport(proof, (check_case(slipped, Settings()),)))))
+    sentence = next(line for line in tex.splitlines() if "does not hold. Take" in line)
+    assert "classes" not in sentence and "$z = 0$" in sentence and "$y = 0$" in sentence, sentence
+    assert r"y \ge 0" in tex and "number of classes" not in tex
