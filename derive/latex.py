@@ -20,7 +20,7 @@ import unicodedata
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .core.objects import CrossEntropy, LogSoftmax, Softmax, SumExcept, WrittenOutSum
+from .core.objects import CrossEntropy, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept, WrittenOutSum
 
 __all__ = ["latex", "DeriveLatexPrinter", "symbol_name", "prose", "prose_parts", "escape_text"]
 
@@ -30,12 +30,13 @@ _MATH_CHARACTERS = {
     "ŷ": r"\hat{y}", "ẑ": r"\hat{z}", "ℓ": r"\ell ", "≠": r"\ne ", "−": "-", "Σ": r"\sum ",
     "∑": r"\sum ", "∂": r"\partial ", "·": r"\cdot ", "×": r"\times ", "≤": r"\le ", "≥": r"\ge ",
     "→": r"\to ", "∈": r"\in ", "…": r"\dots ", "∇": r"\nabla ", "∞": r"\infty ", "≈": r"\approx ",
-    "⊢": r"\vdash ",
+    "⊢": r"\vdash ", "ᵀ": r"^{\top}", "²": "^{2}", "³": "^{3}",
 }
 _ACCENTS = {"COMBINING CIRCUMFLEX ACCENT": r"\hat", "COMBINING TILDE": r"\tilde",
             "COMBINING MACRON": r"\bar", "COMBINING DOT ABOVE": r"\dot"}
 _OPERATOR_NAMES = {"softmax": r"\operatorname{softmax}", "CE": r"\operatorname{CE}", "log": r"\log",
-                   "exp": r"\exp", "ln": r"\ln"}
+                   "exp": r"\exp", "ln": r"\ln", "diag": r"\operatorname{diag}",
+                   "logsumexp": r"\operatorname{logsumexp}", "softplus": r"\operatorname{softplus}"}
 
 
 def _greek(char: str) -> str | None:
@@ -111,8 +112,8 @@ def _leading_minus(expr):
 
 def _atomic(expr) -> bool:
     """Written without any operator at its top: a symbol, an entry, a number, a function value."""
-    return isinstance(expr, (sp.Symbol, sp.Indexed, sp.IndexedBase, Softmax, sp.KroneckerDelta)) or \
-        (isinstance(expr, sp.Integer) and expr >= 0)
+    return isinstance(expr, (sp.Symbol, sp.Indexed, sp.IndexedBase, Softmax, sp.KroneckerDelta, Sigmoid, Softplus,
+                             LogSumExp)) or (isinstance(expr, sp.Integer) and expr >= 0)
 
 
 class DeriveLatexPrinter(LatexPrinter):
@@ -150,7 +151,15 @@ class DeriveLatexPrinter(LatexPrinter):
 
     def _subscript(self, parts) -> str:
         texts = [self._print(p) for p in parts]
-        text = ",".join(texts)
+        single = re.compile(r"[A-Za-z0-9]|\\[A-Za-z]+")
+        if len(texts) > 1 and all(single.fullmatch(t) for t in texts) and \
+                not any(a.isdigit() and b.isdigit() for a, b in zip(texts, texts[1:])):
+            # the entry of a matrix at single-letter indices, as courses write it: W_{jd}, not W_{j,d}
+            text = texts[0]
+            for t in texts[1:]:
+                text += (" " if text.split("\\")[-1].isalpha() and "\\" in text and t[0].isalpha() else "") + t
+        else:
+            text = ",".join(texts)
         return "_" + text if re.fullmatch(r"[A-Za-z0-9]", text) else "_{" + text + "}"
 
     def _print_Indexed(self, expr):
@@ -175,8 +184,28 @@ class DeriveLatexPrinter(LatexPrinter):
     # -- functions -----------------------------------------------------------------------------------
 
     def _print_exp(self, expr, exp=None):
-        text = "e^{" + self._print(expr.args[0]) + "}"
+        text = "e^{" + self._exponent(expr.args[0]) + "}"
         return text if exp is None else self._group(text) + "^{" + exp + "}"
+
+    def _exponent(self, arg) -> str:
+        """An exponent, with a quotient written on one line (``e^{z_j/T}``): a fraction there is too small to read."""
+        negative, magnitude = _leading_minus(arg)
+        if not (isinstance(magnitude, sp.Mul) and any(_negative_power(f) for f in magnitude.args)):
+            return self._print(arg)
+        numerator = [f for f in magnitude.args if not _negative_power(f)]
+        denominator = [sp.Pow(f.base, -f.exp, evaluate=False) if f.exp != -1 else f.base
+                       for f in magnitude.args if _negative_power(f)]
+        if len(numerator) == 1 and _leading_minus(numerator[0])[0]:  # (-z_n)/T is -z_n/T
+            negative, numerator = not negative, [_leading_minus(numerator[0])[1]]
+
+        def side(factors):
+            if not factors:
+                return "1"
+            if len(factors) == 1:
+                return self._operand(factors[0]) if not _atomic(factors[0]) else self._print(factors[0])
+            return self._group(self._product(factors))
+
+        return ("-" if negative else "") + side(numerator) + "/" + side(denominator)
 
     def _print_log(self, expr, exp=None):
         arg = expr.args[0]
@@ -219,7 +248,7 @@ class DeriveLatexPrinter(LatexPrinter):
         if isinstance(expr, WrittenOutSum):
             return self._print_WrittenOutSum(expr)
         text = self._summand(expr.function)
-        for i, lo, hi in reversed(expr.limits):
+        for i, lo, hi in expr.limits:  # the first limit is the innermost sum
             text = r"\sum_{" + f"{self._print(i)}={self._print(lo)}" + "}^{" + self._print(hi) + "} " + text
         return text
 
@@ -257,7 +286,8 @@ class DeriveLatexPrinter(LatexPrinter):
         pieces = []
         for position, term in enumerate(expr.args):
             negative, magnitude = _leading_minus(term)
-            if isinstance(term, sp.Add):  # grouping the author wrote: keep it
+            if isinstance(term, sp.Add) and position > 0:  # grouping the author wrote: keep it
+                # (a sum in first place needs none: (a + b) + c is a + b + c)
                 text, negative = self._group(self._print(term)), False
             elif negative:
                 text = self._print(magnitude)
@@ -284,6 +314,12 @@ class DeriveLatexPrinter(LatexPrinter):
                        for f in factors if _negative_power(f)]
         if denominator:
             sign, top = "", numerator
+            lead, rest = _leading_minus(numerator[0]) if len(numerator) == 1 else (False, None)
+            body = rest if lead else numerator[0] if len(numerator) == 1 else None
+            if isinstance(body, sp.Sum) and not any(d.has(sp.Sum) for d in denominator):
+                # a mean, as courses write it: (1/N) Σ_b ..., not the whole sum over N
+                return ("-" if lead else "") + r"\frac{1}{" + self._product(denominator, in_fraction=True) + "} " + \
+                    self._print(body)
             if len(numerator) == 1:
                 lead, rest = _leading_minus(numerator[0])
                 if lead:
@@ -326,7 +362,7 @@ class DeriveLatexPrinter(LatexPrinter):
             previous = magnitude
         if isinstance(previous, sp.Number):
             return previous not in (0, 1) and not isinstance(current, sp.Number)
-        simple = (sp.Symbol, sp.Indexed, sp.KroneckerDelta, sp.Add, Softmax, sp.log, sp.Sum, SumExcept)
+        simple = (sp.Symbol, sp.Indexed, sp.KroneckerDelta, sp.Add, Softmax, Sigmoid, sp.log, sp.Sum, SumExcept)
         return isinstance(previous, simple) and isinstance(current, simple + (sp.Pow,)) and \
             not isinstance(previous, (sp.Sum, SumExcept))
 
@@ -372,8 +408,9 @@ _TEXT_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
                   ">": r"\textgreater{}", "|": r"\textbar{}"}
 
 _OPERATORS = {"=", "+", "-", "−", "≠", "<", ">", "≤", "≥", "·", "×", "/", "→", "≈", "∈"}
-_FUNCTION_WORDS = {"log", "exp", "softmax", "ln"}
-_STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇=]|^(log|exp|softmax|CE)'*\(|^[A-Za-z]'+$|"
+_FUNCTION_WORDS = {"log", "exp", "softmax", "ln", "diag", "logsumexp", "softplus"}
+_STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇=ᵀ]|^(log|exp|softmax|CE|diag|logsumexp|softplus)'*\(|^[A-Za-z]'+$|"
+                     r"^[A-Za-z]'+/[A-Za-z]$|"
                      r"^[A-Za-z]\(.*\)$|[α-ωΑ-Ω]")
 _WORD = re.compile(r"^([(\[]*)(.*?)([.,;:!?)\]]*)$", re.S)
 
@@ -432,24 +469,41 @@ def _math_of(text: str) -> str:
         word = word.replace("\0(", "(").replace("\0", " ")
         out.append(word)
     joined = re.sub(r" +", " ", "".join(out)).strip()
+    # a subscript of several letters or digits written without braces (δ_jm, W_jd) is one subscript
+    joined = re.sub(r"(?<!\\)_([A-Za-z0-9]{2,})", r"_{\1}", joined)
     return re.sub(r"(\\[A-Za-z]+) ([_^/),])", r"\1\2", joined)
 
 
 def _calls_kept_whole(words: list[str]) -> list[str]:
-    """Rejoin a function call or a tuple that spaces split (``CE(y, ŷ)``, ``z=(0, 0)``) into one word."""
+    """Rejoin what spaces split inside parentheses into one word.
+
+    A function call or a tuple (``CE(y, ŷ)``, ``z=(0, 0)``) is rejoined
+    whatever it holds; any other group (``(p_j − y_j)/T``, ``1/(1 + e^{−z})``)
+    only when every word in it is mathematical, so that a remark in
+    parentheses stays text.
+    """
     out = list(words)
     index = 0
     while index < len(out):
         word = out[index]
-        opened = re.search(r"[\w'=]\(", word) and word.count("(") > word.count(")")
-        if opened:
+        braced = word.count("{") > word.count("}")  # braces are only ever maths: e^{z_j + c}
+        if word.count("(") > word.count(")") or braced:
+            call = re.search(r"[\w'=]\(", word)
             for end in range(index + 2, min(index + 9, len(out)), 2):
                 joined = "".join(out[index:end + 1])
-                if joined.count("(") == joined.count(")"):
-                    out[index:end + 1] = [joined.replace(" ", "\0")]
+                if joined.count("(") == joined.count(")") and joined.count("{") == joined.count("}"):
+                    if braced or call or _all_mathematical(out[index:end + 1:2]):
+                        out[index:end + 1] = [joined.replace(" ", "\0")]
                     break
         index += 2
     return out
+
+
+def _all_mathematical(words: list[str]) -> bool:
+    """Whether every word is notation (a name, a number, an operator, a formula) and one is a formula."""
+    cores = [word.replace("(", "").replace(")", "").strip("[].,;:!?") for word in words]
+    kinds = ["number" if re.fullmatch(r"[\d./]+", core) else _kind(core) for core in cores]
+    return "math" in kinds and all(kind in ("math", "letter", "number", "operator", "function") for kind in kinds)
 
 
 def prose_parts(text: str) -> list[tuple[str, str]]:
@@ -472,6 +526,8 @@ def prose_parts(text: str) -> list[tuple[str, str]]:
         lead, core, trail = (part.replace("\0", " ") for part in _WORD.match(word).groups())
         while core.count("(") > core.count(")") and trail.startswith(")"):
             core, trail = core + ")", trail[1:]
+        while core.count(")") > core.count("(") and lead.endswith("("):  # (p_j − y_j)/T
+            lead, core = lead[:-1], "(" + core
         tokens.append((lead, core, trail, _kind(core), space))
 
     parts: list[tuple[str, str]] = []
@@ -485,7 +541,11 @@ def prose_parts(text: str) -> list[tuple[str, str]]:
     index = 0
     while index < len(tokens):
         lead, core, trail, kind, space = tokens[index]
-        if kind in ("math", "letter", "function"):
+        # a number starts a formula when an operator joins it to one: "1 − p_m"
+        starts_formula = kind == "number" and not trail and index + 2 < len(tokens) and \
+            tokens[index + 1][3] == "operator" and not tokens[index + 1][0] and not tokens[index + 1][2] and \
+            tokens[index + 2][3] in ("math", "letter") and not tokens[index + 2][0]
+        if kind in ("math", "letter", "function") or starts_formula:
             end = index  # extend the run while words are mathematical and not broken by punctuation
             while not tokens[end][2] and end + 1 < len(tokens):
                 nxt = tokens[end + 1]

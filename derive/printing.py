@@ -37,6 +37,13 @@ class UnicodePrinter(StrPrinter):
                 return "-" + self._print(sp.Mul(magnitude, *rest, evaluate=False))
         return super()._print_Mul(expr)
 
+    def _print_Add(self, expr, order=None):
+        # a sum in first place needs no parentheses: (a + b) + c, as Python builds a − b − c, is a + b + c
+        first, rest = expr.args[0], expr.args[1:]
+        if rest and isinstance(first, sp.Add):
+            return self._print(sp.Add(*first.args, *rest, evaluate=False))
+        return super()._print_Add(expr, order)
+
     def _sub(self, expr) -> str:
         text = self._print(expr)
         return text if len(text) == 1 else "{" + text + "}"
@@ -66,7 +73,7 @@ class UnicodePrinter(StrPrinter):
 
     def _print_Sum(self, expr):
         text = self.parenthesize(expr.function, PRECEDENCE["Mul"])
-        for i, lo, hi in reversed(expr.limits):
+        for i, lo, hi in expr.limits:  # the first limit is the innermost sum
             text = f"Σ_{{{self._print(i)}={self._print(lo)}..{self._print(hi)}}} {text}"
         return text
 

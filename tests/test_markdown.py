@@ -14,6 +14,7 @@ RENDERED_BY_MATHJAX_AND_KATEX = {
     "frac", "partial", "hat", "sum", "ne", "operatorname", "log", "exp", "left", "right", "cdot", "dots",
     "text", "checkmark", "approx", "times", "le", "ge", "delta", "ell", "begin", "end", "nabla", "sqrt",
     "to", "in", "infty", "alpha", "beta", "gamma", "lambda", "sigma", "tilde", "bar", "dot", "vdash",
+    "epsilon", "varepsilon", "top",
 }
 
 

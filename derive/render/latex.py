@@ -93,7 +93,8 @@ def _case(case) -> list[str]:
         out.append(f"\\textit{{This corrects the derivation of Section~\\ref{{{case.corrects}}}}} "
                    f"({_inline(case.corrects_title)}).")
         out.append("")
-    out.append(r"\textit{Assuming:} " + "; ".join(_inline(a) for a in case.assumptions) + ".")
+    if case.assumptions:
+        out.append(r"\textit{Assuming:} " + "; ".join(_inline(a) for a in case.assumptions) + ".")
     out += _chain(case)
     for parts in case.counterexamples:
         out.append(r"\textbf{Counterexample.} " + _inline(parts))

@@ -60,7 +60,8 @@ def _case(case) -> list[str]:
         out += [f"*Source:* {_text(case.source)}.", ""]
     if case.corrects:
         out += [f"*This corrects the derivation of “{_inline(case.corrects_title)}” above.*", ""]
-    out += ["*Assuming:* " + "; ".join(_inline(a) for a in case.assumptions) + ".", ""]
+    if case.assumptions:
+        out += ["*Assuming:* " + "; ".join(_inline(a) for a in case.assumptions) + ".", ""]
     out += _chain(case) + [""]
     for parts in case.counterexamples:
         out += ["**Counterexample.** " + _inline(parts), ""]

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 import sympy as sp
 
 from ..core.context import Distinct, Equal, OneHot, SumsToOne
+from ..core.objects import Count
 from ..core.verdict import Verdict
 from ..latex import latex, prose_parts, symbol_name
 from ..model import Case, Expect, Proof
@@ -135,32 +136,49 @@ def _assumption(a, case: Case) -> Parts:
         return _math(vector) + _text(" is one-hot: one entry is 1, the others are 0")
     if isinstance(a, SumsToOne):
         vector = latex(a.vector)
+        shape = tuple(getattr(a.vector, "shape", None) or ())
+        if len(shape) == 2:  # a matrix: each row sums to one
+            rows, cols = (latex(n) for n in shape)
+            return (_text("each row of ") + _math(vector) + _text(" sums to one: ")
+                    + _math(f"\\sum_{{i=1}}^{{{cols}}} {vector}_{{ri}} = 1") + _text(" for ")
+                    + _math(f"r = 1, \\dots, {rows}"))
+        size = latex(shape[0]) if shape else latex(case.classes)
         return (_text("the entries of ") + _math(vector) + _text(" sum to one: ")
-                + _math(f"\\sum_{{i=1}}^{{{latex(case.classes)}}} {vector}_i = 1"))
+                + _math(f"\\sum_{{i=1}}^{{{size}}} {vector}_i = 1"))
     return _text(str(a))
 
 
 def _definition(d) -> Parts:
     name = d.name
     if isinstance(name, sp.IndexedBase) and isinstance(d.body, sp.Lambda):
-        (variable,), body = d.body.args
-        return _math(f"{latex(name)}_{latex(variable)} = {latex(body)}")
+        variables, body = d.body.args  # one index for a vector, two for a matrix
+        return _math(f"{latex(sp.Indexed(name, *variables))} = {latex(body)}")
     return _math(f"{latex(name)} = {latex(d.body)}")
 
 
 def _counterexample(line: Line, case: Case, classes_name: str) -> Parts:
     c = line.outcome.counterexample
-    parts = _text(f"Line {line.index} does not hold. Take ") + _math(f"{classes_name} = {c.classes}")
-    parts += _text(" classes")
-    for name, value in c.indices:
-        parts += _text(", ") + _math(f"{_name(name)} = {value}")
-    for name, values in c.inputs:
-        parts += _text(", ") + _math(f"{_name(name)} = ({', '.join(number(v)[0] for v in values)})")
+    values = [f"{_name(name)} = {value}" for name, value in c.indices]
+    # a scalar has one value, a vector a tuple of them, a matrix a tuple of rows
+    values += [f"{_name(name)} = " + (number(vs[0])[0] if len(vs) == 1 and not vs[0].startswith("(") else
+                                       f"({', '.join(_entry(v) for v in vs)})") for name, vs in c.inputs]
+    parts = _text(f"Line {line.index} does not hold. Take ")
+    if _uses_classes(case):
+        parts += _math(f"{classes_name} = {c.classes}") + _text(" classes") + (_text(", ") if values else [])
+    for position, value in enumerate(values):
+        parts += (_text(", ") if position else []) + _math(value)
     left, left_rounded = number(c.left)
     right, right_rounded = number(c.right)
     parts += _text(": the expression before it equals ") + _math(("\\approx " if left_rounded else "") + left)
     parts += _text(f" but line {line.index} equals ") + _math(("\\approx " if right_rounded else "") + right)
     return parts + _text(".")
+
+
+def _entry(value: str) -> str:
+    """An entry of a counterexample: a number, or a row of a matrix written ``(a, b)``."""
+    if value.startswith("(") and value.endswith(")"):
+        return "(" + ", ".join(number(v.strip())[0] for v in value[1:-1].split(",")) + ")"
+    return number(value)[0]
 
 
 _NOT_PROVED = (Verdict.VERIFIED, Verdict.NUMERIC)
@@ -197,9 +215,58 @@ def _derived(report, case: Case) -> Parts | None:
     return parts + _text(".")
 
 
+def _written(case: Case) -> list:
+    """Everything a case writes: its start, its steps, the bodies of its definitions and its assumptions."""
+    out = [case.start, *(s.expr for s in case.steps)]
+    out += [d.body.args[1] if isinstance(d.body, sp.Lambda) else d.body for d in case.definitions]
+    out += [value for a in case.assumptions for value in vars(a).values()]
+    return [x for x in out if isinstance(x, sp.Basic)]
+
+
+_DOMAIN_WORDS = {"positive": "{} > 0", "nonnegative": "{} \\ge 0"}
+
+
+def _used(case: Case) -> tuple[set, set]:
+    """The vectors and matrices a case writes, and its symbols (the sizes of those vectors included)."""
+    written = _written(case)
+    bases = {b for x in written for b in x.atoms(sp.IndexedBase)}
+    symbols = {s for x in written for s in x.atoms(sp.Symbol)}
+    symbols |= {s for b in bases for n in (b.shape or ()) if isinstance(n, sp.Basic) for s in n.atoms(sp.Symbol)}
+    return bases, symbols
+
+
+def _uses_classes(case: Case) -> bool:
+    """Whether a case is about the classes: it names their number, or a vector of one entry per class."""
+    bases, symbols = _used(case)
+    return case.classes in symbols or any(not b.shape for b in bases)
+
+
+def _ranges(case: Case) -> list[Parts]:
+    """What the case is stated for: the number of classes, the other counts, and its free scalar parameters.
+
+    Only what the case uses is named: a case with no vector of the classes and no
+    sum over them is not "for any number of classes".
+    """
+    bases, symbols = _used(case)
+    labels = {b.label for b in bases}
+    defined = {d.name for d in case.definitions}
+    out = []
+    if _uses_classes(case):
+        out.append(_text("any number of classes ") + _math(f"{latex(case.classes)} \\ge 2"))
+    for count in sorted((s for s in symbols if isinstance(s, Count)), key=lambda s: s.name):
+        out.append(_text("any ") + _math(f"{latex(count)} \\ge 1"))
+    parameters = sorted((s for s in symbols if not s.is_integer and not isinstance(s, sp.Dummy)
+                         and s not in labels and s not in defined), key=lambda s: s.name)
+    for s in parameters:
+        domain = "positive" if s.is_positive else "nonnegative" if s.is_nonnegative else "real"
+        out.append(_math(_DOMAIN_WORDS[domain].format(latex(s))) if domain in _DOMAIN_WORDS
+                   else _text("any real ") + _math(latex(s)))
+    return out
+
+
 def _case_view(proof: Proof, case: Case, report, labels: dict[str, str]) -> CaseView:
     classes_name = latex(case.classes)
-    assumptions = [_text("any number of classes ") + _math(f"{classes_name} \\ge 2")]
+    assumptions = _ranges(case)
     assumptions += [_assumption(a, case) for a in case.assumptions]
     if case.definitions:
         where = _text("where ")
@@ -411,7 +478,12 @@ def _conclusions(proof) -> list[Parts]:
             continue
         with sp.evaluate(False):
             derivative = sp.Derivative(of, wrt)
-        out.append(_text(f"{c.name}: ") + _math(f"{latex(derivative)} = {latex(formula)}"))
+        parts = _text(f"{c.name}: ") + _math(f"{latex(derivative)} = {latex(formula)}")
+        name = of.base if isinstance(of, sp.Indexed) else of
+        meaning = next((d for d in getattr(c, "definitions", ()) if d.name == name), None)
+        if meaning is not None and not any(d.name == name for case in proof.cases for d in case.definitions):
+            parts += _text(", where ") + _definition(meaning)  # a name only the conclusion defines
+        out.append(parts)
     return out
 
 
