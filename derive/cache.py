@@ -429,6 +429,12 @@ def _tree(expr, classes):
         raise Unstorable("a dummy symbol cannot be rebuilt in another process")
     if type(expr) is sp.Symbol:
         return ["Symbol", expr.name, dict(sorted(expr._assumptions_orig.items()))]
+    from .core.objects import Count, Index
+
+    if type(expr) is Count:  # a count is its name (always a positive integer)
+        return ["Count", expr.name]
+    if type(expr) is Index:  # an index over a count is its name and its count
+        return ["Index", expr.name, _tree(expr.count, classes)]
     if isinstance(expr, sp.Rational):
         return ["Rational", int(expr.p), int(expr.q)]
     name = type(expr).__name__
@@ -446,6 +452,12 @@ def _rebuild(data, classes, unevaluated):
         _expect(len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], dict)
                 and all(isinstance(v, bool) for v in args[1].values()), "a symbol is not [name, assumptions]")
         return sp.Symbol(args[0], **args[1])
+    if name == "Count":
+        _expect(len(args) == 1 and isinstance(args[0], str), "a count is not [name]")
+        return classes["Count"](args[0])
+    if name == "Index":
+        _expect(len(args) == 2 and isinstance(args[0], str), "an index is not [name, count]")
+        return classes["Index"](args[0], _rebuild(args[1], classes, unevaluated))
     if name == "Rational":
         _expect(len(args) == 2 and all(isinstance(a, int) and not isinstance(a, bool) for a in args) and args[1] > 0,
                 "a rational is not [numerator, denominator]")

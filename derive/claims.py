@@ -67,10 +67,11 @@ def _two_meanings(claim: Claim, cases) -> str:
     case, or left free in every case.  Otherwise each case could agree with a
     different statement, and the recombination would prove neither.
     """
-    probe = sp.Dummy("i", integer=True, positive=True)
+    probes = (sp.Dummy("i", integer=True, positive=True), sp.Dummy("j", integer=True, positive=True))
 
-    def meaning(definition):  # a vector's entry at one shared index, so that two bodies compare by ==
-        return definition.entry(probe) if isinstance(definition.body, sp.Lambda) else definition.body
+    def meaning(definition):  # an entry at shared indices (two for a matrix), so that two bodies compare by ==
+        body = definition.body
+        return definition.entry(*probes[:len(body.variables)]) if isinstance(body, sp.Lambda) else body
 
     def named(definition) -> str:
         name = definition.name

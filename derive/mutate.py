@@ -162,9 +162,15 @@ def swap_vector(expr, vocabulary):
     for path, node in _positions(expr):
         if isinstance(node, sp.Indexed):
             for other in vocabulary.vectors:
-                if other != node.base and str(other.label) != str(node.base.label):
+                if (other != node.base and str(other.label) != str(node.base.label)
+                        and _axes(other) == _axes(node.base)):  # a vector for a vector, a matrix for a matrix
                     found.append(_replace(expr, path, other[node.indices]))
     return found
+
+
+def _axes(base):
+    """The sizes of a vector's or matrix's axes (None: the case's classes), so that only like entries swap."""
+    return tuple(base.shape) if base.shape else (None,)
 
 
 def change_constant(expr, vocabulary=None):

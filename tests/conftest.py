@@ -22,6 +22,15 @@ def bundled_proofs():
     return [proof for proof, _ in loaded.proofs]
 
 
+SOURCES = ("cross-entropy-gradient", "softmax-cross-entropy")  # the two source documents' transcriptions
+
+
+@pytest.fixture(scope="session")
+def source_proofs(bundled_proofs):
+    """The transcriptions of the two source documents (the rest of proofs/ is the course library)."""
+    return [proof for proof in bundled_proofs if proof.id in SOURCES]
+
+
 @pytest.fixture(scope="session")
 def bundled_report(bundled_proofs):
     from derive.report import Report
@@ -31,8 +40,10 @@ def bundled_report(bundled_proofs):
 
 
 @pytest.fixture(scope="session")
-def bundled_mutation(bundled_proofs, tmp_path_factory, request):
-    """Every mutant of every bundled step that should hold, checked once per test session.
+def bundled_mutation(source_proofs, tmp_path_factory, request):
+    """Every mutant of every step of the two source documents that should hold, checked once per test session.
+
+    (The course library's slips are tested in tests/test_library.py; `derive mutate` runs on all of proofs/.)
 
     Under pytest-xdist the workers share the work: the mutants are cut into one part per worker;
     each worker that needs them checks every part no other worker has taken, leaves what became
@@ -41,10 +52,10 @@ def bundled_mutation(bundled_proofs, tmp_path_factory, request):
     """
     from derive.mutate import MutantResult, check_mutants, group_by_proof, step_mutants
 
-    work = [item for proof in bundled_proofs for item in step_mutants(proof)]
+    work = [item for proof in source_proofs for item in step_mutants(proof)]
     worker = getattr(request.config, "workerinput", None)
     if worker is None:   # not an xdist worker: nothing to share
-        return group_by_proof(bundled_proofs, check_mutants(work))
+        return group_by_proof(source_proofs, check_mutants(work))
     parts, shared = int(worker["workercount"]), tmp_path_factory.getbasetemp().parent
     answers = [None] * len(work)
 
@@ -76,4 +87,4 @@ def bundled_mutation(bundled_proofs, tmp_path_factory, request):
         with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             check(part)
-    return group_by_proof(bundled_proofs, answers)
+    return group_by_proof(source_proofs, answers)

@@ -54,8 +54,8 @@ def _sampler(oracle, previous, original):
     return points_at
 
 
-def test_every_mutant_of_every_step_is_refuted_or_equivalent(bundled_proofs, bundled_mutation):
-    steps = _steps_that_hold(bundled_proofs)
+def test_every_mutant_of_every_step_is_refuted_or_equivalent(source_proofs, bundled_mutation):
+    steps = _steps_that_hold(source_proofs)
     by_step = defaultdict(list)
     for mutation in bundled_mutation:
         for result in mutation.results:

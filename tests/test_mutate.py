@@ -141,9 +141,9 @@ def test_a_mutant_checked_again_is_answered_from_the_cache_with_the_same_result(
     assert store.answered == store.asked - asked > 0 and store.entries == stored   # nothing worked out again
 
 
-def test_the_first_instance_refutes_only_where_check_equal_refutes_with_the_same_counterexample(bundled_proofs):
+def test_the_first_instance_refutes_only_where_check_equal_refutes_with_the_same_counterexample(source_proofs):
     """The cheap check before the proof must not change a verdict: compared with check_equal on a sample."""
-    work = [item for proof in bundled_proofs for item in step_mutants(proof)]
+    work = [item for proof in source_proofs for item in step_mutants(proof)]
     refuted = 0
     for mutant, previous, _, case in work[::50]:
         ctx = case.context()

@@ -56,8 +56,9 @@ def bundled_rows(bundled_proofs):
     return {proof.id: check_conclusions(proof.conclusions, NumericSettings(seed=0)) for proof in bundled_proofs}
 
 
-def test_every_bundled_proof_declares_conclusions(bundled_proofs):
-    for proof in bundled_proofs:
+def test_both_source_documents_declare_conclusions(source_proofs):
+    assert len(source_proofs) == 2
+    for proof in source_proofs:
         assert proof.conclusions, f"{proof.id} declares no conclusions"
 
 

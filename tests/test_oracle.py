@@ -26,8 +26,13 @@ from oracle import FloatOracle, Oracle, Point
 DOCUMENTS = {"softmax-cross-entropy", "cross-entropy-gradient"}
 
 
+def _documents(report):
+    """The reports of the two source documents (the FloatOracle reads vectors, not the library's matrices)."""
+    return [proof for proof in report.proofs if proof.proof.id in DOCUMENTS]
+
+
 def _steps(report):
-    for proof in report.proofs:
+    for proof in _documents(report):
         for case in proof.cases:
             previous = case.case.start
             for s in case.steps:
@@ -64,7 +69,7 @@ def test_every_step_of_both_documents_agrees_with_numpy_at_random_logits(bundled
 
 def test_every_derived_result_agrees_with_numpy(bundled_report):
     """The mechanically derived result of each case equals the case's subject, numerically."""
-    for proof in bundled_report.proofs:
+    for proof in _documents(bundled_report):
         for case in proof.cases:
             if case.derived is None or case.derived.expr is None:
                 continue
