@@ -24,14 +24,6 @@ def _seconds_only(one: str, other: str) -> None:
         assert a == b or ('"seconds":' in a and a.split('"seconds":')[0] == b.split('"seconds":')[0]), (a, b)
 
 
-def test_two_jobs_give_the_same_json_as_one_on_the_bundled_proofs():
-    one = derive("check", "--json", "--no-cache", "-j", "1", cwd=ROOT)
-    two = derive("check", "--json", "--no-cache", "-j", "2", cwd=ROOT)
-    assert one.returncode == two.returncode == 0, one.stderr + two.stderr
-    _seconds_only(one.stdout, two.stdout)
-    assert json.loads(one.stdout)["summary"]["steps"] >= 33
-
-
 def test_two_jobs_give_the_same_json_as_one_on_failing_proofs_with_an_erratum(tmp_path):
     scratch_repository(tmp_path)
     one = derive("check", "--json", "--no-cache", "-j", "1", cwd=tmp_path)
