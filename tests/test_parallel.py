@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from scratch_proofs import scratch_repository
-from commands import ROOT, derive
+from commands import derive
 
 from derive.cache import CACHE_DIR, Cache, MemoryStore
 from derive.loader import load_paths
