@@ -53,6 +53,7 @@ EXAMPLES = {
     "sum-written-out": (ctx(), sum_over(z[i] * z[j], i, 2), z[1] * z[j] + z[2] * z[j]),
     "delta-collapse": (ctx(), sum_over(sp.KroneckerDelta(i, j) * z[i], i, k), z[j]),
     "delta-distinct": (ctx(Distinct(j, m)), sp.KroneckerDelta(j, m) * z[j], 0),
+    "delta-substitute": (ctx(), sp.KroneckerDelta(j, m) * z[j] * p[m], sp.KroneckerDelta(j, m) * z[m] * p[j]),
     "sum-to-one": (ctx(SumsToOne(y)), sum_over(y[i], i, k), 1),
     # the bound k - 1 keeps the sum-except rule out: m need not lie within 1..k-1
     "sum-except-delta": (ctx(), sum_except(sp.KroneckerDelta(i, m) * z[i] + z[i] ** 2, i, k - 1, m),
@@ -300,3 +301,19 @@ def test_sum_written_out_needs_literal_bounds_and_few_terms():
     trace = Trace()
     normal_form(sum_over(z[i], i, k), ctx(), trace)
     assert "sum-written-out" not in trace.used
+
+
+def test_delta_substitute_needs_the_delta_in_the_same_product():
+    # z_j δ_jm + z_m is not z_m δ_jm + z_m: the second term has no δ
+    proved, _ = proves_equal(z[j] * sp.KroneckerDelta(j, m) + z[m], z[m] * sp.KroneckerDelta(j, m) + z[j], ctx())
+    assert not proved
+    proved, used = proves_equal(z[j] * sp.KroneckerDelta(j, m), z[m] * sp.KroneckerDelta(j, m), ctx())
+    assert proved and "delta-substitute" in used
+
+
+def test_the_softmax_jacobian_is_proved_symmetric():
+    yhat_j = softmax(z, j, k)
+    left = D(yhat_j, z[m])
+    right = D(softmax(z, m, k), z[j])
+    proved, _ = proves_equal(left, right, ctx())
+    assert proved

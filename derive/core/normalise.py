@@ -55,6 +55,8 @@ RULES: dict[str, str] = {
                  "Σ_{i=1}^{b} f(i) − f(1) − … − f(c); when c is a constant 1 ≤ c ≤ 3 and both ranges run forwards",
     "delta-collapse": "Σ_{i=a}^{b} δ(i, m)·f(i) = f(m); when m does not contain i and a ≤ m ≤ b for every value "
                       "of the indices in force",
+    "delta-substitute": "δ(a, b)·f(b) = δ(a, b)·f(a); when a and b are index symbols (both sides vanish where "
+                        "a ≠ b); the one that sorts last is replaced in the product's other factors",
     "delta-distinct": "δ(a, b) = 0; when a ≠ b is assumed, or a − b is a nonzero integer",
     "sum-to-one": "Σ_{i=1}^{n} y_i = 1 (and Σ_j Y_{b,j} = 1 for each row b); when the range is exactly the "
                   "vector's entries (the matrix's columns) and y is assumed one-hot or to sum to one (by rows)",
@@ -328,6 +330,8 @@ def _simplify(expr, ctx, trace, bound):
         return _sum_except_delta(SumExcept(function, (i, parts[0], parts[1]), parts[2]), trace)
     args = [_simplify(a, ctx, trace, bound) for a in expr.args]
     expr = expr.func(*args) if args != list(expr.args) else expr
+    if expr.is_Mul:
+        return _delta_substitute(expr, trace)
     if isinstance(expr, sp.KroneckerDelta):
         a, b = expr.args
         if ctx.are_distinct(a, b):
@@ -337,6 +341,28 @@ def _simplify(expr, ctx, trace, bound):
     if isinstance(expr, sp.log):
         return _log(expr, ctx, trace)
     return expr
+
+
+def _delta_substitute(product, trace):
+    """``δ(a, b)·f(b) = δ(a, b)·f(a)``: in a product with δ(a, b), one index is written for the other.
+
+    Both sides vanish where a ≠ b and are the same where a = b.  The index that
+    sorts last is replaced by the other in the product's other factors, so that
+    both sides of a step reach the same form.  Only for two index symbols: after
+    bound indices are renamed apart, neither is bound inside another factor.
+    """
+    factors = sp.Mul.make_args(product)
+    for position, factor in enumerate(factors):
+        if not isinstance(factor, sp.KroneckerDelta):
+            continue
+        a, b = sorted(factor.args, key=sp.default_sort_key)
+        if not (isinstance(a, sp.Symbol) and isinstance(b, sp.Symbol) and a.is_integer and b.is_integer):
+            continue
+        rest = [f.xreplace({b: a}) for f in factors[:position] + factors[position + 1:]]
+        if rest != list(factors[:position] + factors[position + 1:]):
+            trace.add("delta-substitute")
+            return sp.Mul(factor, *rest)
+    return product
 
 
 def _sum_except_delta(expr, trace):
