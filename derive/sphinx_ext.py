@@ -20,7 +20,8 @@ build), naming the proof's file and line.
 
 Settings (``conf.py``): ``derive_root`` the course repository, holding ``proofs/`` (default: the first
 of the folder of ``conf.py`` and its parents that does); ``derive_budget`` (seconds per step, 5),
-``derive_max_k`` (4), ``derive_accept`` ([]: only PROVED passes; ["verified", "numeric"] to accept more), ``derive_cache`` (True), ``derive_numeric`` (False:
+``derive_max_k`` (4), ``derive_accept`` ([]: only PROVED passes; ["verified", "numeric"] to accept
+more), ``derive_cache`` (True), ``derive_numeric`` (False:
 the numeric checks of the conclusions are left to ``derive check``).  Not a renderer of its own: the
 maths comes from the one printer behind every output.
 """

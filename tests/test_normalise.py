@@ -12,7 +12,8 @@ import pytest
 import sympy as sp
 
 from derive.core.context import Context, Definition, Distinct, Equal, OneHot, SumsToOne
-from derive.core.normalise import RULES, Atoms, Trace, atomise, normal_form, proves_equal, simplify
+from derive.core.normalise import (RULES, Atoms, Trace, atomise, delta_substitute, normal_form, proves_equal,
+                                   simplify)
 from derive.core.objects import (D, Vector, classes, cross_entropy, exp, indices, log, log_softmax, logsumexp, scalar,
                                  sigmoid, softmax, softplus, sum_except, sum_over, tanh)
 from derive.model import Case, step
@@ -90,9 +91,14 @@ def test_what_the_rule_writes_is_an_identity(rule):
     # The normaliser's own output, not the example's right side, is compared with the input by the oracle.
     context, left, right = EXAMPLES[rule]
     def rewrite(expr, trace):
-        # normal form, then the atoms the final comparison uses (exp-sum works there), written back
+        # normal form, then the atoms the final comparison uses (exp-sum works there), written back; and
+        # delta-substitute, which the final comparison applies to each term of the expanded difference
         atoms = Atoms(context)
-        return atomise(normal_form(expr, context, trace), atoms, trace).xreplace(atoms.back())
+        found = atomise(normal_form(expr, context, trace), atoms, trace).xreplace(atoms.back())
+        if rule == "delta-substitute":
+            terms = sp.Add.make_args(sp.expand(found, power_exp=False))
+            found = sp.Add(*[delta_substitute(term, trace) if term.is_Mul else term for term in terms])
+        return found
 
     trace = Trace()
     rewritten = rewrite(left, trace)

@@ -18,8 +18,8 @@ import sympy as sp
 
 from .context import Context, IllFormed, as_expression
 from .exact import Compared, compare
-from .instances import (CONFIRM_DIGITS, candidate_points, input_name, defined_at, domain_conditions, evaluate, exactly_equal,
-                        instances, random_points)
+from .instances import (CONFIRM_DIGITS, candidate_points, input_name, defined_at, domain_conditions, evaluate,
+                        exactly_equal, instances, random_points)
 from .normalise import Trace, is_positive, prepare, proves_equal
 from .validate import free_indices_of, validate, validate_names
 from .verdict import Counterexample, Outcome, Verdict

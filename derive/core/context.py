@@ -148,7 +148,10 @@ class Definition:
 
 
 def _index_side(value, n) -> bool:
-    """An index as an assumption may name it: an index symbol, a positive integer, or an integer in ``n`` (``n``, ``n - 1``)."""
+    """What an assumption may name as an index: an index symbol, a positive integer, or an integer in ``n``.
+
+    (``n`` itself, the last class, or ``n - 1``.)
+    """
     if isinstance(value, sp.Integer):
         return True
     if isinstance(value, sp.Symbol):

@@ -19,7 +19,8 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-__all__ = ["Compared", "compare", "interval", "defined", "point_values", "entry_at", "Undefined", "Unsupported", "Inconclusive", "LADDER"]
+__all__ = ["Compared", "compare", "interval", "defined", "point_values", "entry_at", "Undefined", "Unsupported",
+           "Inconclusive", "LADDER"]
 
 LADDER = (60, 160)  # working digits: the first try, then one more before giving up
 AGREE_DIGITS = 50  # agreement to this many digits (relative to the larger side, at least 1) counts as numeric

@@ -25,7 +25,7 @@ from .objects import (CrossEntropy, Index, LogSoftmax, LogSumExp, Sigmoid, Softm
 VOCABULARY = (Softmax, LogSoftmax, CrossEntropy, Sigmoid, Softplus, LogSumExp)
 
 __all__ = ["RULES", "Trace", "nonnegative", "index_range", "prepare", "simplify", "normal_form", "atomise",
-           "canonical", "is_zero", "proves_equal"]
+           "delta_substitute", "canonical", "is_zero", "proves_equal"]
 
 RULES: dict[str, str] = {
     # Each rule: the identity, then "when" its side conditions.  Every index, bound and size it meets has been
@@ -330,8 +330,6 @@ def _simplify(expr, ctx, trace, bound):
         return _sum_except_delta(SumExcept(function, (i, parts[0], parts[1]), parts[2]), trace)
     args = [_simplify(a, ctx, trace, bound) for a in expr.args]
     expr = expr.func(*args) if args != list(expr.args) else expr
-    if expr.is_Mul:
-        return _delta_substitute(expr, trace)
     if isinstance(expr, sp.KroneckerDelta):
         a, b = expr.args
         if ctx.are_distinct(a, b):
@@ -343,13 +341,15 @@ def _simplify(expr, ctx, trace, bound):
     return expr
 
 
-def _delta_substitute(product, trace):
+def delta_substitute(product, trace):
     """``δ(a, b)·f(b) = δ(a, b)·f(a)``: in a product with δ(a, b), one index is written for the other.
 
     Both sides vanish where a ≠ b and are the same where a = b.  The index that
-    sorts last is replaced by the other in the product's other factors, so that
-    both sides of a step reach the same form.  Only for two index symbols: after
-    bound indices are renamed apart, neither is bound inside another factor.
+    sorts last is replaced by the other in the product's other factors.  Only
+    for two index symbols: after bound indices are renamed apart, neither is
+    bound inside another factor.  Applied to the terms of the fully expanded
+    difference of the two sides (see :func:`proves_equal`), so that every
+    product that holds a δ is rewritten alike.
     """
     factors = sp.Mul.make_args(product)
     for position, factor in enumerate(factors):
@@ -624,4 +624,11 @@ def proves_equal(left, right, ctx: Context) -> tuple[bool, tuple[str, ...]]:
     if is_zero(rational):
         trace.add("rational")
         return True, tuple(trace.used)
+    if difference.has(sp.KroneckerDelta):
+        # Last, δ(a, b)·f(b) = δ(a, b)·f(a) in every term of the expanded difference.
+        terms = sp.Add.make_args(sp.expand(difference, power_exp=False))
+        substituted = sp.Add(*[delta_substitute(term, trace) if term.is_Mul else term for term in terms])
+        if is_zero(atomise(substituted, Atoms(ctx), trace)):
+            trace.add("rational")
+            return True, tuple(trace.used)
     return False, tuple(trace.used)

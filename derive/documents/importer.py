@@ -189,8 +189,8 @@ def module_source(proof, display: str) -> str:
     symbols = _symbols(proof)
     taken = {"D", "Case", "Claim", "Distinct", "Equal", "OneHot", "Proof", "Source", "SumsToOne", "Vector",
              "as_written", "classes", "cross_entropy", "erratum", "exp", "indices", "log", "log_softmax",
-             "scalar", "softmax", "step", "sum_except", "sum_over", "written_out", "Rational", "KroneckerDelta", "PROOF",
-             "DEFINITIONS", "lambda"}
+             "scalar", "softmax", "step", "sum_except", "sum_over", "written_out", "Rational", "KroneckerDelta",
+             "PROOF", "DEFINITIONS", "lambda"}
     ordered = sorted(symbols, key=lambda s: ({"classes": 0, "index": 1, "vector": 2, "scalar": 3}[symbols[s]],
                                              str(s), getattr(s, "domain", "")))
     names = {}
