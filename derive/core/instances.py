@@ -102,7 +102,7 @@ def instances(left, right, ctx: Context, max_classes: int, also=()):
 def _bound(index, sizes, ctx) -> int:
     """The largest value of ``index`` at the given counts: its count, or the number of classes."""
     top = index.count if isinstance(index, Index) else ctx.n
-    return int(sp.sympify(top, strict=True).xreplace(sizes))
+    return int(top.xreplace(sizes))
 
 
 def _set_partitions(items):
@@ -305,7 +305,7 @@ def random_points(exprs, n: int, count: int, ctx: Context, seed: int = 0,
 def _shape(base, n: int, ctx: Context, assignment: dict) -> tuple[int, ...]:
     """The number of entries along each axis of ``base`` at an instance (n classes, counts in ``assignment``)."""
     sizes = base.sizes(ctx.n) if isinstance(base, Vector) else (ctx.n,)
-    return tuple(int(sp.sympify(x, strict=True).xreplace({**assignment, ctx.n: sp.Integer(n)})) for x in sizes)
+    return tuple(int(x.xreplace({**assignment, ctx.n: sp.Integer(n)})) for x in sizes)
 
 
 def _matrix_candidates(base, rows: int, cols: int, ctx: Context, rng: random.Random) -> list[tuple]:
