@@ -386,7 +386,7 @@ def defined_at(conditions, mapping: dict, point: dict) -> bool:
     for node, binders in conditions:
         for values in _binder_values(binders, mapping):
             concrete = at_instance(node, {**mapping, **values}).doit()
-            if not _defined(concrete, point):
+            if defined(concrete, point) is not True:
                 return False
     return True
 
@@ -409,7 +409,3 @@ def _binder_values(binders, mapping):
             continue
         for inner in _binder_values(rest, {**mapping, first.variable: sp.Integer(v)}):
             yield {first.variable: sp.Integer(v), **inner}
-
-
-def _defined(node, point) -> bool:
-    return defined(node, point) is True

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .binders import Binder, walk
+from .binders import binders, walk
 from .context import Context, IllFormed, as_expression
 from .normalise import index_range, nonnegative
 from .objects import CrossEntropy, Index, LogSoftmax, LogSumExp, Matrix, Softmax, SumExcept, Vector, is_count
@@ -142,10 +142,8 @@ def _index_problem(node, index, scope, ctx, size=None):
 
 def _binder_problems(node, scope, ctx):
     """A sum's index must be an index symbol; its bounds integers, running forwards (an empty sum allowed)."""
-    binder = Binder(node.variable, *node.limits[1:], node.skipped) if isinstance(node, SumExcept) else None
-    limits = [binder] if binder else [Binder(i, lo, hi) for i, lo, hi in reversed(node.limits)]
     inner = dict(scope)
-    for b in limits:
+    for b in binders(node):
         i, lo, hi = b.variable, b.lo, b.hi
         if not (isinstance(i, sp.Symbol) and i.is_integer):
             yield f"summation index {i} in {node} is not an integer index symbol (use indices('...'))"
