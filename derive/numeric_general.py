@@ -62,13 +62,21 @@ POSITIVE_SCALARS = (0.5, 3.0)
 NONNEGATIVE_SCALARS = (0.0, 1.0)
 
 
-def count_value(k: int) -> int:
-    """The value every count other than the classes takes at k classes (a batch size N, a dimension D).
+def count_values(counts, k: int) -> dict:
+    """The values the counts other than the classes take at k classes (a batch size N, a dimension D).
 
-    Small (3) up to k = 1000, so that the full checks stay small; 2 above, so that at k = 2^20 a batch
-    of N × k logits has 2^21 entries, past the 2^20 the checks are claimed for.
+    Small up to k = 1000 (3, 4, ... in the order of their names), so that the full checks stay small;
+    from 2 above, so that at k = 2^20 a batch of N × k logits has 2^21 entries, past the 2^20 the checks
+    are claimed for.  No two counts take the same value, and none takes the value k: a formula that
+    divides by the wrong count (N for D, k for N) then fails.
     """
-    return 3 if k <= 1000 else 2
+    values, candidate = {}, 3 if k <= 1000 else 2
+    for c in counts:
+        while candidate == k:
+            candidate += 1
+        values[c] = candidate
+        candidate += 1
+    return values
 
 
 # --------------------------------------------------------------------------------------------------
@@ -442,8 +450,8 @@ class Evaluator:
 
     # -- sums ------------------------------------------------------------------------------------
     def _sum(self, function, limits, axes, reduce):
-        if len(limits) != 1:
-            raise NumericError("only single sums are supported")
+        if len(limits) > 1:   # Σ_{(i), (b)} f = Σ_b (Σ_i f): the first limit is the innermost sum
+            function, limits = sp.Sum(function, *limits[:-1]), limits[-1:]
         i, lo, hi = limits[0]
         if lo != 1:
             raise NumericError(f"only sums from 1 are supported, not from {lo}")
@@ -706,7 +714,7 @@ class _Point:
 
 
 def _point(p: Prepared, seed: int, k: int, kind: str, target) -> _Point:
-    sizes = {p.classes: k, **{c: count_value(k) for c in p.counts}}
+    sizes = {p.classes: k, **count_values(p.counts, k)}
     values = {v: _values(p, v, _shape(p, v, sizes), seed, k, kind, target) for v in p.inputs}
     fixed = {at: _true_class(seed, k) for at in p.one_hot.values() if at is not None}
     shape = _shape(p, p.variable, sizes)

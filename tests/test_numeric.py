@@ -388,3 +388,211 @@ def test_one_check_by_any_method_at_any_k():
     wrong = check_one(gradient(y[k] - p[k]), 64, "scale 1e3", "soft", METHOD_FULL)
     assert (right.k, right.method, right.input_kind) == (64, METHOD_FULL, "scale 1e3, soft")
     assert right.passed and not wrong.passed
+
+
+# --- scalars with a domain, the vocabulary of sigmoid, softplus, log-sum-exp and tanh ---------------
+
+from derive import sigmoid, softplus, tanh  # noqa: E402
+from derive.core.objects import LogSumExp, Matrix, count, logsumexp  # noqa: E402
+from derive import numeric_general  # noqa: E402
+
+T = scalar("T", "positive")
+eps = scalar("ε", "nonnegative")
+u = Vector("u")                     # logits over a temperature, u = z/T
+TEMPERATURE = {u: lambda a: z[a] / T, p: lambda a: softmax(u, a, n), **LOSS}
+
+
+def temperature(formula):
+    return conclusion("temperature", formula, of=L, wrt=z[k], classes=n, definitions=TEMPERATURE,
+                      assumptions=(SumsToOne(y),))
+
+
+def _parameters(row) -> dict:
+    """The named values of a row's input description: 'random, soft, T = 1.5, N = 3' -> {'T': 1.5, 'N': 3.0}."""
+    return {name.strip(): float(value) for name, value in
+            (part.split(" = ") for part in row.input_kind.split(", ") if " = " in part)}
+
+
+def test_a_positive_scalar_takes_values_in_its_domain_at_every_input_and_the_rows_name_them():
+    rows = check_conclusion(temperature((p[k] - y[k]) / T), NumericSettings(classes=(2, 10, 2**20)))
+    assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
+    values = {r.input_kind.split(",")[0]: _parameters(r)["T"] for r in rows if r.k == 10}
+    assert set(values) == set(LOGIT_KINDS)
+    low, high = numeric_general.POSITIVE_SCALARS
+    assert all(low < t < high for t in values.values()), values
+    assert len(set(values.values())) == len(LOGIT_KINDS)   # drawn at every input, not one value for all
+
+
+def test_a_nonnegative_scalar_takes_values_in_0_1_and_0_at_an_end_of_its_domain():
+    smoothed = Vector("q")
+    definitions = {smoothed: lambda a: (1 - eps) * y[a] + eps / n, **SOFTMAX,
+                   L: -sum_over(smoothed[i] * log(p[i]), i, n)}
+    right = conclusion("smoothing", p[k] - (1 - eps) * y[k] - eps / n, of=L, wrt=z[k], classes=n,
+                       definitions=definitions, assumptions=(SumsToOne(y),))
+    rows = check_conclusion(right, NumericSettings(classes=(3, 1000)))
+    assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
+    values = [_parameters(r)["ε"] for r in rows]
+    assert all(0 <= e < 1 for e in values) and 0 in values and any(e > 0 for e in values)
+    assert all(_parameters(r)["ε"] == 0 for r in rows if r.input_kind.startswith("all equal"))
+
+
+@pytest.mark.parametrize("wrong", [
+    pytest.param(temperature(p[k] - y[k]), id="temperature-dropped"),
+    pytest.param(temperature((y[k] - p[k]) / T), id="temperature-sign-swapped"),
+    pytest.param(temperature((p[k] - y[k]) * T), id="temperature-multiplied"),
+])
+def test_a_wrong_formula_with_a_scalar_parameter_fails_at_every_k(wrong):
+    rows = check_conclusion(wrong, NumericSettings(classes=CLASS_COUNTS))
+    for kk in CLASS_COUNTS:
+        assert any(not r.passed for r in rows if r.k == kk), f"{wrong.name} passes every check at k = {kk}"
+    assert not [r for r in rows if r.input_kind.startswith("random") and r.passed]
+
+
+def _general_value(expr, inputs, backend=numeric_general.FLOAT):
+    ev = numeric_general.Evaluator(inputs, {}, {n: len(next(v for v in inputs.values() if np.ndim(v)))}
+                                   if any(np.ndim(v) for v in inputs.values()) else {n: 2}, n, backend=backend)
+    value, bound = ev.value(expr)
+    return value, bound
+
+
+@pytest.mark.parametrize("x", [-1000.0, -40.0, -1.5, 0.0, 0.25, 3.0, 40.0, 1000.0])
+def test_sigmoid_softplus_and_tanh_agree_with_110_digits_and_stay_finite(x):
+    s = scalar("s")
+    with mpmath.workdps(110):
+        mx = mpmath.mpf(x)
+        truths = {sigmoid(s): 1 / (1 + mpmath.exp(-mx)), softplus(s): mpmath.log(1 + mpmath.exp(mx)),
+                  tanh(s): mpmath.tanh(mx), log(sigmoid(s)): -mpmath.log(1 + mpmath.exp(-mx)),
+                  log(1 - sigmoid(s)): -mpmath.log(1 + mpmath.exp(mx))}
+        for expr, truth in truths.items():
+            value, bound = _general_value(expr, {s: x})
+            assert np.isfinite(value), (expr, x)
+            assert abs(mpmath.mpf(float(value)) - truth) <= EPS * float(bound) + 1e-300, (expr, x, value, truth)
+            exact, _ = _general_value(expr, {s: mpmath.mpf(x)}, numeric_general.MP)
+            assert abs(exact - truth) <= mpmath.mpf(10) ** -100 * max(1, abs(truth)), (expr, x)
+
+
+@pytest.mark.parametrize("kind", LOGIT_KINDS)
+def test_log_sum_exp_is_shifted_by_the_largest_logit_and_bounded(kind):
+    logits = _logits(kind, 50)
+    value, bound = _general_value(logsumexp(z, n), {z: logits})
+    written = _general_value(log(sum_over(sp.exp(z[i]), i, n)), {z: logits})[0]
+    with mpmath.workdps(110):
+        truth = mpmath.log(mpmath.fsum(mpmath.exp(mpmath.mpf(float(v))) for v in logits))
+        assert np.isfinite(value) and value == written
+        assert abs(mpmath.mpf(float(value)) - truth) <= EPS * float(bound), (kind, value, truth)
+
+
+# --- differentiating with respect to a scalar --------------------------------------------------------
+
+logit = scalar("x")
+target = scalar("t", "nonnegative")
+BINARY = {L: -(target * log(sigmoid(logit)) + (1 - target) * log(1 - sigmoid(logit)))}
+
+
+def binary(formula, of=L):
+    return conclusion("binary", formula, of=of, wrt=logit, classes=n, definitions=BINARY)
+
+
+def test_a_derivative_with_respect_to_a_scalar_logit_passes_and_a_wrong_one_fails_at_every_input():
+    for right in (binary(sigmoid(logit) - target), binary(sigmoid(logit) * (1 - sigmoid(logit)), sigmoid(logit)),
+                  binary(1 - tanh(logit) ** 2, tanh(logit)), binary(sigmoid(logit), softplus(logit))):
+        rows = check_conclusion(right, NumericSettings(classes=(2, 1000)))
+        assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
+    for wrong in (binary(target - sigmoid(logit)), binary(sigmoid(logit)),
+                  binary(sigmoid(logit) * (1 + sigmoid(logit)), sigmoid(logit))):
+        rows = check_conclusion(wrong, NumericSettings(classes=(2, 1000)))
+        at_random = [r for r in rows if r.input_kind.startswith("random")]
+        assert at_random and not any(r.passed for r in at_random), at_random
+
+
+def test_the_derivative_with_respect_to_a_shift_of_every_logit_is_one():
+    c = scalar("c")
+    shifted = Vector("w")
+    definitions = {shifted: lambda a: z[a] + c}
+    right = conclusion("shift", 1, of=LogSumExp(shifted, n), wrt=c, classes=n, definitions=definitions)
+    wrong = conclusion("shift", 0, of=LogSumExp(shifted, n), wrt=c, classes=n, definitions=definitions)
+    settings = NumericSettings(classes=(2, 10, 2**20))
+    assert all(r.passed for r in check_conclusion(right, settings))
+    assert not any(r.passed for r in check_conclusion(wrong, settings))
+
+
+# --- matrix entries, vectors of other sizes and counts ------------------------------------------------
+
+N = count("N")
+b_, c_ = indices("b c", over=N)
+Z = Matrix("Z", rows=N, cols=n)
+P = Matrix("P", rows=N, cols=n)
+Y = Matrix("Y", "nonnegative", rows=N, cols=n)
+BATCH = {P: lambda r, col: sp.exp(Z[r, col]) / sum_over(sp.exp(Z[r, m]), m, n),
+         L: -sum_over(sum_over(Y[b_, i] * log(P[b_, i]), i, n), b_, N) / N}
+
+
+def batch(formula):
+    return conclusion("batch", formula, of=L, wrt=Z[c_, k], classes=n, definitions=BATCH,
+                      assumptions=(SumsToOne(Y),))
+
+
+def test_a_matrix_entry_is_checked_with_counts_that_reach_2_to_the_20_entries():
+    rows = check_conclusion(batch((P[c_, k] - Y[c_, k]) / N), NumericSettings(classes=(3, 2**20)))
+    assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
+    for r in rows:
+        size = _parameters(r)["N"]
+        assert size == numeric_general.count_values([N], r.k)[N] and size >= 2 and size != r.k
+    assert max(_parameters(r)["N"] * r.k for r in rows) >= 2**20
+    assert {r.input_kind.split(", ")[1] for r in rows} == {"one-hot", "soft"}
+
+
+@pytest.mark.parametrize("wrong", [
+    pytest.param(batch(P[c_, k] - Y[c_, k]), id="batch-size-dropped"),
+    pytest.param(batch((Y[c_, k] - P[c_, k]) / N), id="batch-sign-swapped"),
+    pytest.param(batch((P[c_, k] - Y[c_, k]) / n), id="batch-over-classes"),
+])
+def test_a_wrong_batch_formula_fails_at_every_k(wrong):
+    rows = check_conclusion(wrong, NumericSettings(classes=CLASS_COUNTS))
+    for kk in CLASS_COUNTS:
+        assert any(not r.passed for r in rows if r.k == kk), f"{wrong.name} passes every check at k = {kk}"
+    assert not [r for r in rows if r.input_kind.startswith("random") and r.passed]
+
+
+D_ = count("D")
+d_, e_ = indices("d e", over=D_)
+x = Vector("x", size=D_)
+W = Matrix("W", rows=n, cols=D_)
+bias = Vector("b")
+
+
+def linear(formula, wrt):
+    logits = Vector("a")
+    definitions = {logits: lambda r: sum_over(W[r, e_] * x[e_], e_, D_) + bias[r],
+                   p: lambda r: softmax(logits, r, n), **LOSS}
+    return conclusion("linear", formula, of=L, wrt=wrt, classes=n, definitions=definitions,
+                      assumptions=(SumsToOne(y),))
+
+
+def test_weights_of_a_linear_layer_and_an_input_of_another_size():
+    settings = NumericSettings(classes=(2, 10, 1000))
+    for right in (linear((p[k] - y[k]) * x[d_], W[k, d_]), linear(p[k] - y[k], bias[k]),
+                  linear(sum_over((p[i] - y[i]) * W[i, d_], i, n), x[d_])):
+        rows = check_conclusion(right, settings)
+        assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
+        assert all(_parameters(r)["D"] == numeric_general.count_values([D_], r.k)[D_] for r in rows)
+    for wrong in (linear((y[k] - p[k]) * x[d_], W[k, d_]), linear(p[k] - y[k], W[k, d_]),
+                  linear(sum_over((p[i] - y[i]) * W[i, d_], i, n) * x[d_], x[d_])):
+        rows = check_conclusion(wrong, settings)
+        assert not [r for r in rows if r.input_kind.startswith("random") and r.passed], wrong.formula
+
+
+def test_an_entry_with_a_number_as_index_moves_only_that_entry():
+    pair = Vector("v", size=2)
+    q2 = Vector("r", size=2)
+    definitions = {q2: lambda a: softmax(pair, a, 2), L: -(target * log(q2[1]) + (1 - target) * log(q2[2]))}
+    right = conclusion("first", q2[1] - target, of=L, wrt=pair[1], classes=n, definitions=definitions)
+    wrong = conclusion("first", q2[2] - target, of=L, wrt=pair[1], classes=n, definitions=definitions)
+    settings = NumericSettings(classes=(2, 3))
+    assert all(r.passed for r in check_conclusion(right, settings))
+    assert not [r for r in check_conclusion(wrong, settings) if r.input_kind.startswith("random") and r.passed]
+
+
+def test_a_formula_with_an_index_that_wrt_does_not_have_is_a_clear_error():
+    with pytest.raises(NumericError, match=r"conclusion 'linear'.*index d.*not an index of wrt"):
+        check_conclusion(linear((p[k] - y[k]) * x[d_], bias[k]), NumericSettings(classes=(2,)))
