@@ -596,3 +596,87 @@ def test_an_entry_with_a_number_as_index_moves_only_that_entry():
 def test_a_formula_with_an_index_that_wrt_does_not_have_is_a_clear_error():
     with pytest.raises(NumericError, match=r"conclusion 'linear'.*index d.*not an index of wrt"):
         check_conclusion(linear((p[k] - y[k]) * x[d_], bias[k]), NumericSettings(classes=(2,)))
+
+
+# --- the course library's conclusions ----------------------------------------------------------------
+
+LIBRARY_CONCLUSIONS = {
+    "binary-logistic-regression": {"sigmoid-derivative", "loss-wrt-logit"},
+    "softmax-temperature": {"loss-wrt-logits"},
+    "label-smoothing": {"loss-wrt-logits"},
+    "batch-cross-entropy": {"loss-wrt-logits"},
+    "linear-softmax-cross-entropy": {"loss-wrt-weights", "loss-wrt-bias"},
+    "sigmoid-two-class-softmax": {"loss-wrt-first-logit"},
+}
+
+
+def _library_conclusion(bundled_proofs, proof_id, name):
+    proof = next(p for p in bundled_proofs if p.id == proof_id)
+    return next(c for c in proof.conclusions if c.name == name)
+
+
+def _named(expr, name):
+    """The symbol or vector called ``name`` in an expression (the library's own objects, not copies)."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Symbol, sp.IndexedBase)) and str(node) == name:
+            return node
+    raise LookupError(name)
+
+
+def test_the_library_declares_its_conclusions_and_they_pass_at_every_k(bundled_proofs, bundled_rows):
+    for proof_id, names in LIBRARY_CONCLUSIONS.items():
+        proof = next(p for p in bundled_proofs if p.id == proof_id)
+        assert {c.name for c in proof.conclusions} >= names, proof_id
+        rows = bundled_rows[proof_id]
+        for name in names:
+            mine = [r for r in rows if r.conclusion == name]
+            assert {r.k for r in mine} == set(CLASS_COUNTS), (proof_id, name)
+            assert mine and all(r.passed for r in mine), [r for r in mine if not r.passed]
+    batch_rows = [r for r in bundled_rows["batch-cross-entropy"] if r.k == max(CLASS_COUNTS)]
+    assert batch_rows and all(_parameters(r)["N"] * r.k >= 2**20 for r in batch_rows)
+    temperature_rows = bundled_rows["softmax-temperature"]
+    assert all(0.5 < _parameters(r)["T"] < 3 for r in temperature_rows)
+
+
+def _entry(expr, name):
+    """The entry of the vector called ``name`` in an expression (x[d])."""
+    return next(e for e in sp.preorder_traversal(expr) if isinstance(e, sp.Indexed) and str(e.base) == name)
+
+
+def _times(name):
+    return lambda f: f * _named(f, name)
+
+
+def _negated(f):
+    return -f
+
+
+WRONG_LIBRARY = [   # (proof, conclusion, the slip, the wrong formula made from the right one)
+    ("binary-logistic-regression", "sigmoid-derivative", "sign", _negated),
+    ("binary-logistic-regression", "sigmoid-derivative", "1 + σ for 1 − σ",
+     lambda f: sigmoid(_named(f, "z")) * (1 + sigmoid(_named(f, "z")))),
+    ("binary-logistic-regression", "loss-wrt-logit", "sign", _negated),
+    ("softmax-temperature", "loss-wrt-logits", "1/T dropped", _times("T")),
+    ("softmax-temperature", "loss-wrt-logits", "sign", _negated),
+    ("label-smoothing", "loss-wrt-logits", "ε written for ε/k",
+     lambda f: f + _named(f, "ε") / _named(f, "k") - _named(f, "ε")),
+    ("label-smoothing", "loss-wrt-logits", "sign", _negated),
+    ("batch-cross-entropy", "loss-wrt-logits", "1/N dropped", _times("N")),
+    ("batch-cross-entropy", "loss-wrt-logits", "sign", _negated),
+    ("linear-softmax-cross-entropy", "loss-wrt-weights", "x_d dropped", lambda f: f / _entry(f, "x")),
+    ("linear-softmax-cross-entropy", "loss-wrt-weights", "sign", _negated),
+    ("linear-softmax-cross-entropy", "loss-wrt-bias", "sign", _negated),
+    ("sigmoid-two-class-softmax", "loss-wrt-first-logit", "sign", _negated),
+]
+
+
+@pytest.mark.parametrize("proof_id, name, slip, wrong", WRONG_LIBRARY,
+                         ids=[f"{p}-{c}-{s}" for p, c, s, _ in WRONG_LIBRARY])
+def test_a_slip_in_a_library_conclusion_fails_at_every_k(bundled_proofs, proof_id, name, slip, wrong):
+    right = _library_conclusion(bundled_proofs, proof_id, name)
+    slipped = dataclasses.replace(right, formula=wrong(right.formula))
+    assert sp.simplify(slipped.formula - right.formula) != 0, slip
+    rows = check_conclusion(slipped, NumericSettings(seed=0))
+    for kk in CLASS_COUNTS:
+        assert any(not r.passed for r in rows if r.k == kk), f"{proof_id} {name} ({slip}) passes at k = {kk}"
+    assert not [r for r in rows if r.input_kind.startswith("random") and r.passed], (proof_id, name, slip)
