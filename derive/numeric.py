@@ -964,6 +964,9 @@ def _is_general(c) -> bool:
         return True
     if any(issubclass(f, _GENERAL_FUNCTIONS) for f in functions):
         return True
+    # a positive vector assumed to sum to 1 is drawn there so that it sums to 1 exactly
+    if any(isinstance(a, SumsToOne) and getattr(a.vector, "domain", "") == "positive" for a in c.assumptions):
+        return True
     # log Σ e^f written out overflows here at logits of scale 1e3; the general evaluator shifts it
     return isinstance(of, sp.Symbol) and _has_log_of_sum(formula, of, definitions)
 
@@ -1026,8 +1029,7 @@ def _checked(p: _Prepared, space: _Workspace, target) -> list[NumericRow]:
         if isinstance(error, NumericError):
             raise
         label = _kind_label(space.kind, target)
-        raise NumericError(f"conclusion {p.name!r}: cannot evaluate at k = {space.k}, input {label}: "
-                           f"{type(error).__name__}: {error}") from None
+        raise NumericError(f"conclusion {p.name!r}: {general.undefined(space.k, label, error)}") from None
 
 
 def check_conclusion(conclusion, settings: NumericSettings | None = None, progress=None) -> list[NumericRow]:

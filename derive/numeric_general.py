@@ -409,6 +409,7 @@ class Evaluator:
         return None
 
     def _log(self, argument, axes):
+        """``log argument``, taken apart where its pieces are known to be positive, so that nothing overflows."""
         resolved = self._resolve(argument)
         if isinstance(resolved, sp.exp):
             return self.value(resolved.args[0], axes)
@@ -419,8 +420,11 @@ class Evaluator:
         sigmoid = self._one_minus_sigmoid(resolved)
         if sigmoid is not None:                                  # log(1 − σ(x)) = −softplus(x)
             return self._negate(self._softplus(self.value(sigmoid.args[0], axes)))
-        if isinstance(resolved, sp.Mul) and all(self._positive_form(f) for f in resolved.args):
-            return self._add([self._log_factor(f, axes) for f in resolved.args])
+        if isinstance(resolved, sp.Mul) and all(self._positive(f) for f in resolved.args):
+            return self._add([self._log(f, axes) for f in resolved.args])    # log ab = log a + log b
+        if isinstance(resolved, sp.Pow) and resolved.exp.is_Integer and self._positive(resolved.base):
+            power = (self._shaped(self.b.number(int(resolved.exp)), axes), self._zero_bound(axes))
+            return self._times(power, self._log(resolved.base, axes))     # log a^n = n log a
         av, ab = self.value(resolved, axes)
         value = self.b.log(av)
         return value, (ab / abs(av) + abs(value) if self.bounds else None)
@@ -434,19 +438,23 @@ class Evaluator:
                 return rest
         return None
 
-    def _positive_form(self, factor) -> bool:
-        """Factors whose log is taken one by one: e^a, (Σ e^f)^n and positive numbers."""
-        if isinstance(factor, sp.exp) or (factor.is_Number and factor > 0):
+    def _positive(self, expr) -> bool:
+        """Whether ``expr`` is positive by its form: e^a, Σ e^f, σ, positive numbers and inputs, and their
+        products and integer powers (then its log is the sum of the logs of its pieces)."""
+        expr = self._resolve(expr)
+        if isinstance(expr, (sp.exp, Sigmoid)) or self._sum_of_exp(expr) is not None:
             return True
-        return isinstance(factor, sp.Pow) and factor.exp.is_Integer and self._sum_of_exp(factor.base) is not None
-
-    def _log_factor(self, factor, axes):
-        if isinstance(factor, sp.exp):
-            return self.value(factor.args[0], axes)
-        if isinstance(factor, sp.Pow):
-            return self._times((self._shaped(self.b.number(int(factor.exp)), axes), self._zero_bound(axes)),
-                               self._logsumexp(self._sum_of_exp(factor.base), axes))
-        return self._log(factor, axes)
+        if expr.is_Number:
+            return bool(expr > 0)
+        if isinstance(expr, sp.Indexed):
+            return expr.base in self.inputs and _domain(expr.base) == "positive"
+        if isinstance(expr, sp.Symbol):
+            return expr in self.inputs and _domain(expr) == "positive"
+        if isinstance(expr, sp.Pow):
+            return bool(expr.exp.is_Integer) and self._positive(expr.base)
+        if isinstance(expr, sp.Mul):
+            return all(self._positive(f) for f in expr.args)
+        return False
 
     # -- sums ------------------------------------------------------------------------------------
     def _sum(self, function, limits, axes, reduce):
@@ -513,6 +521,7 @@ class Prepared:
     counts: tuple               # the counts other than the classes, in a fixed order
     one_hot: dict               # target -> the index of its true class, or None
     target_kinds: tuple
+    sums_to_one: frozenset = frozenset()   # vectors whose entries are assumed to sum to 1
 
 
 def _domain(symbol) -> str:
@@ -618,7 +627,7 @@ def prepare(c, entry_check=True) -> Prepared:
     if targets:
         kinds = ("one-hot",) if all(t in one_hot for t in targets) else TARGET_KINDS
     return Prepared(c.name, where, c.classes, of, wrt, variable, axes, formula, definitions, inputs,
-                    tuple(sorted(counts, key=str)), one_hot, kinds)
+                    tuple(sorted(counts, key=str)), one_hot, kinds, frozenset(sums_to_one))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -677,10 +686,14 @@ def _values(p: Prepared, v, shape, seed, k, kind, target):
             np.put_along_axis(y, np.asarray(hot)[..., None], 1.0, axis=-1)
             return y
         return exact_distributions(weights)
-    logits = _logits(base, kind, spikes)
+    # the variable takes the input kind; other real inputs (a layer's input x beside its weights W) stay
+    # standard normal, so that a product of two of them is not of scale 1e6
+    logits = _logits(base, kind if v == p.variable or domain == "positive" else "random", spikes)
     if domain == "positive":   # a free probability vector: a softmax of logits, every entry a normal float
         clipped = np.maximum(logits, np.max(logits, axis=-1, keepdims=True) - 600.0)
         e = np.exp(clipped - np.max(clipped, axis=-1, keepdims=True))
+        if v in p.sums_to_one:   # assumed to sum to 1: then exactly, not within rounding
+            return exact_distributions(e)
         return e / np.sum(e, axis=-1, keepdims=True)
     return float(logits) if not shape else logits
 
@@ -839,9 +852,17 @@ def check_at(p: Prepared, seed: int, k: int, kind: str, target) -> list[NumericR
     except NumericError as error:
         raise NumericError(f"{p.where}: {error}") from None
     except (ZeroDivisionError, OverflowError, ValueError, TypeError) as error:
-        raise NumericError(f"{p.where}: cannot evaluate at k = {k}, input {point.label}: "
-                           f"{type(error).__name__}: {error}") from None
+        raise NumericError(f"{p.where}: {undefined(k, point.label, error)}") from None
     return rows
+
+
+def undefined(k, label, error) -> str:
+    """The message for arithmetic that has no value at an input (a log of 0, a division by 0)."""
+    detail = f"{type(error).__name__}{': ' + str(error) if str(error) else ''}"
+    return (f"the function or the formula has no value at k = {k}, input {label} ({detail}: a log of 0 or a "
+            f"division by 0, such as y·log y where a target entry is 0); claim the conclusion only where it is "
+            f"defined (a positive target with SumsToOne, or OneHot for one-hot targets) or write it without "
+            f"that term")
 
 
 def _at_50_digits(p, point, shape, picks, k, method) -> NumericRow:

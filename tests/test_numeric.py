@@ -680,3 +680,77 @@ def test_a_slip_in_a_library_conclusion_fails_at_every_k(bundled_proofs, proof_i
     for kk in CLASS_COUNTS:
         assert any(not r.passed for r in rows if r.k == kk), f"{proof_id} {name} ({slip}) passes at k = {kk}"
     assert not [r for r in rows if r.input_kind.startswith("random") and r.passed], (proof_id, name, slip)
+
+
+# --- soundness: exact targets, no overflow, no traceback ---------------------------------------------
+
+from fractions import Fraction  # noqa: E402
+
+
+def test_soft_targets_of_every_row_sum_to_exactly_one():
+    weights = np.random.default_rng(1).random((4, 1000)) + 1e-3
+    for row in numeric_general.exact_distributions(weights):
+        assert sum(Fraction(float(v)) for v in row) == 1 and np.all(row > 0)
+    point = numeric_general._point(numeric_general.prepare(batch((P[c_, k] - Y[c_, k]) / N)), 0, 10,
+                                   "random", "soft")
+    for row in point.values[Y]:
+        assert sum(Fraction(float(v)) for v in row) == 1
+
+
+def kl(formula, target):
+    return conclusion("kl", formula, of=L, wrt=z[k], classes=n,
+                      definitions={**SOFTMAX, L: sum_over(target[i] * log(target[i] / p[i]), i, n)},
+                      assumptions=(SumsToOne(target),))
+
+
+def test_a_positive_soft_target_assumed_to_sum_to_one_is_drawn_so_that_it_does():
+    positive = Vector("y", "positive")
+    rows = check_conclusion(kl(p[k] - positive[k], positive), NumericSettings(classes=(2, 3, 10, 1000)))
+    assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
+    wrong = check_conclusion(kl(positive[k] - p[k], positive), NumericSettings(classes=(2, 3, 10, 1000)))
+    assert not [r for r in wrong if r.input_kind.startswith("random") and r.passed]
+
+
+def test_log_sum_exp_written_out_gives_no_nan_at_logits_of_scale_1e3():
+    written = {**SOFTMAX, L: -sum_over(y[i] * (z[i] - log(sum_over(sp.exp(z[m]), m, n))), i, n)}
+    right = conclusion("written", p[k] - y[k], of=L, wrt=z[k], classes=n, definitions=written,
+                       assumptions=(SumsToOne(y),))
+    rows = check_conclusion(right, NumericSettings(classes=(2, 10, 2**20)))
+    at_scale = [r for r in rows if r.input_kind.startswith("scale 1e3")]
+    assert at_scale and all(math.isfinite(r.max_abs_error) and math.isfinite(r.tolerance) for r in rows)
+    assert all(r.passed for r in rows), [r for r in rows if not r.passed]
+    wrong = check_conclusion(dataclasses.replace(right, formula=y[k] - p[k]), NumericSettings(classes=(2, 10)))
+    assert not [r for r in wrong if r.input_kind.startswith("random") and r.passed]
+
+
+def test_a_log_of_a_zero_target_entry_is_a_one_line_error_naming_the_conclusion_and_the_fix():
+    with pytest.raises(NumericError) as raised:
+        check_conclusion(kl(p[k] - y[k], y), NumericSettings(classes=(2,)))
+    message = str(raised.value)
+    assert "\n" not in message and message.startswith("conclusion 'kl'") and "k = 2" in message
+    assert "positive target with SumsToOne" in message
+
+
+KL_FILE = """
+from derive import Proof, Source, Case, D, SumsToOne, Vector, classes, conclusion, indices, log, scalar, softmax
+from derive import step, sum_over
+
+n = classes("n")
+i, k = indices("i k")
+z, p, y = Vector("z"), Vector("p"), Vector("y", "nonnegative")
+L = scalar("L")
+PROOF = Proof("kl", "KL", Source("Test notes"), "d z / d z",
+    cases=[Case("one", "one", classes=n, start=D(z[k], z[k]), steps=[step(1, "d/dz")])],
+    conclusions=[conclusion("kl", p[k] - y[k], of=L, wrt=z[k], classes=n,
+                            definitions={p: lambda a: softmax(z, a, n), L: sum_over(y[i] * log(y[i] / p[i]), i, n)},
+                            assumptions=(SumsToOne(y),))])
+"""
+
+
+def test_numeric_command_with_a_nonnegative_soft_target_under_a_log_exits_2_in_one_line(tmp_path):
+    (tmp_path / "proofs").mkdir()
+    (tmp_path / "proofs" / "kl.py").write_text(KL_FILE)
+    result = derive("numeric", "--k", "2", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "conclusion 'kl'" in lines[0] and "Traceback" not in result.stderr, result.stderr
