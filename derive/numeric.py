@@ -489,6 +489,7 @@ class _Prepared:
     vectors: tuple          # the free vectors, in a fixed order
     one_hot: dict           # vector -> the index symbol of its true class, or None
     target_kinds: tuple     # which target kinds the assumptions allow (or (None,) without targets)
+    where: str = ""         # "conclusion 'name' (file:line)", for messages
 
 
 def _vectors_in(expr, definitions: dict, seen=None) -> set:
@@ -572,7 +573,7 @@ def _prepare(c) -> _Prepared:
     if targets and targets[0] == wrt.base:
         raise NumericError(f"{where}: differentiating with respect to the targets is not supported")
     return _Prepared(c.name, c.classes, of, of_index, wrt, definitions, tuple(terms), vectors, one_hot,
-                     kinds)
+                     kinds, where)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1029,7 +1030,7 @@ def _checked(p: _Prepared, space: _Workspace, target) -> list[NumericRow]:
         if isinstance(error, NumericError):
             raise
         label = _kind_label(space.kind, target)
-        raise NumericError(f"conclusion {p.name!r}: {general.undefined(space.k, label, error)}") from None
+        raise NumericError(f"{p.where}: {general.undefined(space.k, label, error)}") from None
 
 
 def check_conclusion(conclusion, settings: NumericSettings | None = None, progress=None) -> list[NumericRow]:

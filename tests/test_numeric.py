@@ -754,3 +754,4 @@ def test_numeric_command_with_a_nonnegative_soft_target_under_a_log_exits_2_in_o
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "conclusion 'kl'" in lines[0] and "Traceback" not in result.stderr, result.stderr
+    assert "kl.py:" in lines[0] and "k = 2" in lines[0], lines[0]
