@@ -7,6 +7,7 @@ import dataclasses
 import json
 import math
 import textwrap
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -15,7 +16,8 @@ import sympy as sp
 from commands import ROOT, derive
 
 from derive import D, OneHot, Proof, Source, SumsToOne, Vector, classes, conclusion, indices, log, scalar, softmax
-from derive import sum_over
+from derive import numeric_general, sigmoid, softplus, sum_over, tanh
+from derive.core.objects import LogSumExp, Matrix, count, logsumexp
 from derive.model import ModelError
 from derive.numeric import (CLASS_COUNTS, EPS, FULL_UP_TO, LOGIT_KINDS, METHOD_DIRECTIONAL, METHOD_FULL,
                             METHOD_MP, MP, MP_ALWAYS_UP_TO, MP_CLOSE, MP_WORKING_DIGITS, Evaluator, NumericError,
@@ -392,9 +394,6 @@ def test_one_check_by_any_method_at_any_k():
 
 # --- scalars with a domain, the vocabulary of sigmoid, softplus, log-sum-exp and tanh ---------------
 
-from derive import sigmoid, softplus, tanh  # noqa: E402
-from derive.core.objects import LogSumExp, Matrix, count, logsumexp  # noqa: E402
-from derive import numeric_general  # noqa: E402
 
 T = scalar("T", "positive")
 eps = scalar("ε", "nonnegative")
@@ -684,7 +683,6 @@ def test_a_slip_in_a_library_conclusion_fails_at_every_k(bundled_proofs, proof_i
 
 # --- soundness: exact targets, no overflow, no traceback ---------------------------------------------
 
-from fractions import Fraction  # noqa: E402
 
 
 def test_soft_targets_of_every_row_sum_to_exactly_one():
@@ -755,3 +753,12 @@ def test_numeric_command_with_a_nonnegative_soft_target_under_a_log_exits_2_in_o
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "conclusion 'kl'" in lines[0] and "Traceback" not in result.stderr, result.stderr
     assert "kl.py:" in lines[0] and "k = 2" in lines[0], lines[0]
+
+
+def test_one_check_of_a_conclusion_with_a_parameter():
+    from derive.numeric import check_one
+
+    right = check_one(temperature((p[k] - y[k]) / T), 64, "scale 1e3", "soft", METHOD_DIRECTIONAL)
+    wrong = check_one(temperature(p[k] - y[k]), 64, "random", "soft", METHOD_DIRECTIONAL)
+    assert right.k == 64 and right.input_kind.startswith("scale 1e3, soft, T = ")
+    assert right.passed and not wrong.passed
