@@ -762,3 +762,27 @@ def test_one_check_of_a_conclusion_with_a_parameter():
     wrong = check_one(temperature(p[k] - y[k]), 64, "random", "soft", METHOD_DIRECTIONAL)
     assert right.k == 64 and right.input_kind.startswith("scale 1e3, soft, T = ")
     assert right.passed and not wrong.passed
+
+
+@pytest.mark.parametrize("kind", LOGIT_KINDS)
+def test_the_general_rounding_bound_holds_against_110_digits_for_a_batch_and_a_temperature(kind):
+    """|float64 value − exact value| ≤ EPS · bound for the batch loss, its softmax entries and a tempered loss."""
+    logits = _logits(kind, 3 * 40).reshape(3, 40)
+    weights = np.random.default_rng(5).random((3, 40)) + 1e-3
+    targets = numeric_general.exact_distributions(weights)
+    inputs = {Z: logits, Y: targets, z: logits[0], y: targets[0], T: 0.7}
+    sizes = {n: 40, N: 3}
+    for definitions, checked in (({d.name: d for d in batch(0).definitions}, ((P[c_, k], (c_, k)), (L, ()))),
+                                 ({d.name: d for d in temperature(0).definitions}, ((p[k], (k,)), (L, ())))):
+        ev = numeric_general.Evaluator(inputs, definitions, sizes, n)
+        with mpmath.workdps(110):
+            exact = numeric_general.Evaluator({v: (numeric_general.MP.array(x) if np.ndim(x) else mpmath.mpf(x))
+                                               for v, x in inputs.items()}, definitions, sizes, n,
+                                              backend=numeric_general.MP)
+            for expr, axes in checked:
+                value, bound = ev.value(expr, axes)
+                truth, _ = exact.value(expr, axes)
+                error = np.array([float(abs(mpmath.mpf(float(a)) - b)) for a, b in
+                                  zip(np.ravel(value), np.ravel(truth))])
+                assert np.all(np.isfinite(np.ravel(value))), (expr, kind)
+                assert np.all(error <= EPS * np.ravel(bound)), (expr, kind, error.max())
