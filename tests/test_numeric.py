@@ -786,3 +786,20 @@ def test_the_general_rounding_bound_holds_against_110_digits_for_a_batch_and_a_t
                                   zip(np.ravel(value), np.ravel(truth))])
                 assert np.all(np.isfinite(np.ravel(value))), (expr, kind)
                 assert np.all(error <= EPS * np.ravel(bound)), (expr, kind, error.max())
+
+
+def test_the_source_documents_conclusions_keep_the_term_by_term_method(source_proofs):
+    """Their rows stay what they were: only conclusions beyond vectors over the classes go the general way."""
+    from derive.numeric import _is_general
+
+    for proof in source_proofs:
+        for c in proof.conclusions:
+            assert not _is_general(c), (proof.id, c.name)
+    assert _is_general(temperature((p[k] - y[k]) / T)) and _is_general(batch((P[c_, k] - Y[c_, k]) / N))
+
+
+def test_a_jacobian_with_a_parameter_is_a_clear_error():
+    tempered = conclusion("tempered-jacobian", (DELTA * p[j] - p[j] * p[k]) / T, of=p[j], wrt=z[k], classes=n,
+                          definitions=TEMPERATURE)
+    with pytest.raises(NumericError, match=r"conclusion 'tempered-jacobian'.*free index.*scalar function"):
+        check_conclusion(tempered, NumericSettings(classes=(2,)))
