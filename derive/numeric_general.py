@@ -294,6 +294,10 @@ class Evaluator:
             elif isinstance(i, sp.Symbol) and i in axes:
                 if i in kept:
                     raise NumericError(f"{expr}: an entry with one index twice is not supported")
+                if self.size_of(i) != x.shape[position]:
+                    raise NumericError(f"{expr}: the index {i} takes {self.size_of(i)} values here, but {base} has "
+                                       f"{x.shape[position]} entries along that axis; index it with an index over "
+                                       f"its own count")
                 picks.append(slice(None))
                 kept.append(i)
             else:

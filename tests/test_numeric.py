@@ -803,3 +803,10 @@ def test_a_jacobian_with_a_parameter_is_a_clear_error():
                           definitions=TEMPERATURE)
     with pytest.raises(NumericError, match=r"conclusion 'tempered-jacobian'.*free index.*scalar function"):
         check_conclusion(tempered, NumericSettings(classes=(2,)))
+
+
+def test_an_entry_indexed_over_the_wrong_count_is_a_clear_error():
+    wrong_count = conclusion("wrong-count", (P[c_, k] - Y[c_, k]) / N * y[c_], of=L, wrt=Z[c_, k], classes=n,
+                             definitions=BATCH, assumptions=(SumsToOne(Y),))
+    with pytest.raises(NumericError, match=r"conclusion 'wrong-count'.*y\[c\].*index c takes 3 values.*own count"):
+        check_conclusion(wrong_count, NumericSettings(classes=(10,)))
