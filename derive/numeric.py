@@ -36,7 +36,8 @@ import numpy as np
 import sympy as sp
 
 from .core.context import OneHot, SumsToOne
-from .core.objects import CrossEntropy, LogSoftmax, Softmax, SumExcept
+from . import numeric_general as general
+from .core.objects import CrossEntropy, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept
 from .numeric_model import CLASS_COUNTS, NumericError, NumericRow, NumericSettings
 
 __all__ = [
@@ -488,6 +489,7 @@ class _Prepared:
     vectors: tuple          # the free vectors, in a fixed order
     one_hot: dict           # vector -> the index symbol of its true class, or None
     target_kinds: tuple     # which target kinds the assumptions allow (or (None,) without targets)
+    where: str = ""         # "conclusion 'name' (file:line)", for messages
 
 
 def _vectors_in(expr, definitions: dict, seen=None) -> set:
@@ -571,7 +573,7 @@ def _prepare(c) -> _Prepared:
     if targets and targets[0] == wrt.base:
         raise NumericError(f"{where}: differentiating with respect to the targets is not supported")
     return _Prepared(c.name, c.classes, of, of_index, wrt, definitions, tuple(terms), vectors, one_hot,
-                     kinds)
+                     kinds, where)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -887,6 +889,14 @@ def _close_to_tolerance(row: NumericRow) -> bool:
 def check_one(conclusion, k: int, kind: str = "random", target: str | None = None,
               method: str = METHOD_DIRECTIONAL, seed: int = 0) -> NumericRow:
     """One check of one conclusion, by any method at any k (the benchmark times these)."""
+    if _is_general(conclusion):   # its rows at this input come together; the one asked for is picked
+        wide = general.prepare(conclusion)
+        target = target if target in wide.target_kinds else wide.target_kinds[0]
+        with _arrays_reused(k):
+            rows = [r for r in general.check_at(wide, seed, k, kind, target) if r.method == method]
+        if not rows:
+            raise NumericError(f"{wide.where}: no {method} check at k = {k}")
+        return rows[0]
     prepared = _prepare(conclusion)
     if target not in prepared.target_kinds:
         target = prepared.target_kinds[0]
@@ -938,10 +948,53 @@ def _glibc():
     return libc
 
 
+# Vocabulary that only :mod:`derive.numeric_general` evaluates.
+_GENERAL_FUNCTIONS = (Sigmoid, Softplus, LogSumExp, sp.tanh)
+
+
+def _is_general(c) -> bool:
+    """Whether a conclusion goes beyond vectors over the classes (scalars, matrices, other sizes, sigmoid, ...).
+
+    Those are checked by :mod:`derive.numeric_general`; the rest here, by the term-by-term contraction
+    that also handles Jacobians (whose rows are therefore unchanged by the general evaluator).
+    """
+    wrt, of = c.wrt, c.of
+    if not (isinstance(wrt, sp.Indexed) and len(wrt.indices) == 1 and isinstance(wrt.indices[0], sp.Symbol)):
+        return True
+    definitions = {d.name: d for d in c.definitions}
+    if not ((isinstance(of, sp.Indexed) and of.base in definitions and len(of.indices) == 1)
+            or (isinstance(of, sp.Symbol) and of in definitions)):
+        return True
+    formula = sp.Integer(c.formula) if isinstance(c.formula, int) else c.formula
+    if not isinstance(formula, sp.Basic):
+        return False
+    inputs, counts, functions = general._free_objects([formula, of, wrt], definitions)
+    if counts - {c.classes} or any(not isinstance(v, sp.IndexedBase) or v.shape for v in inputs):
+        return True
+    if any(issubclass(f, _GENERAL_FUNCTIONS) for f in functions):
+        return True
+    # a positive vector assumed to sum to 1 is drawn there so that it sums to 1 exactly
+    if any(isinstance(a, SumsToOne) and getattr(a.vector, "domain", "") == "positive" for a in c.assumptions):
+        return True
+    # log Σ e^f written out overflows here at logits of scale 1e3; the general evaluator shifts it
+    return isinstance(of, sp.Symbol) and _has_log_of_sum(formula, of, definitions)
+
+
+def _has_log_of_sum(formula, of, definitions) -> bool:
+    bodies = [formula, of] + [d.body.expr if isinstance(d.body, sp.Lambda) else d.body
+                              for d in definitions.values()]
+    return any(isinstance(node, sp.log) and isinstance(node.args[0], sp.Sum)
+               for body in bodies for node in sp.preorder_traversal(body))
+
+
+def _prepare_any(c):
+    return general.prepare(c) if _is_general(c) else _prepare(c)
+
+
 def plan(conclusions, settings: NumericSettings | None = None) -> int:
     """How many units of work :func:`check_conclusions` reports to its progress callback."""
     settings = settings or NumericSettings()
-    prepared = [_prepare(c) for c in conclusions]
+    prepared = [_prepare_any(c) for c in conclusions]
     return len(settings.classes) * len(LOGIT_KINDS) * sum(len(p.target_kinds) for p in prepared)
 
 
@@ -951,7 +1004,7 @@ def check_conclusions(conclusions, settings: NumericSettings | None = None, prog
     ``progress``, if given, is called with the k of each unit of work done.
     """
     settings = settings or NumericSettings()
-    prepared = [_prepare(c) for c in conclusions]
+    prepared = [_prepare_any(c) for c in conclusions]
     for k in settings.classes:
         if isinstance(k, bool) or not isinstance(k, int) or k < 2:
             raise NumericError(f"the number of classes must be an integer of at least 2, not {k!r}")
@@ -969,9 +1022,23 @@ def _check_at(k: int, prepared, found, seed: int, progress) -> None:
         space = _Workspace(draw, kind, plans)
         for rows, p in zip(found, prepared):
             for target in p.target_kinds:
-                rows.extend(_check_one(p, space, target))
+                if isinstance(p, general.Prepared):
+                    rows.extend(general.check_at(p, seed, k, kind, target))
+                else:
+                    rows.extend(_checked(p, space, target))
                 if progress is not None:
                     progress(k)
+
+
+def _checked(p: _Prepared, space: _Workspace, target) -> list[NumericRow]:
+    """The rows of :func:`_check_one`; arithmetic that fails (a log of 0 at 50 digits) is a one-line error."""
+    try:
+        return _check_one(p, space, target)
+    except (ZeroDivisionError, OverflowError, ValueError) as error:
+        if isinstance(error, NumericError):
+            raise
+        label = _kind_label(space.kind, target)
+        raise NumericError(f"{p.where}: {general.undefined(space.k, label, error)}") from None
 
 
 def check_conclusion(conclusion, settings: NumericSettings | None = None, progress=None) -> list[NumericRow]:

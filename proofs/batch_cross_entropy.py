@@ -15,8 +15,8 @@ softmax gradient divided by N:
 
 from sympy import KroneckerDelta
 
-from derive import (D, Case, Proof, Source, SumsToOne, as_written, classes, exp, indices, log, mean_over, scalar,
-                    step, sum_over)
+from derive import (D, Case, Proof, Source, SumsToOne, as_written, classes, conclusion, exp, indices, log, mean_over,
+                    scalar, step, sum_over)
 from derive.core.objects import Matrix, count
 
 SOURCE = Source("Course library: the batch-mean cross-entropy")
@@ -60,4 +60,8 @@ PROOF = Proof(
     source=SOURCE,
     claim="∂L/∂Z_cj = (P_cj − Y_cj)/N for L the mean over N samples of the cross-entropy of each row",
     cases=[GRADIENT],
+    conclusions=(
+        conclusion("loss-wrt-logits", (P[c, j] - Y[c, j]) / N, of=L, wrt=Z[c, j], classes=k,
+                   definitions=DEFINITIONS, assumptions=(SumsToOne(Y),)),
+    ),
 )

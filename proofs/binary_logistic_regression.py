@@ -11,7 +11,7 @@ First the derivative of the sigmoid, σ'(z) = σ(z)(1 − σ(z)), then the
 gradient of the loss, dL/dz = σ(z) − y, through it.
 """
 
-from derive import D, Case, Proof, Source, as_written, classes, exp, log, scalar, sigmoid, step
+from derive import D, Case, Proof, Source, as_written, classes, conclusion, exp, log, scalar, sigmoid, step
 
 SOURCE = Source("Course library: binary logistic regression")
 
@@ -57,4 +57,8 @@ PROOF = Proof(
     source=SOURCE,
     claim="σ'(z) = σ(z)(1 − σ(z)) and ∂L/∂z = σ(z) − y",
     cases=[SIGMOID_DERIVATIVE, GRADIENT],
+    conclusions=(
+        conclusion("sigmoid-derivative", sigmoid(z) * (1 - sigmoid(z)), of=sigmoid(z), wrt=z, classes=k),
+        conclusion("loss-wrt-logit", sigmoid(z) - y, of=L, wrt=z, classes=k, definitions=LOSS),
+    ),
 )

@@ -15,7 +15,7 @@ with q in place of y (the second case):
 
 from sympy import KroneckerDelta
 
-from derive import (D, Case, Proof, Source, SumsToOne, Vector, as_written, classes, cross_entropy, exp,
+from derive import (D, Case, Proof, Source, SumsToOne, Vector, as_written, classes, conclusion, cross_entropy, exp,
                     indices, log, scalar, softmax, step, sum_over)
 
 SOURCE = Source("Course library: label-smoothed cross-entropy")
@@ -68,4 +68,8 @@ PROOF = Proof(
     source=SOURCE,
     claim="∂L/∂z_j = p_j − q_j with q = (1 − ε) y + ε/k",
     cases=[SUMS_TO_ONE, GRADIENT],
+    conclusions=(
+        conclusion("loss-wrt-logits", p[j] - (1 - eps) * y[j] - eps / k, of=L, wrt=z[j], classes=k,
+                   definitions=DEFINITIONS, assumptions=(SumsToOne(y),)),
+    ),
 )

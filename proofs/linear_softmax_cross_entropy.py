@@ -14,7 +14,7 @@ that is ∂L/∂W = (p − y) xᵀ and ∂L/∂b = p − y.
 
 from sympy import KroneckerDelta
 
-from derive import (D, Case, Proof, Source, SumsToOne, Vector, as_written, classes, cross_entropy, exp,
+from derive import (D, Case, Proof, Source, SumsToOne, Vector, as_written, classes, conclusion, cross_entropy, exp,
                     indices, log, scalar, softmax, step, sum_over)
 from derive.core.objects import Matrix, count
 
@@ -84,4 +84,10 @@ PROOF = Proof(
     claim="∂L/∂W_jd = (p_j − y_j) x_d and ∂L/∂b_j = p_j − y_j, for z = W x + b, p = softmax(z) and "
           "L = CE(y, p)",
     cases=[LOGITS, WEIGHTS, BIAS],
+    conclusions=(
+        conclusion("loss-wrt-weights", (p[j] - y[j]) * x[d], of=L, wrt=W[j, d], classes=k,
+                   definitions=DEFINITIONS, assumptions=(SumsToOne(y),)),
+        conclusion("loss-wrt-bias", p[j] - y[j], of=L, wrt=bias[j], classes=k, definitions=DEFINITIONS,
+                   assumptions=(SumsToOne(y),)),
+    ),
 )

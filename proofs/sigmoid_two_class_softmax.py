@@ -9,7 +9,8 @@ cross-entropy of the logit z_1 − z_2, and its gradient with respect to z_1 is
 agree.
 """
 
-from derive import (D, Case, Proof, Source, Vector, as_written, classes, exp, log, scalar, sigmoid, softmax, step)
+from derive import (D, Case, Proof, Source, Vector, as_written, classes, conclusion, exp, log, scalar, sigmoid, softmax,
+                    step)
 
 SOURCE = Source("Course library: the sigmoid as a two-class softmax")
 
@@ -66,4 +67,7 @@ PROOF = Proof(
     source=SOURCE,
     claim="softmax(z)_1 = σ(z_1 − z_2) for two logits, and ∂L/∂z_1 = σ(z_1 − z_2) − y = p_1 − y",
     cases=[FIRST, SECOND, GRADIENT],
+    conclusions=(
+        conclusion("loss-wrt-first-logit", p[1] - y, of=L, wrt=z[1], classes=k, definitions=DEFINITIONS),
+    ),
 )

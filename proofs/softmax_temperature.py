@@ -13,7 +13,7 @@ the gradient without temperature, scaled down by T.
 
 from sympy import KroneckerDelta
 
-from derive import (D, Case, Proof, Source, SumsToOne, Vector, as_written, classes, cross_entropy, exp,
+from derive import (D, Case, Proof, Source, SumsToOne, Vector, as_written, classes, conclusion, cross_entropy, exp,
                     indices, log, scalar, softmax, step, sum_over)
 
 SOURCE = Source("Course library: softmax with temperature")
@@ -56,4 +56,8 @@ PROOF = Proof(
     source=SOURCE,
     claim="∂L/∂z_j = (p_j − y_j)/T for p = softmax(z/T) and L = CE(y, p)",
     cases=[GRADIENT],
+    conclusions=(
+        conclusion("loss-wrt-logits", (p[j] - y[j]) / T, of=L, wrt=z[j], classes=k, definitions=DEFINITIONS,
+                   assumptions=(SumsToOne(y),)),
+    ),
 )

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import math
 import textwrap
+from fractions import Fraction
 
 import mpmath
 import numpy as np
@@ -15,7 +16,8 @@ import sympy as sp
 from commands import ROOT, derive
 
 from derive import D, OneHot, Proof, Source, SumsToOne, Vector, classes, conclusion, indices, log, scalar, softmax
-from derive import sum_over
+from derive import numeric_general, sigmoid, softplus, sum_over, tanh
+from derive.core.objects import LogSumExp, Matrix, count, logsumexp
 from derive.model import ModelError
 from derive.numeric import (CLASS_COUNTS, EPS, FULL_UP_TO, LOGIT_KINDS, METHOD_DIRECTIONAL, METHOD_FULL,
                             METHOD_MP, MP, MP_ALWAYS_UP_TO, MP_CLOSE, MP_WORKING_DIGITS, Evaluator, NumericError,
@@ -388,3 +390,423 @@ def test_one_check_by_any_method_at_any_k():
     wrong = check_one(gradient(y[k] - p[k]), 64, "scale 1e3", "soft", METHOD_FULL)
     assert (right.k, right.method, right.input_kind) == (64, METHOD_FULL, "scale 1e3, soft")
     assert right.passed and not wrong.passed
+
+
+# --- scalars with a domain, the vocabulary of sigmoid, softplus, log-sum-exp and tanh ---------------
+
+
+T = scalar("T", "positive")
+eps = scalar("ε", "nonnegative")
+u = Vector("u")                     # logits over a temperature, u = z/T
+TEMPERATURE = {u: lambda a: z[a] / T, p: lambda a: softmax(u, a, n), **LOSS}
+
+
+def temperature(formula):
+    return conclusion("temperature", formula, of=L, wrt=z[k], classes=n, definitions=TEMPERATURE,
+                      assumptions=(SumsToOne(y),))
+
+
+def _parameters(row) -> dict:
+    """The named values of a row's input description: 'random, soft, T = 1.5, N = 3' -> {'T': 1.5, 'N': 3.0}."""
+    return {name.strip(): float(value) for name, value in
+            (part.split(" = ") for part in row.input_kind.split(", ") if " = " in part)}
+
+
+def test_a_positive_scalar_takes_values_in_its_domain_at_every_input_and_the_rows_name_them():
+    rows = check_conclusion(temperature((p[k] - y[k]) / T), NumericSettings(classes=(2, 10, 2**20)))
+    assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
+    values = {r.input_kind.split(",")[0]: _parameters(r)["T"] for r in rows if r.k == 10}
+    assert set(values) == set(LOGIT_KINDS)
+    low, high = numeric_general.POSITIVE_SCALARS
+    assert all(low < t < high for t in values.values()), values
+    assert len(set(values.values())) == len(LOGIT_KINDS)   # drawn at every input, not one value for all
+
+
+def test_a_nonnegative_scalar_takes_values_in_0_1_and_0_at_an_end_of_its_domain():
+    smoothed = Vector("q")
+    definitions = {smoothed: lambda a: (1 - eps) * y[a] + eps / n, **SOFTMAX,
+                   L: -sum_over(smoothed[i] * log(p[i]), i, n)}
+    right = conclusion("smoothing", p[k] - (1 - eps) * y[k] - eps / n, of=L, wrt=z[k], classes=n,
+                       definitions=definitions, assumptions=(SumsToOne(y),))
+    rows = check_conclusion(right, NumericSettings(classes=(3, 1000)))
+    assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
+    values = [_parameters(r)["ε"] for r in rows]
+    assert all(0 <= e < 1 for e in values) and 0 in values and any(e > 0 for e in values)
+    assert all(_parameters(r)["ε"] == 0 for r in rows if r.input_kind.startswith("all equal"))
+
+
+@pytest.mark.parametrize("wrong", [
+    pytest.param(temperature(p[k] - y[k]), id="temperature-dropped"),
+    pytest.param(temperature((y[k] - p[k]) / T), id="temperature-sign-swapped"),
+    pytest.param(temperature((p[k] - y[k]) * T), id="temperature-multiplied"),
+])
+def test_a_wrong_formula_with_a_scalar_parameter_fails_at_every_k(wrong):
+    rows = check_conclusion(wrong, NumericSettings(classes=CLASS_COUNTS))
+    for kk in CLASS_COUNTS:
+        assert any(not r.passed for r in rows if r.k == kk), f"{wrong.name} passes every check at k = {kk}"
+    assert not [r for r in rows if r.input_kind.startswith("random") and r.passed]
+
+
+def _general_value(expr, inputs, backend=numeric_general.FLOAT):
+    ev = numeric_general.Evaluator(inputs, {}, {n: len(next(v for v in inputs.values() if np.ndim(v)))}
+                                   if any(np.ndim(v) for v in inputs.values()) else {n: 2}, n, backend=backend)
+    value, bound = ev.value(expr)
+    return value, bound
+
+
+@pytest.mark.parametrize("x", [-1000.0, -40.0, -1.5, 0.0, 0.25, 3.0, 40.0, 1000.0])
+def test_sigmoid_softplus_and_tanh_agree_with_110_digits_and_stay_finite(x):
+    s = scalar("s")
+    with mpmath.workdps(110):
+        mx = mpmath.mpf(x)
+        truths = {sigmoid(s): 1 / (1 + mpmath.exp(-mx)), softplus(s): mpmath.log(1 + mpmath.exp(mx)),
+                  tanh(s): mpmath.tanh(mx), log(sigmoid(s)): -mpmath.log(1 + mpmath.exp(-mx)),
+                  log(1 - sigmoid(s)): -mpmath.log(1 + mpmath.exp(mx))}
+        for expr, truth in truths.items():
+            value, bound = _general_value(expr, {s: x})
+            assert np.isfinite(value), (expr, x)
+            assert abs(mpmath.mpf(float(value)) - truth) <= EPS * float(bound) + 1e-300, (expr, x, value, truth)
+            exact, _ = _general_value(expr, {s: mpmath.mpf(x)}, numeric_general.MP)
+            assert abs(exact - truth) <= mpmath.mpf(10) ** -100 * max(1, abs(truth)), (expr, x)
+
+
+@pytest.mark.parametrize("kind", LOGIT_KINDS)
+def test_log_sum_exp_is_shifted_by_the_largest_logit_and_bounded(kind):
+    logits = _logits(kind, 50)
+    value, bound = _general_value(logsumexp(z, n), {z: logits})
+    written = _general_value(log(sum_over(sp.exp(z[i]), i, n)), {z: logits})[0]
+    with mpmath.workdps(110):
+        truth = mpmath.log(mpmath.fsum(mpmath.exp(mpmath.mpf(float(v))) for v in logits))
+        assert np.isfinite(value) and value == written
+        assert abs(mpmath.mpf(float(value)) - truth) <= EPS * float(bound), (kind, value, truth)
+
+
+# --- differentiating with respect to a scalar --------------------------------------------------------
+
+logit = scalar("x")
+target = scalar("t", "nonnegative")
+BINARY = {L: -(target * log(sigmoid(logit)) + (1 - target) * log(1 - sigmoid(logit)))}
+
+
+def binary(formula, of=L):
+    return conclusion("binary", formula, of=of, wrt=logit, classes=n, definitions=BINARY)
+
+
+def test_a_derivative_with_respect_to_a_scalar_logit_passes_and_a_wrong_one_fails_at_every_input():
+    for right in (binary(sigmoid(logit) - target), binary(sigmoid(logit) * (1 - sigmoid(logit)), sigmoid(logit)),
+                  binary(1 - tanh(logit) ** 2, tanh(logit)), binary(sigmoid(logit), softplus(logit))):
+        rows = check_conclusion(right, NumericSettings(classes=(2, 1000)))
+        assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
+    for wrong in (binary(target - sigmoid(logit)), binary(sigmoid(logit)),
+                  binary(sigmoid(logit) * (1 + sigmoid(logit)), sigmoid(logit))):
+        rows = check_conclusion(wrong, NumericSettings(classes=(2, 1000)))
+        at_random = [r for r in rows if r.input_kind.startswith("random")]
+        assert at_random and not any(r.passed for r in at_random), at_random
+
+
+def test_the_derivative_with_respect_to_a_shift_of_every_logit_is_one():
+    c = scalar("c")
+    shifted = Vector("w")
+    definitions = {shifted: lambda a: z[a] + c}
+    right = conclusion("shift", 1, of=LogSumExp(shifted, n), wrt=c, classes=n, definitions=definitions)
+    wrong = conclusion("shift", 0, of=LogSumExp(shifted, n), wrt=c, classes=n, definitions=definitions)
+    settings = NumericSettings(classes=(2, 10, 2**20))
+    assert all(r.passed for r in check_conclusion(right, settings))
+    assert not any(r.passed for r in check_conclusion(wrong, settings))
+
+
+# --- matrix entries, vectors of other sizes and counts ------------------------------------------------
+
+N = count("N")
+b_, c_ = indices("b c", over=N)
+Z = Matrix("Z", rows=N, cols=n)
+P = Matrix("P", rows=N, cols=n)
+Y = Matrix("Y", "nonnegative", rows=N, cols=n)
+BATCH = {P: lambda r, col: sp.exp(Z[r, col]) / sum_over(sp.exp(Z[r, m]), m, n),
+         L: -sum_over(sum_over(Y[b_, i] * log(P[b_, i]), i, n), b_, N) / N}
+
+
+def batch(formula):
+    return conclusion("batch", formula, of=L, wrt=Z[c_, k], classes=n, definitions=BATCH,
+                      assumptions=(SumsToOne(Y),))
+
+
+def test_a_matrix_entry_is_checked_with_counts_that_reach_2_to_the_20_entries():
+    rows = check_conclusion(batch((P[c_, k] - Y[c_, k]) / N), NumericSettings(classes=(3, 2**20)))
+    assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
+    for r in rows:
+        size = _parameters(r)["N"]
+        assert size == numeric_general.count_values([N], r.k)[N] and size >= 2 and size != r.k
+    assert max(_parameters(r)["N"] * r.k for r in rows) >= 2**20
+    assert {r.input_kind.split(", ")[1] for r in rows} == {"one-hot", "soft"}
+
+
+@pytest.mark.parametrize("wrong", [
+    pytest.param(batch(P[c_, k] - Y[c_, k]), id="batch-size-dropped"),
+    pytest.param(batch((Y[c_, k] - P[c_, k]) / N), id="batch-sign-swapped"),
+    pytest.param(batch((P[c_, k] - Y[c_, k]) / n), id="batch-over-classes"),
+])
+def test_a_wrong_batch_formula_fails_at_every_k(wrong):
+    rows = check_conclusion(wrong, NumericSettings(classes=CLASS_COUNTS))
+    for kk in CLASS_COUNTS:
+        assert any(not r.passed for r in rows if r.k == kk), f"{wrong.name} passes every check at k = {kk}"
+    assert not [r for r in rows if r.input_kind.startswith("random") and r.passed]
+
+
+D_ = count("D")
+d_, e_ = indices("d e", over=D_)
+x = Vector("x", size=D_)
+W = Matrix("W", rows=n, cols=D_)
+bias = Vector("b")
+
+
+def linear(formula, wrt):
+    logits = Vector("a")
+    definitions = {logits: lambda r: sum_over(W[r, e_] * x[e_], e_, D_) + bias[r],
+                   p: lambda r: softmax(logits, r, n), **LOSS}
+    return conclusion("linear", formula, of=L, wrt=wrt, classes=n, definitions=definitions,
+                      assumptions=(SumsToOne(y),))
+
+
+def test_weights_of_a_linear_layer_and_an_input_of_another_size():
+    settings = NumericSettings(classes=(2, 10, 1000))
+    for right in (linear((p[k] - y[k]) * x[d_], W[k, d_]), linear(p[k] - y[k], bias[k]),
+                  linear(sum_over((p[i] - y[i]) * W[i, d_], i, n), x[d_])):
+        rows = check_conclusion(right, settings)
+        assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
+        assert all(_parameters(r)["D"] == numeric_general.count_values([D_], r.k)[D_] for r in rows)
+    for wrong in (linear((y[k] - p[k]) * x[d_], W[k, d_]), linear(p[k] - y[k], W[k, d_]),
+                  linear(sum_over((p[i] - y[i]) * W[i, d_], i, n) * x[d_], x[d_])):
+        rows = check_conclusion(wrong, settings)
+        assert not [r for r in rows if r.input_kind.startswith("random") and r.passed], wrong.formula
+
+
+def test_an_entry_with_a_number_as_index_moves_only_that_entry():
+    pair = Vector("v", size=2)
+    q2 = Vector("r", size=2)
+    definitions = {q2: lambda a: softmax(pair, a, 2), L: -(target * log(q2[1]) + (1 - target) * log(q2[2]))}
+    right = conclusion("first", q2[1] - target, of=L, wrt=pair[1], classes=n, definitions=definitions)
+    wrong = conclusion("first", q2[2] - target, of=L, wrt=pair[1], classes=n, definitions=definitions)
+    settings = NumericSettings(classes=(2, 3))
+    assert all(r.passed for r in check_conclusion(right, settings))
+    assert not [r for r in check_conclusion(wrong, settings) if r.input_kind.startswith("random") and r.passed]
+
+
+def test_a_formula_with_an_index_that_wrt_does_not_have_is_a_clear_error():
+    with pytest.raises(NumericError, match=r"conclusion 'linear'.*index d.*not an index of wrt"):
+        check_conclusion(linear((p[k] - y[k]) * x[d_], bias[k]), NumericSettings(classes=(2,)))
+
+
+# --- the course library's conclusions ----------------------------------------------------------------
+
+LIBRARY_CONCLUSIONS = {
+    "binary-logistic-regression": {"sigmoid-derivative", "loss-wrt-logit"},
+    "softmax-temperature": {"loss-wrt-logits"},
+    "label-smoothing": {"loss-wrt-logits"},
+    "batch-cross-entropy": {"loss-wrt-logits"},
+    "linear-softmax-cross-entropy": {"loss-wrt-weights", "loss-wrt-bias"},
+    "sigmoid-two-class-softmax": {"loss-wrt-first-logit"},
+}
+
+
+def _library_conclusion(bundled_proofs, proof_id, name):
+    proof = next(p for p in bundled_proofs if p.id == proof_id)
+    return next(c for c in proof.conclusions if c.name == name)
+
+
+def _named(expr, name):
+    """The symbol or vector called ``name`` in an expression (the library's own objects, not copies)."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Symbol, sp.IndexedBase)) and str(node) == name:
+            return node
+    raise LookupError(name)
+
+
+def test_the_library_declares_its_conclusions_and_they_pass_at_every_k(bundled_proofs, bundled_rows):
+    for proof_id, names in LIBRARY_CONCLUSIONS.items():
+        proof = next(p for p in bundled_proofs if p.id == proof_id)
+        assert {c.name for c in proof.conclusions} >= names, proof_id
+        rows = bundled_rows[proof_id]
+        for name in names:
+            mine = [r for r in rows if r.conclusion == name]
+            assert {r.k for r in mine} == set(CLASS_COUNTS), (proof_id, name)
+            assert mine and all(r.passed for r in mine), [r for r in mine if not r.passed]
+    batch_rows = [r for r in bundled_rows["batch-cross-entropy"] if r.k == max(CLASS_COUNTS)]
+    assert batch_rows and all(_parameters(r)["N"] * r.k >= 2**20 for r in batch_rows)
+    temperature_rows = bundled_rows["softmax-temperature"]
+    assert all(0.5 < _parameters(r)["T"] < 3 for r in temperature_rows)
+
+
+def _entry(expr, name):
+    """The entry of the vector called ``name`` in an expression (x[d])."""
+    return next(e for e in sp.preorder_traversal(expr) if isinstance(e, sp.Indexed) and str(e.base) == name)
+
+
+def _times(name):
+    return lambda f: f * _named(f, name)
+
+
+def _negated(f):
+    return -f
+
+
+WRONG_LIBRARY = [   # (proof, conclusion, the slip, the wrong formula made from the right one)
+    ("binary-logistic-regression", "sigmoid-derivative", "sign", _negated),
+    ("binary-logistic-regression", "sigmoid-derivative", "1 + σ for 1 − σ",
+     lambda f: sigmoid(_named(f, "z")) * (1 + sigmoid(_named(f, "z")))),
+    ("binary-logistic-regression", "loss-wrt-logit", "sign", _negated),
+    ("softmax-temperature", "loss-wrt-logits", "1/T dropped", _times("T")),
+    ("softmax-temperature", "loss-wrt-logits", "sign", _negated),
+    ("label-smoothing", "loss-wrt-logits", "ε written for ε/k",
+     lambda f: f + _named(f, "ε") / _named(f, "k") - _named(f, "ε")),
+    ("label-smoothing", "loss-wrt-logits", "sign", _negated),
+    ("batch-cross-entropy", "loss-wrt-logits", "1/N dropped", _times("N")),
+    ("batch-cross-entropy", "loss-wrt-logits", "sign", _negated),
+    ("linear-softmax-cross-entropy", "loss-wrt-weights", "x_d dropped", lambda f: f / _entry(f, "x")),
+    ("linear-softmax-cross-entropy", "loss-wrt-weights", "sign", _negated),
+    ("linear-softmax-cross-entropy", "loss-wrt-bias", "sign", _negated),
+    ("sigmoid-two-class-softmax", "loss-wrt-first-logit", "sign", _negated),
+]
+
+
+@pytest.mark.parametrize("proof_id, name, slip, wrong", WRONG_LIBRARY,
+                         ids=[f"{p}-{c}-{s}" for p, c, s, _ in WRONG_LIBRARY])
+def test_a_slip_in_a_library_conclusion_fails_at_every_k(bundled_proofs, proof_id, name, slip, wrong):
+    right = _library_conclusion(bundled_proofs, proof_id, name)
+    slipped = dataclasses.replace(right, formula=wrong(right.formula))
+    assert sp.simplify(slipped.formula - right.formula) != 0, slip
+    rows = check_conclusion(slipped, NumericSettings(seed=0))
+    for kk in CLASS_COUNTS:
+        assert any(not r.passed for r in rows if r.k == kk), f"{proof_id} {name} ({slip}) passes at k = {kk}"
+    assert not [r for r in rows if r.input_kind.startswith("random") and r.passed], (proof_id, name, slip)
+
+
+# --- soundness: exact targets, no overflow, no traceback ---------------------------------------------
+
+
+
+def test_soft_targets_of_every_row_sum_to_exactly_one():
+    weights = np.random.default_rng(1).random((4, 1000)) + 1e-3
+    for row in numeric_general.exact_distributions(weights):
+        assert sum(Fraction(float(v)) for v in row) == 1 and np.all(row > 0)
+    point = numeric_general._point(numeric_general.prepare(batch((P[c_, k] - Y[c_, k]) / N)), 0, 10,
+                                   "random", "soft")
+    for row in point.values[Y]:
+        assert sum(Fraction(float(v)) for v in row) == 1
+
+
+def kl(formula, target):
+    return conclusion("kl", formula, of=L, wrt=z[k], classes=n,
+                      definitions={**SOFTMAX, L: sum_over(target[i] * log(target[i] / p[i]), i, n)},
+                      assumptions=(SumsToOne(target),))
+
+
+def test_a_positive_soft_target_assumed_to_sum_to_one_is_drawn_so_that_it_does():
+    positive = Vector("y", "positive")
+    rows = check_conclusion(kl(p[k] - positive[k], positive), NumericSettings(classes=(2, 3, 10, 1000)))
+    assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
+    wrong = check_conclusion(kl(positive[k] - p[k], positive), NumericSettings(classes=(2, 3, 10, 1000)))
+    assert not [r for r in wrong if r.input_kind.startswith("random") and r.passed]
+
+
+def test_log_sum_exp_written_out_gives_no_nan_at_logits_of_scale_1e3():
+    written = {**SOFTMAX, L: -sum_over(y[i] * (z[i] - log(sum_over(sp.exp(z[m]), m, n))), i, n)}
+    right = conclusion("written", p[k] - y[k], of=L, wrt=z[k], classes=n, definitions=written,
+                       assumptions=(SumsToOne(y),))
+    rows = check_conclusion(right, NumericSettings(classes=(2, 10, 2**20)))
+    at_scale = [r for r in rows if r.input_kind.startswith("scale 1e3")]
+    assert at_scale and all(math.isfinite(r.max_abs_error) and math.isfinite(r.tolerance) for r in rows)
+    assert all(r.passed for r in rows), [r for r in rows if not r.passed]
+    wrong = check_conclusion(dataclasses.replace(right, formula=y[k] - p[k]), NumericSettings(classes=(2, 10)))
+    assert not [r for r in wrong if r.input_kind.startswith("random") and r.passed]
+
+
+def test_a_log_of_a_zero_target_entry_is_a_one_line_error_naming_the_conclusion_and_the_fix():
+    with pytest.raises(NumericError) as raised:
+        check_conclusion(kl(p[k] - y[k], y), NumericSettings(classes=(2,)))
+    message = str(raised.value)
+    assert "\n" not in message and message.startswith("conclusion 'kl'") and "k = 2" in message
+    assert "positive target with SumsToOne" in message
+
+
+KL_FILE = """
+from derive import Proof, Source, Case, D, SumsToOne, Vector, classes, conclusion, indices, log, scalar, softmax
+from derive import step, sum_over
+
+n = classes("n")
+i, k = indices("i k")
+z, p, y = Vector("z"), Vector("p"), Vector("y", "nonnegative")
+L = scalar("L")
+PROOF = Proof("kl", "KL", Source("Test notes"), "d z / d z",
+    cases=[Case("one", "one", classes=n, start=D(z[k], z[k]), steps=[step(1, "d/dz")])],
+    conclusions=[conclusion("kl", p[k] - y[k], of=L, wrt=z[k], classes=n,
+                            definitions={p: lambda a: softmax(z, a, n), L: sum_over(y[i] * log(y[i] / p[i]), i, n)},
+                            assumptions=(SumsToOne(y),))])
+"""
+
+
+def test_numeric_command_with_a_nonnegative_soft_target_under_a_log_exits_2_in_one_line(tmp_path):
+    (tmp_path / "proofs").mkdir()
+    (tmp_path / "proofs" / "kl.py").write_text(KL_FILE)
+    result = derive("numeric", "--k", "2", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "conclusion 'kl'" in lines[0] and "Traceback" not in result.stderr, result.stderr
+    assert "kl.py:" in lines[0] and "k = 2" in lines[0], lines[0]
+
+
+def test_one_check_of_a_conclusion_with_a_parameter():
+    from derive.numeric import check_one
+
+    right = check_one(temperature((p[k] - y[k]) / T), 64, "scale 1e3", "soft", METHOD_DIRECTIONAL)
+    wrong = check_one(temperature(p[k] - y[k]), 64, "random", "soft", METHOD_DIRECTIONAL)
+    assert right.k == 64 and right.input_kind.startswith("scale 1e3, soft, T = ")
+    assert right.passed and not wrong.passed
+
+
+@pytest.mark.parametrize("kind", LOGIT_KINDS)
+def test_the_general_rounding_bound_holds_against_110_digits_for_a_batch_and_a_temperature(kind):
+    """|float64 value − exact value| ≤ EPS · bound for the batch loss, its softmax entries and a tempered loss."""
+    logits = _logits(kind, 3 * 40).reshape(3, 40)
+    weights = np.random.default_rng(5).random((3, 40)) + 1e-3
+    targets = numeric_general.exact_distributions(weights)
+    inputs = {Z: logits, Y: targets, z: logits[0], y: targets[0], T: 0.7}
+    sizes = {n: 40, N: 3}
+    for definitions, checked in (({d.name: d for d in batch(0).definitions}, ((P[c_, k], (c_, k)), (L, ()))),
+                                 ({d.name: d for d in temperature(0).definitions}, ((p[k], (k,)), (L, ())))):
+        ev = numeric_general.Evaluator(inputs, definitions, sizes, n)
+        with mpmath.workdps(110):
+            exact = numeric_general.Evaluator({v: (numeric_general.MP.array(x) if np.ndim(x) else mpmath.mpf(x))
+                                               for v, x in inputs.items()}, definitions, sizes, n,
+                                              backend=numeric_general.MP)
+            for expr, axes in checked:
+                value, bound = ev.value(expr, axes)
+                truth, _ = exact.value(expr, axes)
+                error = np.array([float(abs(mpmath.mpf(float(a)) - b)) for a, b in
+                                  zip(np.ravel(value), np.ravel(truth))])
+                assert np.all(np.isfinite(np.ravel(value))), (expr, kind)
+                assert np.all(error <= EPS * np.ravel(bound)), (expr, kind, error.max())
+
+
+def test_the_source_documents_conclusions_keep_the_term_by_term_method(source_proofs):
+    """Their rows stay what they were: only conclusions beyond vectors over the classes go the general way."""
+    from derive.numeric import _is_general
+
+    for proof in source_proofs:
+        for c in proof.conclusions:
+            assert not _is_general(c), (proof.id, c.name)
+    assert _is_general(temperature((p[k] - y[k]) / T)) and _is_general(batch((P[c_, k] - Y[c_, k]) / N))
+
+
+def test_a_jacobian_with_a_parameter_is_a_clear_error():
+    tempered = conclusion("tempered-jacobian", (DELTA * p[j] - p[j] * p[k]) / T, of=p[j], wrt=z[k], classes=n,
+                          definitions=TEMPERATURE)
+    with pytest.raises(NumericError, match=r"conclusion 'tempered-jacobian'.*free index.*scalar function"):
+        check_conclusion(tempered, NumericSettings(classes=(2,)))
+
+
+def test_an_entry_indexed_over_the_wrong_count_is_a_clear_error():
+    wrong_count = conclusion("wrong-count", (P[c_, k] - Y[c_, k]) / N * y[c_], of=L, wrt=Z[c_, k], classes=n,
+                             definitions=BATCH, assumptions=(SumsToOne(Y),))
+    with pytest.raises(NumericError, match=r"conclusion 'wrong-count'.*y\[c\].*index c takes 3 values.*own count"):
+        check_conclusion(wrong_count, NumericSettings(classes=(10,)))
