@@ -551,7 +551,7 @@ def _free_objects(expressions, definitions) -> tuple[set, set, set]:
             else:
                 inputs.add(expr)
             for size in expr.shape or ():
-                counts.update(s for s in sp.sympify(size).free_symbols)
+                counts.update(size.free_symbols)  # a shape holds SymPy objects already
             return
         if isinstance(expr, sp.Symbol):
             if expr in definitions:
