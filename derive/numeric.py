@@ -796,24 +796,10 @@ def _compare(prepared: _Prepared, values: dict, true_class: int, k: int, directi
     return errors, tolerances, references
 
 
-def _max(values) -> float:
-    """The largest entry of a list of arrays or numbers (float64 or mpmath), as a float; NaN wins."""
-    largest = -math.inf
-    for x in values:
-        array = np.asarray(x)
-        if array.dtype == object:
-            array = np.array([float(e) for e in array.ravel()])
-        m = float(np.max(array))
-        if math.isnan(m):
-            return math.nan
-        largest = max(largest, m)
-    return largest
-
-
 def _row(prepared, k, kind, target, method, errors, tolerances, references, floor=0.0) -> NumericRow:
-    worst = _max(errors)
-    scale = _max(references)
-    tolerance = max(_max(tolerances), floor * scale)
+    worst = general.largest(errors)
+    scale = general.largest(references)
+    tolerance = max(general.largest(tolerances), floor * scale)
     # relative to the largest reference entry, or to the tolerance where the reference is smaller still
     # (a derivative that is 0 to float64 resolution has no meaningful relative error)
     relative = worst / max(scale, tolerance) if worst > 0 else 0.0
@@ -864,7 +850,7 @@ def _at_50_digits(prepared, values, true_class, k, kind, target, plans) -> Numer
             basis = (MP.array(np.eye(1, k, i)[0]) for i in range(k))
             errors, tolerances, references = _compare(prepared, exact, true_class, k, basis, MP,
                                                       mpmath.mpf(H_MP), plans=plans)
-        scale, derived = _max(references), _max(tolerances)
+        scale, derived = general.largest(references), general.largest(tolerances)
         wanted = 10.0 ** -(MP_DIGITS + 10) * scale
         if scale == 0 or derived <= wanted or digits >= MP_MOST_DIGITS:
             return _row(prepared, k, kind, target, METHOD_MP, errors, tolerances, references,

@@ -800,8 +800,9 @@ def _compare(p: Prepared, point: _Point, values: dict, directions, backend, h):
     return errors, tolerances, references
 
 
-def _max(values) -> float:
-    largest = -math.inf
+def largest(values) -> float:
+    """The largest entry of a list of arrays or numbers (float64 or mpmath), as a float; NaN wins."""
+    found = -math.inf
     for x in values:
         array = np.asarray(x)
         if array.dtype == object:
@@ -809,13 +810,13 @@ def _max(values) -> float:
         m = float(np.max(array))
         if math.isnan(m):
             return math.nan
-        largest = max(largest, m)
-    return largest
+        found = max(found, m)
+    return found
 
 
 def _row(p, k, label, method, errors, tolerances, references, floor=0.0) -> NumericRow:
-    worst, scale = _max(errors), _max(references)
-    tolerance = max(_max(tolerances), floor * scale)
+    worst, scale = largest(errors), largest(references)
+    tolerance = max(largest(tolerances), floor * scale)
     relative = worst / max(scale, tolerance) if worst > 0 else 0.0
     passed = bool(np.isfinite(worst) and worst <= tolerance)
     return NumericRow(p.name, k, label, method, worst, relative, tolerance, passed)
@@ -876,7 +877,7 @@ def _at_50_digits(p, point, shape, picks, k, method) -> NumericRow:
             exact = {v: (MP.array(x) if np.ndim(x) else mpmath.mpf(x)) for v, x in point.values.items()}
             convert = (lambda e: MP.array(e)) if shape else (lambda e: mpmath.mpf(float(e)))
             found = _compare(p, point, exact, _basis(shape, picks, convert), MP, mpmath.mpf(H_MP))
-        scale, derived = _max(found[2]), _max(found[1])
+        scale, derived = largest(found[2]), largest(found[1])
         wanted = 10.0 ** -(MP_DIGITS + 10) * scale
         if scale == 0 or derived <= wanted or digits >= 2000:
             return _row(p, k, point.label, method, *found, floor=10.0 ** -MP_DIGITS)
