@@ -19,8 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
-    from derive.loader import load_paths
-    from derive.mutate import kill_rate, mutate_proof, totals
+    from derive.io.loader import load_paths
+    from derive.engine.mutate import kill_rate, mutate_proof, totals
 
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "proofs"
     loaded = load_paths([folder])

@@ -62,7 +62,7 @@ def decide(left, right, ctx, seconds: float) -> str:
 
 def naive(seconds: float) -> tuple[float, dict[str, int]]:
     from derive.core.context import as_expression
-    from derive.loader import load_paths
+    from derive.io.loader import load_paths
 
     loaded = load_paths([ROOT / "proofs"])
     counts = {"decided": 0, "not decided": 0, "out of time": 0}

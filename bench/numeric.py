@@ -19,8 +19,8 @@ import statistics
 import time
 from pathlib import Path
 
-from derive.loader import load_paths
-from derive.numeric import METHOD_DIRECTIONAL, METHOD_FULL, NumericSettings, check_conclusions, check_one
+from derive.io.loader import load_paths
+from derive.numeric.check import METHOD_DIRECTIONAL, METHOD_FULL, NumericSettings, check_conclusions, check_one
 
 ROOT = Path(__file__).resolve().parent.parent
 BIG = 2**20

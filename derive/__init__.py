@@ -12,15 +12,15 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     # the proof model
-    "Proof": "derive.model",
-    "Case": "derive.model",
-    "Claim": "derive.model",
-    "Source": "derive.model",
-    "Expect": "derive.model",
-    "step": "derive.model",
-    "erratum": "derive.model",
-    "conclusion": "derive.model",
-    "Conclusion": "derive.model",
+    "Proof": "derive.model.proof",
+    "Case": "derive.model.proof",
+    "Claim": "derive.model.proof",
+    "Source": "derive.model.proof",
+    "Expect": "derive.model.proof",
+    "step": "derive.model.proof",
+    "erratum": "derive.model.proof",
+    "conclusion": "derive.model.proof",
+    "Conclusion": "derive.model.proof",
     # the vocabulary of derivations
     "classes": "derive.core.objects",
     "indices": "derive.core.objects",
@@ -47,7 +47,7 @@ _EXPORTS = {
     "SumsToOne": "derive.core.context",
     # checking
     "check_equal": "derive.core.checker",
-    "check_proof": "derive.run",
+    "check_proof": "derive.engine.run",
     "Verdict": "derive.core.verdict",
 }
 

@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "jobs", 1) < 1:
         return _fail("--jobs must be at least 1")
     if hasattr(args, "accept"):
-        from .config import AcceptError, ConfigError, resolve_accepted
+        from .io.config import AcceptError, ConfigError, resolve_accepted
 
         if args.strict and args.accept:
             return _fail("--strict and --accept cannot be combined: --strict is the same as --accept none")
@@ -172,7 +172,7 @@ def _console(args):
 
 
 def _load(targets):
-    from .loader import select
+    from .io.loader import select
 
     loaded = select(Path.cwd(), list(targets))
     for error in loaded.errors:
@@ -181,13 +181,13 @@ def _load(targets):
 
 
 def _check(args) -> int:
-    from .cache import CACHE_DIR, Cache
-    from .parallel import check_proofs
+    from .cache.store import CACHE_DIR, Cache
+    from .engine.parallel import check_proofs
     from .render.json import render_json
     from .render.progress import progress_for
     from .render.terminal import render_report
-    from .report import Report
-    from .run import Settings
+    from .model.report import Report
+    from .engine.run import Settings
 
     if args.format is not None:
         if args.json and args.format != "json":
@@ -206,7 +206,7 @@ def _check(args) -> int:
     cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
     numeric = None
     if not args.no_numeric:
-        from .numeric_model import NumericSettings
+        from .numeric.rows import NumericSettings
 
         numeric = NumericSettings(seed=args.seed)
     settings = Settings(seconds=args.budget, max_classes=args.max_k, accepted=args.accepted, cache=cache,
@@ -275,8 +275,8 @@ def _numeric(args) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .numeric import CLASS_COUNTS, NumericError, NumericSettings, check_conclusions, plan
-    from .render.numeric import numeric_table, row_data
+    from .numeric.check import CLASS_COUNTS, NumericError, NumericSettings, check_conclusions, plan
+    from .render.numeric_table import numeric_table, row_data
 
     loaded = _load(args.targets)
     if not loaded.proofs and not loaded.errors:
@@ -325,9 +325,9 @@ def _numeric(args) -> int:
 
 
 def _mutate(args) -> int:
-    from .cache import CACHE_DIR, Cache
-    from .mutate import mutate_proofs, totals
-    from .render.mutation import render_mutation, render_mutation_json
+    from .cache.store import CACHE_DIR, Cache
+    from .engine.mutate import mutate_proofs, totals
+    from .render.mutation_table import render_mutation, render_mutation_json
 
     loaded = _load(args.targets)
     if not loaded.proofs and not loaded.errors:
@@ -362,7 +362,7 @@ def _show(args) -> int:
         return USAGE_ERROR
     console = _console(args)
     if args.trace is not None:
-        from .explain import ExplainError, explain_proof
+        from .engine.explain import ExplainError, explain_proof
 
         try:
             for proof, _ in loaded.proofs:
@@ -380,19 +380,19 @@ def _latex(args) -> int:
         from .render.preamble import PREAMBLE
 
         return _write(PREAMBLE, args.output)
-    from .report import Report
-    from .run import Settings, check_proof
+    from .model.report import Report
+    from .engine.run import Settings, check_proof
 
     loaded = _load(args.targets)
     if not loaded.proofs:
         return USAGE_ERROR if loaded.errors else _fail("no proofs found (looked in proofs/ under the current "
                                                        "directory)")
-    from .cache import CACHE_DIR, Cache
+    from .cache.store import CACHE_DIR, Cache
 
     cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
     numeric = None
     if not args.no_numeric:
-        from .numeric_model import NumericSettings
+        from .numeric.rows import NumericSettings
 
         numeric = NumericSettings(seed=args.seed)
     settings = Settings(seconds=args.budget, max_classes=args.max_k, accepted=args.accepted, cache=cache,
@@ -407,7 +407,7 @@ def _latex(args) -> int:
 
         status = _write(render_markdown(report), args.output)
     elif args.pdf:
-        from .render.latex import render_latex
+        from .render.document import render_latex
         from .render.pdf import PdfError, compile_pdf
 
         output = Path(args.output or "derive.pdf")
@@ -420,7 +420,7 @@ def _latex(args) -> int:
         print(f"wrote {output}", file=sys.stderr)
         status = 0
     else:
-        from .render.latex import render_latex
+        from .render.document import render_latex
 
         status = _write(render_latex(report, fragment=args.fragment), args.output)
     return status or (USAGE_ERROR if loaded.errors else 0)

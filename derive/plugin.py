@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from .config import AcceptError, Accepted, ConfigError, configured_accept, proof_folders
+from .io.config import AcceptError, Accepted, ConfigError, configured_accept, proof_folders
 
 __all__ = ["ProofFailure", "ErratumRefuted", "DeriveCacheWarning", "DeriveDeprecationWarning"]
 
@@ -132,8 +132,8 @@ class _Checked:
 
     def report(self):
         if self._report is None:
-            from .cache import CACHE_DIR, Cache
-            from .run import Settings, check_proof
+            from .cache.store import CACHE_DIR, Cache
+            from .engine.run import Settings, check_proof
 
             cache = None if self.config.getoption("derive_no_cache") else Cache(Path(self.config.rootpath) / CACHE_DIR)
             settings = Settings(accepted=_accepted(self.config), cache=cache)
@@ -149,7 +149,7 @@ class ProofFile(pytest.File):
     """A proof module: its proofs' cases (and claims) as collectors."""
 
     def collect(self):
-        from .loader import load_paths
+        from .io.loader import load_paths
 
         loaded = load_paths([self.path])
         if loaded.errors:
@@ -239,7 +239,7 @@ class _DeriveItem(pytest.Item):
 
 
 def _expected(expect, accepted: Accepted) -> str:
-    from .model import Expect
+    from .model.proof import Expect
 
     if expect is Expect.ERRATUM:
         return "REFUTED (an erratum)"
@@ -250,8 +250,8 @@ def _expected(expect, accepted: Accepted) -> str:
 def _judge(what: str, outcome, expect, ok: bool, accepted: Accepted, lines: list[str]) -> None:
     """Pass, or raise: ErratumRefuted for an erratum refuted as it must be, ProofFailure for a miss."""
     from .core.verdict import Verdict
-    from .model import Expect
-    from .report import HOLDING, NOT_PROVED_FOR_EVERY_K
+    from .model.proof import Expect
+    from .model.report import HOLDING, NOT_PROVED_FOR_EVERY_K
 
     evidence = outcome.evidence()
     if expect is Expect.ERRATUM and outcome.verdict is Verdict.REFUTED:
@@ -269,7 +269,7 @@ def _judge(what: str, outcome, expect, ok: bool, accepted: Accepted, lines: list
 
 class StepItem(_DeriveItem):
     def __init__(self, *, checked: _Checked, case, index: int, **kwargs):
-        from .model import Expect
+        from .model.proof import Expect
 
         step = case.steps[index - 1]
         super().__init__(checked=checked, origin=step.origin, erratum=step.expect is Expect.ERRATUM,
@@ -278,7 +278,7 @@ class StepItem(_DeriveItem):
         self.index = index
 
     def runtest(self):
-        from .printing import unicode
+        from .render.unicode import unicode
 
         report = self.checked.report()
         case_report = next(c for c in report.cases if c.case.name == self.case.name)
@@ -293,14 +293,14 @@ class StepItem(_DeriveItem):
 
 class DerivedItem(_DeriveItem):
     def __init__(self, *, checked: _Checked, case, **kwargs):
-        from .model import Expect
+        from .model.proof import Expect
 
         super().__init__(checked=checked, origin=case.origin, erratum=case.conclusion is Expect.ERRATUM,
                          note=case.note, **kwargs)
         self.case = case
 
     def runtest(self):
-        from .printing import unicode
+        from .render.unicode import unicode
 
         report = self.checked.report()
         case_report = next(c for c in report.cases if c.case.name == self.case.name)
@@ -315,14 +315,14 @@ class DerivedItem(_DeriveItem):
 
 class ClaimItem(_DeriveItem):
     def __init__(self, *, checked: _Checked, claim, **kwargs):
-        from .model import Expect
+        from .model.proof import Expect
 
         super().__init__(checked=checked, origin=claim.origin, erratum=claim.expect is Expect.ERRATUM,
                          note=claim.note, **kwargs)
         self.claim = claim
 
     def runtest(self):
-        from .model import Expect
+        from .model.proof import Expect
 
         report = self.checked.report()
         claim = next(c for c in report.claims if c.claim.name == self.claim.name)

@@ -70,9 +70,9 @@ def course_root(app) -> Path:
 
 
 def _check(app, root: Path, proof_id: str):
-    from .loader import select
-    from .report import Report
-    from .run import Settings, check_proof
+    from .io.loader import select
+    from .model.report import Report
+    from .engine.run import Settings, check_proof
 
     loaded = select(root, [proof_id])
     proofs = [proof for proof, _ in loaded.proofs if proof.id == proof_id]
@@ -80,15 +80,15 @@ def _check(app, root: Path, proof_id: str):
         return None, loaded.errors
     cache = None
     if app.config.derive_cache:
-        from .cache import CACHE_DIR, Cache
+        from .cache.store import CACHE_DIR, Cache
 
         cache = Cache(root / CACHE_DIR)
     numeric = None
     if app.config.derive_numeric:
-        from .numeric_model import NumericSettings
+        from .numeric.rows import NumericSettings
 
         numeric = NumericSettings(seed=0)
-    from .config import Accepted
+    from .io.config import Accepted
 
     accepted = Accepted.parse(list(app.config.derive_accept) or ["none"])
     settings = Settings(seconds=float(app.config.derive_budget), max_classes=int(app.config.derive_max_k),

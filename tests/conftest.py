@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 @pytest.fixture(scope="session")
 def bundled_proofs():
-    from derive.loader import load_paths
+    from derive.io.loader import load_paths
 
     loaded = load_paths([ROOT / "proofs"])
     assert not loaded.errors, loaded.errors
@@ -33,8 +33,8 @@ def source_proofs(bundled_proofs):
 
 @pytest.fixture(scope="session")
 def bundled_report(bundled_proofs):
-    from derive.report import Report
-    from derive.run import Settings, check_proof
+    from derive.model.report import Report
+    from derive.engine.run import Settings, check_proof
 
     return Report(tuple(check_proof(p, Settings()) for p in bundled_proofs))
 
@@ -50,7 +50,7 @@ def bundled_mutation(source_proofs, tmp_path_factory, request):
     of each mutant (plain data) in the session's common temporary folder, and reads the parts
     the others checked, waiting for those still being checked.
     """
-    from derive.mutate import MutantResult, check_mutants, group_by_proof, step_mutants
+    from derive.engine.mutate import MutantResult, check_mutants, group_by_proof, step_mutants
 
     work = [item for proof in source_proofs for item in step_mutants(proof)]
     worker = getattr(request.config, "workerinput", None)

@@ -34,7 +34,7 @@ import sympy as sp
 
 from derive.core.context import Distinct, Equal, OneHot, SumsToOne
 from derive.core.objects import CrossEntropy, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept, Vector
-from derive.model import Case
+from derive.model.proof import Case
 
 DIGITS = 50
 STEP = mpmath.mpf("1e-15")

@@ -39,7 +39,7 @@ import pytest
 import sympy as sp
 
 from derive.core.context import Distinct, Equal, OneHot
-from derive.model import Case, Expect, step
+from derive.model.proof import Case, Expect, step
 from oracle import PreciseOracle, Point
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,7 +141,7 @@ def _proof_json(report, proof_id):
 @pytest.fixture(scope="module")
 def proofs():
     """Every proof of ``sound/`` and ``rejected/`` by id (these load; ``ill_formed/`` need not)."""
-    from derive.loader import load_paths
+    from derive.io.loader import load_paths
 
     loaded = load_paths([SUITE / "sound", SUITE / "rejected"])
     assert not loaded.errors, [e.text() for e in loaded.errors]

@@ -12,8 +12,8 @@ from derive.core.checker import OutOfTime, budget, check_equal
 from derive.core.context import Context, Equal
 from derive.core.objects import D, Vector, classes, exp, indices, softmax
 from derive.core.verdict import Verdict
-from derive.model import Case, Proof, Source, step
-from derive.run import Settings, check_proof
+from derive.model.proof import Case, Proof, Source, step
+from derive.engine.run import Settings, check_proof
 
 k = classes("k")
 i, j, m = indices("i j m")

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from commands import ROOT, derive, without_seconds
 
-from derive.cache import (CACHE_DIR, FORMAT, Cache, CacheEntryError, MemoryStore, Unstorable, check_cached,
+from derive.cache.store import (CACHE_DIR, FORMAT, Cache, CacheEntryError, MemoryStore, Unstorable, check_cached,
                           derive_cached, expression_data, expression_from_data, numeric_cached, outcome_data,
                           outcome_from_data, rows_data, rows_from_data, step_key)
 from derive import __version__
 from derive.core.verdict import Counterexample, Outcome, Verdict
-from derive.loader import load_paths
-from derive.run import Settings, check_proof
+from derive.io.loader import load_paths
+from derive.engine.run import Settings, check_proof
 
 
 PROOF = """
@@ -99,8 +99,8 @@ def test_the_key_of_a_step_is_the_same_in_another_process_with_another_hash_seed
     _load(tmp_path, RIGHT)
     script = textwrap.dedent("""
         from pathlib import Path
-        from derive.cache import step_key
-        from derive.loader import load_paths
+        from derive.cache.store import step_key
+        from derive.io.loader import load_paths
         for proof, _ in load_paths([Path("proofs")]).proofs:
             for case in proof.cases:
                 ctx = case.context()
@@ -293,7 +293,7 @@ def test_a_derived_result_is_replayed_from_the_cache(tmp_path):
 
 
 def test_numeric_rows_are_replayed_from_the_cache_exactly(bundled_proofs, tmp_path):
-    from derive.numeric import NumericRow, NumericSettings
+    from derive.numeric.check import NumericRow, NumericSettings
 
     proof = next(p for p in bundled_proofs if p.conclusions)
     settings = NumericSettings(seed=3, classes=(2, 3))

@@ -21,10 +21,10 @@ import pytest
 from commands import derive, without_seconds
 from oracle import Oracle
 
-from derive.cache import CACHE_DIR, Cache, MemoryStore
-from derive.loader import load_paths
-from derive.parallel import check_proofs
-from derive.run import Settings
+from derive.cache.store import CACHE_DIR, Cache, MemoryStore
+from derive.io.loader import load_paths
+from derive.engine.parallel import check_proofs
+from derive.engine.run import Settings
 
 HEADER = '''\
 from sympy import Abs

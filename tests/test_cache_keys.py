@@ -12,9 +12,9 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import derive.cache as cache
+import derive.cache.store as cache
 from derive import Vector, classes, indices, scalar
-from derive.cache import MemoryStore, check_cached, derived_key, numeric_key, step_key
+from derive.cache.store import MemoryStore, check_cached, derived_key, numeric_key, step_key
 from derive.core.checker import check_equal
 from derive.core.context import Context, Definition, Distinct, Equal, IllFormed, OneHot, SumsToOne
 from derive.core.verdict import Verdict
@@ -376,7 +376,7 @@ def test_the_key_changes_with_the_versions_of_derive_sympy_and_the_core(monkeypa
 
 
 def test_derived_and_numeric_keys_change_with_the_context_and_settings():
-    from derive.numeric_model import NumericSettings
+    from derive.numeric.rows import NumericSettings
 
     start = Vector("p")[j]
     assert derived_key(start, _context()) != derived_key(start, _context(definitions=()))

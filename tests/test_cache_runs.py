@@ -12,7 +12,7 @@ import shutil
 import pytest
 from commands import ROOT, derive, without_seconds
 
-from derive.cache import CACHE_DIR
+from derive.cache.store import CACHE_DIR
 
 
 def _folders() -> list:

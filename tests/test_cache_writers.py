@@ -12,7 +12,7 @@ import multiprocessing
 
 import pytest
 
-from derive.cache import CACHE_DIR, Cache, outcome_data
+from derive.cache.store import CACHE_DIR, Cache, outcome_data
 from derive.core.verdict import Outcome, Verdict
 
 ENTRIES = 150  # per writer, on top of the entries both write

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 from scratch_proofs import JACOBIAN, scratch_repository
 
-from derive.cache import CACHE_DIR
+from derive.cache.store import CACHE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / "docs" / "github-actions.yml"

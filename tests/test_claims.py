@@ -11,13 +11,13 @@ from rich.console import Console
 
 from derive import (D, Case, Claim, Distinct, Equal, Expect, Proof, Source, Vector, as_written, classes, exp,
                     indices, softmax, step, sum_over)
-from derive.config import Accepted
+from derive.io.config import Accepted
 from derive.core.verdict import Verdict
-from derive.model import ModelError, erratum
+from derive.model.proof import ModelError, erratum
 from derive.render.json import report_data
 from derive.render.terminal import render_report
-from derive.report import Report
-from derive.run import Settings, check_proof
+from derive.model.report import Report
+from derive.engine.run import Settings, check_proof
 
 k = classes("k")
 i, j, m = indices("i j m")
@@ -203,7 +203,7 @@ def test_a_proof_without_claims_reports_none():
 
 
 def test_claims_and_their_counterexamples_replay_from_the_cache_unchanged():
-    from derive.cache import MemoryStore
+    from derive.cache.store import MemoryStore
 
     N = classes("N")
     with as_written():

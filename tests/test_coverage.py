@@ -14,12 +14,12 @@ from rich.console import Console
 from derive import (D, Case, Claim, Distinct, Equal, OneHot, Proof, Source, SumsToOne, Vector, as_written, classes,
                     cross_entropy, indices, scalar, softmax, step)
 from derive.core.verdict import Verdict
-from derive.coverage import MAX_ATOMS, claim_coverage, patterns
-from derive.model import ModelError
+from derive.engine.coverage import MAX_ATOMS, claim_coverage, patterns
+from derive.model.proof import ModelError
 from derive.render.json import report_data
 from derive.render.terminal import render_report
-from derive.report import Report
-from derive.run import check_proof
+from derive.model.report import Report
+from derive.engine.run import check_proof
 
 k = classes("k")
 j, m, l = indices("j m ℓ")

@@ -12,8 +12,8 @@ import pytest
 from commands import derive
 
 from derive.core.verdict import Verdict
-from derive.model import Expect
-from derive.run import Settings, check_proof
+from derive.model.proof import Expect
+from derive.engine.run import Settings, check_proof
 
 PROOF_FILE = "proofs/cross_entropy_gradient.py"
 

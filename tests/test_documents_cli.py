@@ -89,8 +89,8 @@ def _verdicts(report):
                                       "corpus/written_out.tex", "corpus/swapped_index.md"])
 def test_an_imported_module_gives_the_verdicts_of_its_document(document, tmp_path):
     from derive.documents.build import read_document
-    from derive.loader import load_paths
-    from derive.run import Settings, check_proof
+    from derive.io.loader import load_paths
+    from derive.engine.run import Settings, check_proof
 
     source = DOCUMENTS / document
     run = derive("import", str(source), "-o", str(tmp_path / "imported.py"), cwd=tmp_path)

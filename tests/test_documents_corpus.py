@@ -54,7 +54,7 @@ def _documents():
 @pytest.fixture(scope="module")
 def checked():
     from derive.documents.build import read_document
-    from derive.run import Settings, check_proof
+    from derive.engine.run import Settings, check_proof
 
     results = {}
     for name in _documents():

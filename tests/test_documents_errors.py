@@ -112,7 +112,7 @@ def test_a_document_without_a_class_count_is_told_to_declare_one(tmp_path):
 
 def test_a_side_that_does_not_parse_leaves_the_other_sides_of_its_chain_checked(tmp_path):
     from derive.documents.build import read_document
-    from derive.run import Settings, check_proof
+    from derive.engine.run import Settings, check_proof
 
     path = _write(tmp_path, "notes.md", FRONT + "# Notes\n\n$$\\frac{\\partial}{\\partial z_j} e^{z_j} = "
                   "\\int e^{z_j} = e^{z_j}$$\n")

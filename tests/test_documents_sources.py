@@ -63,7 +63,7 @@ def _seed(path: Path) -> Path:
 
 def _check_document(path: Path, sidecar: Path | None = None):
     from derive.documents.build import read_document
-    from derive.run import Settings, check_proof
+    from derive.engine.run import Settings, check_proof
 
     result = read_document(path, sidecar=sidecar)
     assert not result.problems, [p.text() for p in result.problems]
@@ -71,8 +71,8 @@ def _check_document(path: Path, sidecar: Path | None = None):
 
 
 def _check_python(module: str):
-    from derive.loader import load_paths
-    from derive.run import Settings, check_proof
+    from derive.io.loader import load_paths
+    from derive.engine.run import Settings, check_proof
 
     loaded = load_paths([ROOT / "proofs" / module])
     assert not loaded.errors

@@ -10,11 +10,11 @@ import pytest
 from scratch_proofs import JACOBIAN, WRONG, scratch_repository
 from commands import ROOT, derive
 
-from derive.loader import load_paths
-from derive.numeric import NumericSettings
+from derive.io.loader import load_paths
+from derive.numeric.check import NumericSettings
 from derive.render.json import SCHEMA_VERSION, report_data
-from derive.report import Report
-from derive.run import Settings, check_proof
+from derive.model.report import Report
+from derive.engine.run import Settings, check_proof
 
 SCHEMA = ROOT / "docs" / "json-schema.md"
 

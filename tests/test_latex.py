@@ -9,8 +9,8 @@ import sympy as sp
 
 from derive import D, Vector, as_written, classes, exp, indices, log, scalar, softmax, sum_except, sum_over
 from derive.core.objects import written_out
-from derive.latex import escape_text, latex, prose, prose_parts, symbol_name
-from derive.printing import unicode
+from derive.render.maths import escape_text, latex, prose, prose_parts, symbol_name
+from derive.render.unicode import unicode
 
 k = classes("k")
 i, j, m = indices("i j m")

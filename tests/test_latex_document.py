@@ -198,7 +198,7 @@ def _with_numeric_rows(report):
     """The bundled report with numeric rows on its first proof, as derive's numeric checks report them."""
     from types import SimpleNamespace
 
-    from derive.numeric_model import NumericRow as Row
+    from derive.numeric.rows import NumericRow as Row
 
     first = report.proofs[0]
     rows = (Row("gradient", 2, "random", "central difference", 1.25e-10, 3.5e-10, 1e-6, True),
@@ -209,7 +209,7 @@ def _with_numeric_rows(report):
 
 
 def test_numeric_checks_appear_in_the_proof_and_in_the_summary(bundled_report, tmp_path):
-    from derive.render.latex import render_latex
+    from derive.render.document import render_latex
     from derive.render.markdown import render_markdown
 
     report = _with_numeric_rows(bundled_report)
@@ -252,9 +252,9 @@ def test_latex_help_and_preamble_do_not_load_sympy():
 def test_every_verdict_has_a_mark_that_compiles(tmp_path):
     from derive import Case, Proof, Source, Vector, classes, indices, step
     from derive.core.verdict import Counterexample, Outcome, Verdict
-    from derive.render.latex import render_latex
+    from derive.render.document import render_latex
     from derive.render.markdown import render_markdown
-    from derive.report import CaseReport, ProofReport, Report, StepReport
+    from derive.model.report import CaseReport, ProofReport, Report, StepReport
 
     k = classes("k")
     (j,) = indices("j")

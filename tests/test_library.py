@@ -24,7 +24,7 @@ import pytest
 from commands import ROOT, derive
 
 from derive.core.verdict import Verdict
-from derive.run import Settings, check_case
+from derive.engine.run import Settings, check_case
 
 LIBRARY = {
     "binary_logistic_regression.py": "binary-logistic-regression",
@@ -363,9 +363,9 @@ def test_maths_in_the_claims_and_reasons_of_the_library_is_typeset_as_maths(note
 
 
 def test_a_counterexample_in_a_case_without_classes_names_only_its_scalars():
-    from derive.render.latex import proof_latex
+    from derive.render.document import proof_latex
     from derive.render.notes import proof_view
-    from derive.report import ProofReport
+    from derive.model.report import ProofReport
 
     module = _module("binary_logistic_regression.py")
     case = module.PROOF.case("gradient")

@@ -110,9 +110,9 @@ def test_the_notes_show_a_claims_own_assumptions_and_the_configurations_no_case_
     from test_coverage import L, _proof, j, l, p, y, z
 
     from derive import D, Claim, OneHot, as_written
-    from derive.render.latex import proof_latex
+    from derive.render.document import proof_latex
     from derive.render.notes import proof_view
-    from derive.run import check_proof
+    from derive.engine.run import check_proof
 
     with as_written():
         claim = Claim("every-j", "Every j", D(L, z[j]), p[j] - 1, ("true-class",), assumptions=(OneHot(y, l),))

@@ -19,8 +19,8 @@ from collections import Counter, defaultdict
 
 from derive.core.context import as_expression
 from derive.core.verdict import Verdict
-from derive.model import Expect
-from derive.report import HOLDING
+from derive.model.proof import Expect
+from derive.model.report import HOLDING
 from oracle import Oracle
 from test_oracle import assert_counterexample_is_real
 

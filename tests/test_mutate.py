@@ -13,10 +13,10 @@ from derive.core.objects import Vector, classes, indices, sum_except, sum_over
 from derive.core.verdict import Verdict
 from derive import D
 from derive.core.checker import check_equal
-from derive.mutate import (OPERATORS, Mutant, Vocabulary, change_constant, change_exponent, classify, drop_term,
+from derive.engine.mutate import (OPERATORS, Mutant, Vocabulary, change_constant, change_exponent, classify, drop_term,
                            exp_for_log, first_instance_refutes, flip_sign, kill_rate, lower_bound_of_sum, mutants,
                            step_mutants, swap_fraction, swap_indices, swap_vector, totals)
-from derive.run import known_names
+from derive.engine.run import known_names
 from test_cli import derive
 
 k = classes("k")
@@ -113,7 +113,7 @@ def test_a_mutant_accepted_but_not_proved_equivalent_is_a_survivor():
 
 
 class _Store:
-    """A store of plain data in a dict (the protocol of derive.cache), counting lookups and answers."""
+    """A store of plain data in a dict (the protocol of derive.cache.store), counting lookups and answers."""
 
     def __init__(self):
         self.entries, self.asked, self.answered = {}, 0, 0

@@ -13,7 +13,7 @@ from derive.core.normalise import proves_equal
 from derive.core.objects import (BadArgument, D, Vector, classes, cross_entropy, exp, indices, log, log_softmax,
                                  scalar, softmax, sum_except, sum_over, written_out)
 from derive.core.verdict import Verdict
-from derive.model import Case, ModelError, step
+from derive.model.proof import Case, ModelError, step
 
 PACKAGE = Path(__file__).resolve().parent.parent / "derive"
 

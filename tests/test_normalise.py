@@ -16,7 +16,7 @@ from derive.core.normalise import (RULES, Atoms, Trace, atomise, delta_substitut
                                    simplify)
 from derive.core.objects import (D, Vector, classes, cross_entropy, exp, indices, log, log_softmax, logsumexp, scalar,
                                  sigmoid, softmax, softplus, sum_except, sum_over, tanh)
-from derive.model import Case, step
+from derive.model.proof import Case, step
 from oracle import Oracle
 
 k = classes("k")

@@ -16,10 +16,11 @@ import sympy as sp
 from commands import ROOT, derive
 
 from derive import D, OneHot, Proof, Source, SumsToOne, Vector, classes, conclusion, indices, log, scalar, softmax
-from derive import numeric_general, sigmoid, softplus, sum_over, tanh
+from derive.numeric import general as numeric_general
+from derive import sigmoid, softplus, sum_over, tanh
 from derive.core.objects import LogSumExp, Matrix, count, logsumexp
-from derive.model import ModelError
-from derive.numeric import (CLASS_COUNTS, EPS, FULL_UP_TO, LOGIT_KINDS, METHOD_DIRECTIONAL, METHOD_FULL,
+from derive.model.proof import ModelError
+from derive.numeric.check import (CLASS_COUNTS, EPS, FULL_UP_TO, LOGIT_KINDS, METHOD_DIRECTIONAL, METHOD_FULL,
                             METHOD_MP, MP, MP_ALWAYS_UP_TO, MP_CLOSE, MP_WORKING_DIGITS, Evaluator, NumericError,
                             NumericRow, NumericSettings, check_conclusion, check_conclusions)
 
@@ -384,7 +385,7 @@ def test_the_notes_show_the_numeric_checks_unless_told_not_to(tmp_path):
 
 
 def test_one_check_by_any_method_at_any_k():
-    from derive.numeric import check_one
+    from derive.numeric.check import check_one
 
     right = check_one(gradient(p[k] - y[k]), 64, "scale 1e3", "soft", METHOD_FULL)
     wrong = check_one(gradient(y[k] - p[k]), 64, "scale 1e3", "soft", METHOD_FULL)
@@ -756,7 +757,7 @@ def test_numeric_command_with_a_nonnegative_soft_target_under_a_log_exits_2_in_o
 
 
 def test_one_check_of_a_conclusion_with_a_parameter():
-    from derive.numeric import check_one
+    from derive.numeric.check import check_one
 
     right = check_one(temperature((p[k] - y[k]) / T), 64, "scale 1e3", "soft", METHOD_DIRECTIONAL)
     wrong = check_one(temperature(p[k] - y[k]), 64, "random", "soft", METHOD_DIRECTIONAL)
@@ -790,7 +791,7 @@ def test_the_general_rounding_bound_holds_against_110_digits_for_a_batch_and_a_t
 
 def test_the_source_documents_conclusions_keep_the_term_by_term_method(source_proofs):
     """Their rows stay what they were: only conclusions beyond vectors over the classes go the general way."""
-    from derive.numeric import _is_general
+    from derive.numeric.check import _is_general
 
     for proof in source_proofs:
         for c in proof.conclusions:

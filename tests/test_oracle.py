@@ -20,7 +20,7 @@ import sympy as sp
 
 from derive.core.context import OneHot
 from derive.core.verdict import Verdict
-from derive.report import HOLDING
+from derive.model.report import HOLDING
 from oracle import FloatOracle, Oracle, Point
 
 DOCUMENTS = {"softmax-cross-entropy", "cross-entropy-gradient"}

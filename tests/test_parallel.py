@@ -7,10 +7,10 @@ import json
 from scratch_proofs import scratch_repository
 from commands import derive
 
-from derive.cache import CACHE_DIR, Cache, MemoryStore
-from derive.loader import load_paths
-from derive.parallel import check_proofs, checks_in
-from derive.run import Settings
+from derive.cache.store import CACHE_DIR, Cache, MemoryStore
+from derive.io.loader import load_paths
+from derive.engine.parallel import check_proofs, checks_in
+from derive.engine.run import Settings
 
 
 
@@ -102,7 +102,7 @@ def test_jobs_must_be_at_least_one(tmp_path):
 
 
 def test_a_key_two_workers_answered_differently_is_not_replayed():
-    from derive.parallel import _merge
+    from derive.engine.parallel import _merge
 
     proved = {"verdict": "PROVED", "seconds": 0.5, "message": ""}
     again = {"verdict": "PROVED", "seconds": 0.7, "message": ""}  # the same result, another timing
@@ -117,7 +117,7 @@ def test_a_key_two_workers_answered_differently_is_not_replayed():
 
 
 def test_a_key_one_worker_met_twice_with_different_results_is_not_replayed():
-    from derive.parallel import _Through
+    from derive.engine.parallel import _Through
 
     proved = {"verdict": "PROVED", "seconds": 0.5, "message": ""}
     refuted = {"verdict": "REFUTED", "seconds": 0.5, "message": ""}

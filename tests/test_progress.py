@@ -8,10 +8,10 @@ from rich.console import Console
 from scratch_proofs import scratch_repository
 from commands import derive
 
-from derive.loader import load_paths
-from derive.parallel import check_proofs
+from derive.io.loader import load_paths
+from derive.engine.parallel import check_proofs
 from derive.render.progress import Bar, Lines, Silent, progress_for
-from derive.run import Settings
+from derive.engine.run import Settings
 
 
 

@@ -35,7 +35,7 @@ from derive.core.checker import check_equal
 from derive.core.context import Context, Distinct, Equal
 from derive.core.objects import D, Softmax, SumExcept, Vector, classes, exp, indices, log, softmax, sum_over
 from derive.core.verdict import Verdict
-from derive.model import Case, step
+from derive.model.proof import Case, step
 from oracle import Oracle, PreciseOracle
 
 k = classes("k")

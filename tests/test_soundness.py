@@ -21,7 +21,7 @@ from derive import (Case, D, Distinct, Equal, OneHot, SumsToOne, Vector, check_e
 from derive.core.context import Context, Definition, IllFormed
 from derive.core.instances import random_points
 from derive.core.verdict import Verdict
-from derive.model import ModelError
+from derive.model.proof import ModelError
 
 k = classes("k")
 i, j, l, m = indices("i j l m")

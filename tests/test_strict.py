@@ -13,10 +13,10 @@ import pytest
 from commands import ROOT, derive
 from scratch_proofs import JACOBIAN, scratch_repository
 
-from derive.config import Accepted, AcceptError, ConfigError, configured_accept, resolve_accepted
+from derive.io.config import Accepted, AcceptError, ConfigError, configured_accept, resolve_accepted
 from derive.core.verdict import Verdict
-from derive.report import Report, meets
-from derive.model import Expect
+from derive.model.report import Report, meets
+from derive.model.proof import Expect
 
 # Σ_{i=1}^{k} i = k(k+1)/2 is true for every k (Gauss), but needs induction, which the rules do not do:
 # the checker can only verify it on instances.
@@ -200,7 +200,7 @@ def test_the_project_setting_is_read_without_sympy_and_defaults_to_proved_alone(
     (tmp_path / "pyproject.toml").write_text('[tool.derive\n')
     with pytest.raises(ConfigError, match="pyproject.toml: cannot be read"):
         configured_accept(tmp_path)
-    script = ("import sys; from pathlib import Path; from derive.config import resolve_accepted\n"
+    script = ("import sys; from pathlib import Path; from derive.io.config import resolve_accepted\n"
               f"resolve_accepted(None, Path({str(ROOT)!r}))\nprint('sympy' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
@@ -208,7 +208,7 @@ def test_the_project_setting_is_read_without_sympy_and_defaults_to_proved_alone(
 
 def test_claims_pass_only_when_every_comparison_is_proved_or_accepted():
     from derive import Case, Claim, Proof, Source, classes, indices, step, sum_over
-    from derive.run import Settings, check_proof
+    from derive.engine.run import Settings, check_proof
 
     k = classes("k")
     (i,) = indices("i")

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from scratch_proofs import JACOBIAN, WRONG, scratch_repository
 
-from derive.cache import CACHE_DIR
+from derive.cache.store import CACHE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "ci.md"

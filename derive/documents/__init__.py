@@ -1,7 +1,7 @@
 """Reading derivations where authors write them: Markdown with LaTeX maths, and LaTeX documents.
 
 A document is read into the same proof model a proof module builds
-(:mod:`derive.model`), so the checker, the reports and the renderers serve it
+(:mod:`derive.model.proof`), so the checker, the reports and the renderers serve it
 unchanged.  The pieces, in the order a document flows through them:
 ``extract`` (where the maths is), ``declarations`` (what the names mean),
 ``structure`` (sections, cases, claims), ``syntax`` and ``maths.lark`` (the

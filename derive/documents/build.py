@@ -1,4 +1,4 @@
-"""The proof model of a document: one :class:`~derive.model.Case` per chain of equalities.
+"""The proof model of a document: one :class:`~derive.model.proof.Case` per chain of equalities.
 
 Each chain (a display's rows joined by leading ``=``, or an inline ``a = b = c``)
 becomes a case whose start is its first side and whose steps are the sides
@@ -26,7 +26,7 @@ import sympy as sp
 from lark import Tree
 
 from ..core.context import Distinct, Equal, IllFormed
-from ..model import Case, Claim, Expect, ModelError, Proof, Source, Step
+from ..model.proof import Case, Claim, Expect, ModelError, Proof, Source, Step
 from .declarations import DeclarationError, load_declarations
 from .extract import extract
 from .reading import LineContext, Names, Reader, ReadProblem, key_of
@@ -562,6 +562,6 @@ class _Builder:
 
 
 def _show(expr) -> str:
-    from ..printing import unicode
+    from ..render.unicode import unicode
 
     return unicode(expr)

@@ -7,7 +7,7 @@ not read is written as a step that is its text, which the checker reports as
 ERROR, as it does for the document.
 
 What this module is not for: it does not read documents (``build`` does); it
-only writes Python source for a :class:`~derive.model.Proof`.
+only writes Python source for a :class:`~derive.model.proof.Proof`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sympy as sp
 
 from ..core import objects as ob
 from ..core.context import Distinct, Equal, OneHot, SumsToOne
-from ..model import Expect
+from ..model.proof import Expect
 
 __all__ = ["import_document", "module_source", "ImportError_"]
 

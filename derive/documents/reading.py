@@ -916,6 +916,6 @@ def _squash(text: str) -> str:
 
 
 def _show(expr) -> str:
-    from ..printing import unicode
+    from ..render.unicode import unicode
 
     return unicode(expr)

@@ -18,8 +18,8 @@ import re
 from dataclasses import dataclass
 
 from ..core.verdict import Verdict
-from ..model import Expect
-from ..report import Report
+from ..model.proof import Expect
+from ..model.report import Report
 from .terminal import side
 from .words import counted
 
@@ -76,7 +76,7 @@ class Failure:
 
 def failures(report: Report) -> list[Failure]:
     """Every failure of a report, in report order: load errors, steps, derived results, claims, numeric checks."""
-    from ..printing import unicode
+    from .unicode import unicode
 
     found = [Failure(error.where, "derive: could not load", error.message) for error in report.errors]
     for p in report.proofs:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 from ..core.verdict import Outcome
-from ..model import Case
-from ..printing import unicode
-from ..report import CaseReport, ClaimReport, ProofReport, Report
-from .numeric import numeric_data
+from ..model.proof import Case
+from .unicode import unicode
+from ..model.report import CaseReport, ClaimReport, ProofReport, Report
+from .numeric_table import numeric_data
 
 __all__ = ["SCHEMA_VERSION", "report_data", "render_json"]
 

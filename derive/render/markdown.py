@@ -3,7 +3,7 @@
 The display blocks use only what MathJax and KaTeX both render (``aligned``,
 ``\\text``, ``\\frac``, ``\\operatorname``, ``\\checkmark``), and each chain
 keeps the layout of the LaTeX notes: the step, its reason in text, its verdict
-mark.  Same content as :mod:`derive.render.latex`, from the same printer.
+mark.  Same content as :mod:`derive.render.document`, from the same printer.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from ..core.verdict import Verdict
-from ..latex import escape_text, latex, prose_parts
+from .maths import escape_text, latex, prose_parts
 from .notes import LEGEND, ProofView, mark, numeric_summary, proof_view
 
 __all__ = ["render_markdown", "proof_markdown"]

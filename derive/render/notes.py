@@ -2,9 +2,9 @@
 
 Everything here is data: sentences are lists of parts, ``("text", words)`` or
 ``("math", latex)``, which each renderer writes in its own syntax.  The math is
-printed by :mod:`derive.latex`, the one printer behind every output.  A proof
-that has not been checked (a :class:`~derive.model.Proof`) is shown without
-verdicts; a :class:`~derive.report.ProofReport` with them.
+printed by :mod:`derive.render.maths`, the one printer behind every output.  A proof
+that has not been checked (a :class:`~derive.model.proof.Proof`) is shown without
+verdicts; a :class:`~derive.model.report.ProofReport` with them.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import sympy as sp
 from ..core.context import Distinct, Equal, OneHot, SumsToOne
 from ..core.objects import Count
 from ..core.verdict import Verdict
-from ..latex import latex, prose_parts, symbol_name
-from ..model import Case, Expect, Proof
+from .maths import latex, prose_parts, symbol_name
+from ..model.proof import Case, Expect, Proof
 
 __all__ = ["Line", "CaseView", "ProofView", "proof_view", "MARKS", "LEGEND", "number", "summary_rows",
            "numeric_rows", "claim_views"]

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..core.verdict import STRENGTH
-from ..report import ProofReport
+from ..model.report import ProofReport
 
 __all__ = ["Silent", "Bar", "Lines", "progress_for"]
 

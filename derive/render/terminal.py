@@ -12,9 +12,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.verdict import Verdict
-from ..model import Expect, Proof
-from ..printing import unicode
-from ..report import CaseReport, ProofReport, Report
+from ..model.proof import Expect, Proof
+from .unicode import unicode
+from ..model.report import CaseReport, ProofReport, Report
 from .words import counted
 
 __all__ = ["render_report", "render_proof_listing", "render_proof", "CaseTable", "short_value", "side"]
@@ -170,7 +170,7 @@ def _proof_view(report: ProofReport):
     header.append(f"claim: {proof.claim}")
     parts = [header, *_claim_lines(report), *[CaseTable(c) for c in report.cases]]
     if report.numeric_seed is not None:
-        from .numeric import numeric_summary
+        from .numeric_table import numeric_summary
 
         parts.append(numeric_summary(report))
     return Group(*parts)

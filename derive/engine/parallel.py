@@ -3,11 +3,11 @@
 With ``jobs > 1`` the cases of all proofs, and the numeric checks of their
 conclusions, are shared among worker processes forked after the proofs are
 loaded.  A worker hands back only plain data, under the cache's own keys
-(which tell every check apart, see :class:`derive.cache.Canonical`): the
+(which tell every check apart, see :class:`derive.cache.store.Canonical`): the
 outcome of every check, the derived results as trees of class names, the
 numeric rows (SymPy expressions do not survive pickling faithfully).  The
 parent then builds every report in the input order with
-:func:`derive.run.check_proof`, which replays those results instead of working
+:func:`derive.engine.run.check_proof`, which replays those results instead of working
 them out again, so ``-j 2`` gives the same report as ``-j 1`` apart from
 timings.
 """
@@ -18,8 +18,8 @@ import copy
 import multiprocessing
 import time
 
-from .cache import MemoryStore
-from .report import ProofReport
+from ..cache.store import MemoryStore
+from ..model.report import ProofReport
 from .run import Settings, check_case, check_proof, numeric_rows
 
 __all__ = ["check_proofs", "checks_in"]
@@ -138,7 +138,7 @@ def _check_in_worker(task: tuple[str, int, int]):
     if kind == "case":
         check_case(proof.cases[case_index], recording)
     else:
-        from .numeric_model import NumericError
+        from ..numeric.rows import NumericError
 
         try:
             numeric_rows(proof.conclusions, recording)
@@ -156,7 +156,7 @@ def _same_result(one, other) -> bool:
 
 
 def _merge(replayed: MemoryStore, entries: dict, disputed: set) -> None:
-    """Add results to ``replayed``, keyed as the cache keys them (see :func:`derive.cache.step_key`).
+    """Add results to ``replayed``, keyed as the cache keys them (see :func:`derive.cache.store.step_key`).
 
     A key stands for one check, so two checks that met one key (two cases sharing a step, in one worker or in
     two) found one result.  Should they ever disagree, the key is dropped for good and the parent works the

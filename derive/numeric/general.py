@@ -1,6 +1,6 @@
 """Numeric checks of conclusions over scalars, matrices and vectors of any size.
 
-:mod:`derive.numeric` checks conclusions about vectors over the classes
+:mod:`derive.numeric.check` checks conclusions about vectors over the classes
 (``∂L/∂z_k``, the softmax Jacobian ``∂ŷ_j/∂z_k``) with an interpreter built
 for one class axis.  The course library goes further: scalar parameters with
 a domain (a temperature ``T > 0``, a smoothing weight ``ε``), a scalar logit
@@ -22,7 +22,7 @@ largest ``f``, and ``log σ(x)``, ``log(1 − σ(x))`` are ``−softplus(∓x)``
 
 This module is not part of the trusted core: it confirms results, it never
 decides a step.  It is not for conclusions whose ``of`` has a free index (a
-Jacobian): :mod:`derive.numeric` contracts those term by term.
+Jacobian): :mod:`derive.numeric.check` contracts those term by term.
 """
 
 from __future__ import annotations
@@ -35,10 +35,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .core.context import OneHot, SumsToOne
-from .core.objects import (Count, CrossEntropy, Index, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus,
+from ..core.context import OneHot, SumsToOne
+from ..core.objects import (Count, CrossEntropy, Index, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus,
                            SumExcept)
-from .numeric_model import NumericError, NumericRow
+from .rows import NumericError, NumericRow
 
 EPS = float(np.finfo(np.float64).eps)
 LOGIT_KINDS = ("random", "scale 1e3", "one dominating", "all equal")
@@ -46,7 +46,7 @@ TARGET_KINDS = ("one-hot", "soft")
 FULL_UP_TO = 10          # every coordinate direction (and 50 digits) only up to this k ...
 FULL_MOST_ENTRIES = 64   # ... and while the variable has at most this many entries
 MP_UP_TO = 3             # 50 digits at every input up to this k; above, where float64 comes close:
-MP_CLOSE = 0.1           # ... where its error exceeds this fraction of its tolerance (as derive.numeric)
+MP_CLOSE = 0.1           # ... where its error exceeds this fraction of its tolerance (as derive.numeric.check)
 MP_DIGITS = 50
 MP_WORKING_DIGITS = 150
 DOMINANCE = 100.0
@@ -169,7 +169,7 @@ class Evaluator:
     ``sizes`` each count (the classes' symbol too) to its value; ``fixed``
     gives an index a value (a true class).  ``bound`` is a first-order bound on
     the absolute rounding error in units of the backend's unit, built
-    operation by operation as in :mod:`derive.numeric` (each operation adds
+    operation by operation as in :mod:`derive.numeric.check` (each operation adds
     its own rounding |result|; a sum of n terms ``levels(n) · Σ|terms|``; an
     input carries |x|); without ``bounds`` it is not computed.
     """
@@ -647,7 +647,7 @@ def exact_distributions(weights: np.ndarray) -> np.ndarray:
     """Positive weights made into distributions along the last axis whose entries sum to exactly 1.
 
     Each entry is a multiple of 2^-52 and the multiples of a row sum to 2^52 (see
-    :func:`derive.numeric._exact_distribution`, the same for one vector).
+    :func:`derive.numeric.check._exact_distribution`, the same for one vector).
     """
     units = np.floor(weights / np.sum(weights, axis=-1, keepdims=True) * 2.0**52).astype(np.int64)
     units = np.maximum(units, 1)
@@ -763,7 +763,7 @@ def _picks(p: Prepared):
 def _compare(p: Prepared, point: _Point, values: dict, directions, backend, h):
     """Formula against central differences along each direction: (errors, tolerances, references).
 
-    The tolerance is derived as in :func:`derive.numeric._compare`: twice the sum of the truncation
+    The tolerance is derived as in :func:`derive.numeric.check._compare`: twice the sum of the truncation
     (Richardson), the rounding of the reference (unit · bound of F / h) and the formula's own rounding.
     """
     def evaluator(inputs, bounds=True):
@@ -837,7 +837,7 @@ def _basis(shape, picks, convert):
 
 def check_at(p: Prepared, seed: int, k: int, kind: str, target) -> list[NumericRow]:
     """The rows of one conclusion at one k and input: directional; full and 50 digits where small."""
-    from .numeric import METHOD_DIRECTIONAL, METHOD_FULL, METHOD_MP
+    from .check import METHOD_DIRECTIONAL, METHOD_FULL, METHOD_MP
 
     point = _point(p, seed, k, kind, target)
     shape = np.shape(point.values[p.variable])

@@ -1,4 +1,4 @@
-"""The numeric checks' settings, rows and errors, as plain data (see :mod:`derive.numeric`).
+"""The numeric checks' settings, rows and errors, as plain data (see :mod:`derive.numeric.check`).
 
 Kept apart from NumPy, so that replaying numeric rows from the cache, or
 reading the settings on the command line, does not import it.

@@ -20,7 +20,7 @@ import unicodedata
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from .core.objects import CrossEntropy, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept, WrittenOutSum
+from ..core.objects import CrossEntropy, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept, WrittenOutSum
 
 __all__ = ["latex", "DeriveLatexPrinter", "symbol_name", "prose", "prose_parts", "escape_text"]
 

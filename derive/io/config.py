@@ -4,7 +4,7 @@
 ``accept`` says which verdicts weaker than PROVED pass for a step that should
 hold (default: none, so only PROVED passes).  Everything here is read without
 SymPy, so that the pytest plugin and ``derive --help`` stay cheap.  It does
-not decide anything about a step: :func:`derive.report.meets` does, with the
+not decide anything about a step: :func:`derive.model.report.meets` does, with the
 :class:`Accepted` value resolved here.
 """
 
@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .core.verdict import Verdict
+from ..core.verdict import Verdict
 
 __all__ = ["DEFAULT_FOLDERS", "ACCEPTABLE", "Accepted", "AcceptError", "ConfigError", "proof_folders",
            "configured_accept", "resolve_accepted"]

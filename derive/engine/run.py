@@ -7,38 +7,38 @@ import time
 import sympy as sp
 
 from .claims import check_claims
-from .config import Accepted
-from .core.checker import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES, OutOfTime, budget, check_equal
-from .core.context import IllFormed
-from .core.derivation import derive_result
-from .core.validate import as_expression, names_in
-from .core.verdict import Outcome, Verdict
-from .model import Case, Proof
-from .report import CaseReport, DerivedReport, ProofReport, StepReport, meets
+from ..io.config import Accepted
+from ..core.checker import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES, OutOfTime, budget, check_equal
+from ..core.context import IllFormed
+from ..core.derivation import derive_result
+from ..core.validate import as_expression, names_in
+from ..core.verdict import Outcome, Verdict
+from ..model.proof import Case, Proof
+from ..model.report import CaseReport, DerivedReport, ProofReport, StepReport, meets
 
 __all__ = ["Settings", "check_proof", "check_case", "numeric_rows"]
 
 
 class Settings:
     """How hard to look and what passes: the time budget of a step, the largest k of the instances,
-    and the verdicts ``accepted`` besides PROVED (default: none, see :class:`derive.config.Accepted`)."""
+    and the verdicts ``accepted`` besides PROVED (default: none, see :class:`derive.io.config.Accepted`)."""
 
     def __init__(self, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
                  accepted: Accepted = Accepted(), cache=None, numeric=None):
         if not isinstance(accepted, Accepted):
-            raise TypeError(f"accepted must be a derive.config.Accepted, not {type(accepted).__name__}")
+            raise TypeError(f"accepted must be a derive.io.config.Accepted, not {type(accepted).__name__}")
         self.seconds = seconds
         self.max_classes = max_classes
         self.accepted = accepted
-        self.cache = cache  # where outcomes are replayed from and stored (derive.cache), or None
-        self.numeric = numeric  # a derive.numeric.NumericSettings: also check the conclusions numerically
+        self.cache = cache  # where outcomes are replayed from and stored (derive.cache.store), or None
+        self.numeric = numeric  # a derive.numeric.check.NumericSettings: also check the conclusions numerically
 
 
 def _check_equal(settings: Settings, left, right, ctx, **options):
     """``check_equal``, through the settings' cache when there is one."""
     if settings.cache is None:
         return check_equal(left, right, ctx, **options)
-    from .cache import check_cached
+    from ..cache.store import check_cached
 
     return check_cached(settings.cache, left, right, ctx, **options)
 
@@ -47,7 +47,7 @@ def _derive_result(settings: Settings, start, ctx):
     """``derive_result``, through the settings' cache when there is one."""
     if settings.cache is None:
         return derive_result(start, ctx)
-    from .cache import derive_cached
+    from ..cache.store import derive_cached
 
     return derive_cached(settings.cache, start, ctx)
 
@@ -55,10 +55,10 @@ def _derive_result(settings: Settings, start, ctx):
 def numeric_rows(conclusions, settings: Settings) -> tuple:
     """The numeric checks of ``conclusions`` (``settings.numeric``), through the settings' cache."""
     if settings.cache is None:
-        from .numeric import check_conclusions
+        from ..numeric.check import check_conclusions
 
         return tuple(check_conclusions(conclusions, settings.numeric))
-    from .cache import numeric_cached
+    from ..cache.store import numeric_cached
 
     return numeric_cached(settings.cache, conclusions, settings.numeric)
 
@@ -70,7 +70,7 @@ def check_proof(proof: Proof, settings: Settings | None = None) -> ProofReport:
                           lambda *args, **options: _check_equal(settings, *args, **options))
     if settings.numeric is None:
         return ProofReport(proof, cases, claims)
-    from .numeric_model import NumericError
+    from ..numeric.rows import NumericError
 
     try:
         rows = numeric_rows(proof.conclusions, settings)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from .core.context import Context, Definition, Distinct, Equal, IllFormed, OneHot, SumsToOne, as_expression
+from ..core.context import Context, Definition, Distinct, Equal, IllFormed, OneHot, SumsToOne, as_expression
 
 __all__ = ["Expect", "Source", "Step", "Case", "Claim", "Proof", "step", "erratum", "ModelError",
            "Conclusion", "conclusion"]
@@ -171,7 +171,7 @@ class Claim:
     every value of its free indices that its own ``assumptions`` allow
     (default: none, so every value), e.g. ``(OneHot(y, l),)``: the cases must
     cover all of them, and each case's assumptions on vectors must follow from
-    the claim's (see :mod:`derive.coverage`).  ``expect`` is ``HOLDS``, or
+    the claim's (see :mod:`derive.engine.coverage`).  ``expect`` is ``HOLDS``, or
     ``ERRATUM`` when a case it recombines concludes wrongly, so that the claim
     is expected to contradict it; ``note`` says how the formula is read.
     """
@@ -302,8 +302,8 @@ class Proof:
 
     def _repr_markdown_(self) -> str:
         """The proof as course notes in a notebook (unchecked: no verdicts)."""
-        from .render.markdown import proof_markdown
-        from .render.notes import proof_view
+        from ..render.markdown import proof_markdown
+        from ..render.notes import proof_view
 
         return "\n".join(proof_markdown(proof_view(self))).rstrip("\n") + "\n"
 

@@ -20,15 +20,15 @@ from rich.console import Console
 from rich.padding import Padding
 from rich.text import Text
 
-from .core.checker import OutOfTime, budget, check_equal
-from .core.context import IllFormed, as_expression
-from .core.instances import exactly_equal, instances
-from .core.normalise import RULES, Atoms, Trace, atomise, is_zero, prepare, simplify
-from .core.validate import free_indices_of
-from .core.verdict import Verdict
-from .model import Expect, Proof
-from .printing import unicode
-from .report import meets
+from ..core.checker import OutOfTime, budget, check_equal
+from ..core.context import IllFormed, as_expression
+from ..core.instances import exactly_equal, instances
+from ..core.normalise import RULES, Atoms, Trace, atomise, is_zero, prepare, simplify
+from ..core.validate import free_indices_of
+from ..core.verdict import Verdict
+from ..model.proof import Expect, Proof
+from ..render.unicode import unicode
+from ..model.report import meets
 
 __all__ = ["ExplainError", "Stage", "StepTrace", "trace_step", "explain_proof"]
 

@@ -2,9 +2,9 @@
 
 Like pytest, ``derive`` looks for ``proofs/`` under the current directory, or
 for the paths listed under ``[tool.derive] proofs`` in ``pyproject.toml``.
-Every module-level :class:`~derive.model.Proof` of a module is collected, in
+Every module-level :class:`~derive.model.proof.Proof` of a module is collected, in
 the order the module defines them.  A module that cannot be imported becomes
-a :class:`~derive.report.LoadError` naming its file and line.
+a :class:`~derive.model.report.LoadError` naming its file and line.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import proof_folders
-from .core.context import IllFormed
-from .core.objects import BadArgument
-from .model import ModelError, Proof
-from .report import LoadError
+from ..core.context import IllFormed
+from ..core.objects import BadArgument
+from ..model.proof import ModelError, Proof
+from ..model.report import LoadError
 
 __all__ = ["Loaded", "proof_paths", "load_paths", "select"]
 
@@ -33,7 +33,7 @@ class Loaded:
 
 
 def _is_document(path: Path) -> bool:
-    from .documents import is_document
+    from ..documents import is_document
 
     return is_document(path.name)
 
@@ -58,7 +58,7 @@ def _files(path: Path, errors: list[LoadError]) -> list[Path]:
         errors.append(LoadError(_display(path), "is a directory, not a proof file"))
         return []
     if path.is_dir():
-        from .documents import has_declarations
+        from ..documents import has_declarations
 
         found = sorted(p for p in path.rglob("*.py") if not p.name.startswith("_"))
         for p in found:
@@ -108,7 +108,7 @@ def load_paths(paths: list[Path]) -> Loaded:
     for path in paths:
         for file in _files(path, errors):
             if _is_document(file):
-                from .documents import load
+                from ..documents import load
 
                 proof, problems, counts = load(file, _display(file))
                 errors.extend(LoadError(where, message) for where, message in problems)

@@ -10,7 +10,7 @@ import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
-from .core.objects import SumExcept
+from ..core.objects import SumExcept
 
 __all__ = ["unicode", "UnicodePrinter"]
 

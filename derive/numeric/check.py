@@ -35,10 +35,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .core.context import OneHot, SumsToOne
-from . import numeric_general as general
-from .core.objects import CrossEntropy, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept
-from .numeric_model import CLASS_COUNTS, NumericError, NumericRow, NumericSettings
+from ..core.context import OneHot, SumsToOne
+from . import general
+from ..core.objects import CrossEntropy, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept
+from .rows import CLASS_COUNTS, NumericError, NumericRow, NumericSettings
 
 __all__ = [
     "CLASS_COUNTS",
@@ -934,14 +934,14 @@ def _glibc():
     return libc
 
 
-# Vocabulary that only :mod:`derive.numeric_general` evaluates.
+# Vocabulary that only :mod:`derive.numeric.general` evaluates.
 _GENERAL_FUNCTIONS = (Sigmoid, Softplus, LogSumExp, sp.tanh)
 
 
 def _is_general(c) -> bool:
     """Whether a conclusion goes beyond vectors over the classes (scalars, matrices, other sizes, sigmoid, ...).
 
-    Those are checked by :mod:`derive.numeric_general`; the rest here, by the term-by-term contraction
+    Those are checked by :mod:`derive.numeric.general`; the rest here, by the term-by-term contraction
     that also handles Jacobians (whose rows are therefore unchanged by the general evaluator).
     """
     wrt, of = c.wrt, c.of

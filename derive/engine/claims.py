@@ -5,7 +5,7 @@ its own assumptions allow, by way of the cases it names.  For each such case,
 under that case's assumptions and definitions, the case must derive the same
 subject (its start) and the claim's formula must equal what the case
 concluded (its last line); and together the cases must cover every
-configuration (:mod:`derive.coverage`).  A claim holds when it agrees with
+configuration (:mod:`derive.engine.coverage`).  A claim holds when it agrees with
 every case and is covered; a contradiction names the claim, the case, the
 case's conclusion and a point where the two differ, and a gap names a
 configuration no case covers.  The decisions on each case are the checker's
@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .core.checker import check_equal
-from .core.context import IllFormed, as_expression
-from .core.validate import names_in
-from .core.verdict import Outcome, Verdict
+from ..core.checker import check_equal
+from ..core.context import IllFormed, as_expression
+from ..core.validate import names_in
+from ..core.verdict import Outcome, Verdict
 from .coverage import Coverage, claim_coverage
-from .model import Claim, Expect, Proof
-from .printing import unicode
-from .report import HOLDING, NOT_PROVED_FOR_EVERY_K, CaseReport, ClaimCheck, ClaimReport, meets
+from ..model.proof import Claim, Expect, Proof
+from ..render.unicode import unicode
+from ..model.report import HOLDING, NOT_PROVED_FOR_EVERY_K, CaseReport, ClaimCheck, ClaimReport, meets
 
 __all__ = ["check_claims", "check_claim"]
 

@@ -14,7 +14,7 @@ The check errs on the side of "not covered": a pattern that no index values
 could realise (say ``j = k`` for an index expression that is never ``k``) may
 be reported uncovered, never the other way round.  It is combinatorics over
 symbols and does no algebra: whether a case *agrees* with the claim is the
-checker's question (:mod:`derive.claims` asks it).
+checker's question (:mod:`derive.engine.claims` asks it).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .core.context import Context, Distinct, Equal, IllFormed, OneHot, SumsToOne
-from .core.validate import free_indices_of
-from .printing import unicode
+from ..core.context import Context, Distinct, Equal, IllFormed, OneHot, SumsToOne
+from ..core.validate import free_indices_of
+from ..render.unicode import unicode
 
 __all__ = ["Coverage", "Gap", "claim_coverage", "patterns", "MAX_ATOMS"]
 

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .core.checker import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES, check_equal
-from .core.context import IllFormed, as_expression
-from .core.objects import SumExcept
-from .core.verdict import Outcome, Verdict
-from .model import Case, Expect, Proof
+from ..core.checker import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES, check_equal
+from ..core.context import IllFormed, as_expression
+from ..core.objects import SumExcept
+from ..core.verdict import Outcome, Verdict
+from ..model.proof import Case, Expect, Proof
 
 __all__ = [
     "OPERATORS",
@@ -319,16 +319,16 @@ def first_instance_refutes(left, right, ctx, *, seconds, max_classes, known) -> 
     steps (:func:`derive.core.checker.refuted_at_first_instance`), so the
     counterexample is the one ``check_equal`` reports.
     """
-    from .core.checker import refuted_at_first_instance
+    from ..core.checker import refuted_at_first_instance
 
     return refuted_at_first_instance(left, right, ctx, seconds=seconds, max_classes=max_classes, known=known)
 
 
 def _check(store, left, right, ctx, **options) -> Outcome:
-    """``check_equal``, answered from ``store`` (a derive.cache store) when it holds the outcome."""
+    """``check_equal``, answered from ``store`` (a derive.cache.store store) when it holds the outcome."""
     if store is None:
         return check_equal(left, right, ctx, **options)
-    from .cache import check_cached
+    from ..cache.store import check_cached
 
     return check_cached(store, left, right, ctx, **options)
 

@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..mutate import ProofMutation, kill_rate, totals
-from ..printing import unicode
+from ..engine.mutate import ProofMutation, kill_rate, totals
+from .unicode import unicode
 
 __all__ = ["mutation_data", "render_mutation_json", "render_mutation"]
 

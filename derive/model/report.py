@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .config import Accepted
-from .core.verdict import STRENGTH, Outcome, Verdict
-from .model import Case, Claim, Expect, Proof, Step
+from ..io.config import Accepted
+from ..core.verdict import STRENGTH, Outcome, Verdict
+from .proof import Case, Claim, Expect, Proof, Step
 
 __all__ = ["StepReport", "DerivedReport", "CaseReport", "ClaimCheck", "ClaimReport", "ProofReport", "LoadError",
            "Report", "meets"]
@@ -85,7 +85,7 @@ class ClaimReport:
     """What became of one claim: ``text`` (what it says), ``holds``, and ``reason`` in one line.
 
     ``holds`` needs agreement with every case it recombines and ``coverage``
-    (a :class:`derive.coverage.Coverage`) of every configuration of its indices.
+    (a :class:`derive.engine.coverage.Coverage`) of every configuration of its indices.
     """
 
     claim: Claim
@@ -101,7 +101,7 @@ class ClaimReport:
 @dataclass(frozen=True)
 class ProofReport:
     """A proof's cases and claims, and the numeric checks of its conclusions
-    (``derive.numeric.NumericRow``s) when they were run: ``numeric_seed`` is then
+    (``derive.numeric.check.NumericRow``s) when they were run: ``numeric_seed`` is then
     their seed, and ``numeric_error`` says why they could not be run, if so."""
 
     proof: Proof
@@ -118,8 +118,8 @@ class ProofReport:
 
     def _repr_markdown_(self) -> str:
         """The checked proof as course notes in a notebook, with a verdict mark on every line."""
-        from .render.markdown import proof_markdown
-        from .render.notes import proof_view
+        from ..render.markdown import proof_markdown
+        from ..render.notes import proof_view
 
         return "\n".join(proof_markdown(proof_view(self))).rstrip("\n") + "\n"
 
@@ -147,7 +147,7 @@ class Report:
 
     def _repr_markdown_(self) -> str:
         """Every checked proof as course notes in a notebook, and the summary table."""
-        from .render.markdown import render_markdown
+        from ..render.markdown import render_markdown
 
         return render_markdown(self, title=False)
 

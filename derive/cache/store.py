@@ -39,8 +39,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Protocol
 
-from . import __version__
-from .core.verdict import Counterexample, Outcome, Verdict
+from .. import __version__
+from ..core.verdict import Counterexample, Outcome, Verdict
 
 __all__ = ["CACHE_DIR", "Cache", "MemoryStore", "Store", "Canonical", "step_key", "derived_key", "numeric_key",
            "outcome_data", "outcome_from_data", "expression_data", "expression_from_data", "rows_data",
@@ -49,7 +49,7 @@ __all__ = ["CACHE_DIR", "Cache", "MemoryStore", "Store", "Canonical", "step_key"
 CACHE_DIR = ".derive-cache"
 FORMAT = 3  # 3: keys are a canonical structural serialisation (2 printed srepr text)
 KINDS = ("outcome", "derived", "numeric")
-_HERE = Path(__file__).resolve().parent
+_HERE = Path(__file__).resolve().parent.parent  # the derive package
 _fingerprints: dict[str, str] = {}
 
 
@@ -312,7 +312,7 @@ def numeric_key(conclusions, settings) -> str:
     """The key of ``check_conclusions(conclusions, settings)``."""
     from importlib.metadata import version
 
-    return _key("numeric", [("numeric", fingerprint("numeric.py", "numeric_model.py")),
+    return _key("numeric", [("numeric", fingerprint("numeric")),
                             ("numpy", version("numpy")), ("settings", settings),
                             ("conclusions", tuple(conclusions))])
 
@@ -407,7 +407,7 @@ def _classes() -> dict[str, type]:
     """The classes an expression may be rebuilt from, by name: SymPy's usual ones and derive's own."""
     import sympy as sp
 
-    from .core import objects
+    from ..core import objects
 
     known = [sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, sp.KroneckerDelta, sp.Sum, sp.Tuple, sp.Indexed,
              sp.IndexedBase, sp.Derivative, sp.Abs]
@@ -429,7 +429,7 @@ def _tree(expr, classes):
         raise Unstorable("a dummy symbol cannot be rebuilt in another process")
     if type(expr) is sp.Symbol:
         return ["Symbol", expr.name, dict(sorted(expr._assumptions_orig.items()))]
-    from .core.objects import Count, Index
+    from ..core.objects import Count, Index
 
     if type(expr) is Count:  # a count is its name (always a positive integer)
         return ["Count", expr.name]
@@ -507,7 +507,7 @@ def rows_data(rows) -> list[dict]:
 
 
 def rows_from_data(data) -> tuple:
-    from .numeric_model import NumericRow
+    from ..numeric.rows import NumericRow
 
     _expect(isinstance(data, list), "the numeric rows are not a list")
     rows = []
@@ -676,7 +676,7 @@ def check_cached(store: Store, left, right, ctx, **options) -> Outcome:
 
     Every option is passed to the checker and is part of the key, so a setting the checker gains is keyed too.
     """
-    from .core.checker import check_equal
+    from ..core.checker import check_equal
 
     try:
         key = step_key(left, right, ctx, **options)
@@ -696,7 +696,7 @@ def derive_cached(store: Store, start, ctx, **options):
 
     An expression that cannot be kept exactly is derived every time.
     """
-    from .core.derivation import derive_result
+    from ..core.derivation import derive_result
 
     try:
         key = derived_key(start, ctx, **options)
@@ -724,7 +724,7 @@ def numeric_cached(store: Store, conclusions, settings) -> tuple:
     found = _replayed(store, "numeric", key) if key is not None else None
     if found is not None:
         return found
-    from .numeric import check_conclusions  # NumPy is imported only when there is something to compute
+    from ..numeric.check import check_conclusions  # NumPy is imported only when there is something to compute
 
     rows = tuple(check_conclusions(conclusions, settings))
     if key is None:
