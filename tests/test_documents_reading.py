@@ -14,8 +14,11 @@ import sympy as sp
 
 from derive.core.objects import D, Vector, classes, exp, indices, log, softmax, sum_except, sum_over
 from derive.documents.declarations import Declarations
-from derive.documents.extract import Formula, extract, rows_of
-from derive.documents.reading import LineContext, Names, Reader, ReadProblem
+from derive.documents.events import Formula
+from derive.documents.extract import extract
+from derive.documents.layout import rows_of
+from derive.documents.names import Names
+from derive.documents.reading import LineContext, Reader, ReadProblem
 from derive.documents.syntax import GRAMMAR, SyntaxProblem, parse_row
 
 DOCUMENTS = Path(__file__).resolve().parent / "documents"

@@ -125,7 +125,8 @@ def _python_steps(report):
 
 
 def _formulas_and_headings(path: Path):
-    from derive.documents.extract import Formula, Heading, extract
+    from derive.documents.events import Formula, Heading
+    from derive.documents.extract import extract
 
     document = extract(str(path), path.read_text(encoding="utf-8"))
     return ([e.text for e in document.events if isinstance(e, Formula)],

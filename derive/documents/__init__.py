@@ -3,10 +3,12 @@
 A document is read into the same proof model a proof module builds
 (:mod:`derive.model.proof`), so the checker, the reports and the renderers serve it
 unchanged.  The pieces, in the order a document flows through them:
-``extract`` (where the maths is), ``declarations`` (what the names mean),
-``structure`` (sections, cases, claims), ``syntax`` and ``maths.lark`` (the
-grammar of a row), ``reading`` (parse trees to SymPy, with readings) and
-``build`` (the proof); ``importer`` writes what was read as a proof module.
+``extract`` and ``tex`` (where the maths is, as the ``events`` of a
+document), ``layout`` (the rows of a display), ``declarations`` and ``names``
+(what the names mean), ``structure`` (sections, cases, claims), ``syntax`` and
+``maths.lark`` (the grammar of a row), ``reading`` (parse trees to SymPy, with
+readings) and ``build`` (the proof, returned with the lines not read as a
+``result``); ``importer`` writes what was read as a proof module.
 
 Nothing here is imported by ``derive --help``: the loader imports this
 package only when a document is among the targets.
@@ -45,7 +47,8 @@ def load(path, display: str):
     read give an error each (with a caret under the culprit) beside the proof, where they are
     ERROR steps.
     """
-    from .build import DocumentError, read_document
+    from .build import read_document
+    from .result import DocumentError
 
     try:
         result = read_document(path, display)

@@ -19,7 +19,6 @@ for a proof module.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import sympy as sp
@@ -28,97 +27,15 @@ from lark import Tree
 from ..core.context import Distinct, Equal, IllFormed
 from ..model.proof import Case, Claim, Expect, ModelError, Proof, Source, Step
 from .declarations import DeclarationError, load_declarations
+from .events import Heading
 from .extract import extract
-from .reading import LineContext, Names, Reader, ReadProblem, key_of
+from .names import Names, key_of
+from .result import DocumentError, DocumentResult, LineRecord, Problem, UnreadLine
+from .reading import LineContext, Reader, ReadProblem
 from .structure import StructureError, structure_of
-from .syntax import SyntaxProblem, parse_row
+from .syntax import SyntaxProblem, sides_apart
 
-__all__ = ["DocumentResult", "Problem", "UnreadLine", "read_document", "DocumentError"]
-
-
-class DocumentError(ValueError):
-    """A document that cannot be turned into a proof at all; ``where`` is file:line[:column]."""
-
-    def __init__(self, where: str, message: str):
-        super().__init__(f"{where}: {message}")
-        self.where = where
-        self.message = message
-
-
-class UnreadLine:
-    """The place of a step that could not be read: not an expression, so the checker reports ERROR."""
-
-    def __init__(self, text: str, place: str, message: str):
-        self.text = " ".join(text.split())
-        self.place = place
-        self.message = message
-
-    def __str__(self) -> str:
-        return f"(not read) {self.text}"
-
-    __repr__ = __str__   # printers that fall back to repr show the text too
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A line that was not read: its place, the message, and the line with a caret under the culprit."""
-
-    place: str
-    message: str
-    caret: str
-    kind: str
-
-    def text(self) -> str:
-        return f"not read: {self.message}\n{self.caret}"
-
-
-@dataclass(frozen=True)
-class LineRecord:
-    """What became of one equation row: read, not read, a definition, or skipped (declared)."""
-
-    place: str
-    text: str
-    status: str          # "read", "not read", "definition", "skipped"
-    readings: tuple = ()
-    step_refs: tuple = ()   # (case name, step number) of its steps
-    claim_names: tuple = ()
-    row_offset: int = -1
-
-
-@dataclass
-class DocumentResult:
-    proof: Proof | None
-    problems: list = field(default_factory=list)
-    lines: list = field(default_factory=list)
-
-    def counts(self) -> dict:
-        found = {"read": 0, "not read": 0, "definition": 0, "skipped": 0}
-        for line in self.lines:
-            found[line.status] += 1
-        return found
-
-    def summary(self) -> "LineSummary":
-        counts = self.counts()
-        skipped = tuple(f"{line.place}: {line.readings[0]}" for line in self.lines if line.status == "skipped")
-        return LineSummary(counts["read"], counts["not read"], counts["definition"], counts["skipped"], skipped)
-
-
-@dataclass(frozen=True)
-class LineSummary:
-    """How many of a document's equation lines were read; the lines skipped as declared, with why."""
-
-    read: int
-    not_read: int
-    definitions: int
-    skipped: int
-    skipped_lines: tuple = ()
-
-    def text(self, file: str) -> str:
-        total = self.read + self.not_read + self.definitions + self.skipped
-        extra = "".join(f", {count} {label}" for count, label in ((self.definitions, "definitions"),
-                                                                  (self.skipped, "skipped as declared")) if count)
-        lines = [f"{file}: {self.read} of {total} equation lines read, {self.not_read} not read{extra}"]
-        return "\n".join(lines + [f"  {line}" for line in self.skipped_lines])
+__all__ = ["read_document"]
 
 
 def _slug(text: str) -> str:
@@ -219,8 +136,6 @@ class _Builder:
         return DocumentResult(proof, self.problems, self.lines)
 
     def _first_heading(self):
-        from .extract import Heading
-
         for event in self.document.events:
             if isinstance(event, Heading):
                 return event.text
@@ -270,26 +185,9 @@ class _Builder:
             self.chain(equation, chain)
 
     def _sides_apart(self, row, line):
-        """The sides of a row split at its top-level '=', each parsed alone (positions kept)."""
-        text = row.text
-        cuts, depth = [], 0
-        for position, c in enumerate(text):
-            if c == "{":
-                depth += 1
-            elif c == "}":
-                depth -= 1
-            elif c == "=" and depth == 0:
-                cuts.append(position)
-        bounds = [-1] + cuts + [len(text)]
-        for start, end in zip(bounds, bounds[1:]):
-            piece = text[start + 1:end]
-            if not piece.strip():
-                continue
-            padded = " " * (start + 1) + piece + " " * (len(text) - end)
-            try:
-                tree = parse_row(padded)
-            except SyntaxProblem as problem:
-                problem.segment = piece   # the side that failed, shown in place of its expression
+        """The sides of a row that does not parse as a whole, each parsed alone (positions kept)."""
+        for tree, problem in sides_apart(row.text):
+            if problem is not None:
                 yield row, problem, None, row.offset + problem.position, line
                 continue
             side = tree.children[0].children[0]
@@ -297,17 +195,13 @@ class _Builder:
 
     def record(self, offset, row, status, readings=(), step_refs=(), claim_names=()):
         """Record what became of a row; a row's sides merge into one record (not read wins)."""
+        found = LineRecord(self.place(offset), " ".join(row.text.split()), status, tuple(readings),
+                           tuple(step_refs), tuple(claim_names), row.offset)
         for index, line in enumerate(self.lines):
             if line.row_offset == row.offset:
-                merged = LineRecord(line.place, line.text, "not read" if "not read" in (status, line.status)
-                                    else line.status, line.readings + tuple(r for r in readings
-                                                                             if r not in line.readings),
-                                    line.step_refs + tuple(step_refs), line.claim_names + tuple(claim_names),
-                                    row.offset)
-                self.lines[index] = merged
+                self.lines[index] = line.merged(found)
                 return
-        self.lines.append(LineRecord(self.place(offset), " ".join(row.text.split()), status, tuple(readings),
-                                     tuple(step_refs), tuple(claim_names), row.offset))
+        self.lines.append(found)
 
     def chain(self, equation, chain):
         context = LineContext(macros=self.macros)

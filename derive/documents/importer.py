@@ -31,7 +31,8 @@ class ImportError_(ValueError):
 
 def import_document(path: Path, display: str) -> tuple[str, list[tuple[str, str]]]:
     """The Python source for a document, and the problems of the lines that were not read."""
-    from .build import DocumentError, read_document
+    from .build import read_document
+    from .result import DocumentError
 
     try:
         result = read_document(path, display)

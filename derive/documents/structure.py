@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 
 from lark import Token
 
-from .extract import Formula, Heading, Marker, Paragraph, Prose, Row, rows_of
+from .events import Formula, Heading, Marker, Paragraph, Prose
+from .layout import Row, rows_of
 from .syntax import SyntaxProblem, parse_row
 
 __all__ = ["Assumption", "Equation", "Structure", "structure_of", "StructureError"]

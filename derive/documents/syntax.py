@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["parse_row", "SyntaxProblem", "GRAMMAR"]
+__all__ = ["parse_row", "sides_apart", "SyntaxProblem", "GRAMMAR"]
 
 GRAMMAR = Path(__file__).with_name("maths.lark")
 
@@ -63,6 +63,34 @@ def parse_row(text: str):
         expected = sorted(_DESCRIPTIONS.get(e, e) for e in error.expected)[:6]
         raise SyntaxProblem(f"unexpected {token.value!r} here (expected one of: {', '.join(expected)})",
                             token.start_pos) from None
+
+
+def sides_apart(text: str):
+    """The sides of a row split at its top-level ``=``, each parsed alone: ``(tree, None)`` or ``(None, problem)``.
+
+    Positions stay those of the row (each side is parsed padded with spaces in place of the rest), so that
+    a side that does not parse is named at its own column; ``problem.segment`` is that side's text, shown in
+    place of its expression.
+    """
+    cuts, depth = [], 0
+    for position, c in enumerate(text):
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif c == "=" and depth == 0:
+            cuts.append(position)
+    bounds = [-1] + cuts + [len(text)]
+    for start, end in zip(bounds, bounds[1:]):
+        piece = text[start + 1:end]
+        if not piece.strip():
+            continue
+        padded = " " * (start + 1) + piece + " " * (len(text) - end)
+        try:
+            yield parse_row(padded), None
+        except SyntaxProblem as problem:
+            problem.segment = piece
+            yield None, problem
 
 
 def _word_at(text: str, position: int) -> str:
