@@ -13,7 +13,14 @@ that failed.  A recombination section's lines become claims over the cases
 before them that derive the same subject.
 
 What this module is not for: it checks nothing; the checker does, exactly as
-for a proof module.
+for a proof module.  What reading gives (the result, the lines not read) is in
+:mod:`derive.documents.result`.
+
+Long because one builder walks the document's equations in order, and each
+part of the walk reads what the parts before it left: the local definitions
+so far, the cases built (a recombination claims the cases before it), the
+errata used, and the record of every line.  Its methods are the steps of that
+one walk.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from pathlib import Path
 import sympy as sp
 
 from ..core import objects as ob
+from ..core.binders import binders
 from ..core.context import Distinct, Equal, OneHot, SumsToOne
 from ..model.proof import Expect
 
@@ -126,17 +127,19 @@ class _Writer:
         return f"cross_entropy({', '.join(self.write(a) for a in expr.args)})"
 
     def _write_WrittenOutSum(self, expr):
-        (i, lo, hi), = expr.limits
-        return f"written_out({self.write(expr.function)}, {self.write(i)}, {self.write(hi)}, {self.write(lo)})"
+        (b,) = binders(expr)
+        return (f"written_out({self.write(expr.function)}, {self.write(b.variable)}, {self.write(b.hi)}, "
+                f"{self.write(b.lo)})")
 
     def _write_Sum(self, expr):
-        (i, lo, hi), = expr.limits
-        return f"sum_over({self.write(expr.function)}, {self.write(i)}, {self.write(hi)}, {self.write(lo)})"
+        (b,) = binders(expr)
+        return (f"sum_over({self.write(expr.function)}, {self.write(b.variable)}, {self.write(b.hi)}, "
+                f"{self.write(b.lo)})")
 
     def _write_SumExcept(self, expr):
-        i, lo, hi = expr.limits
-        return (f"sum_except({self.write(expr.function)}, {self.write(i)}, {self.write(hi)}, "
-                f"{self.write(expr.skipped)}, {self.write(lo)})")
+        (b,) = binders(expr)
+        return (f"sum_except({self.write(expr.function)}, {self.write(b.variable)}, {self.write(b.hi)}, "
+                f"{self.write(b.skipped)}, {self.write(b.lo)})")
 
 
 def _symbols(proof):

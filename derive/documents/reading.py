@@ -32,6 +32,13 @@ reading can be refused in the declarations (``readings: {kind: refuse}``):
 
 What this module is not for: it decides nothing about truth (the checker
 does), and it does not know the document's structure (``structure`` does).
+
+Long because the walk over a side's parse tree is one class: lark's trees are
+dispatched by rule name to ``_<rule>`` methods of one object (as SymPy's
+printers dispatch ``_print_<Class>``), and every method reads and changes the
+walk's state: the stack of bound indices, the readings so far, the row's text
+for messages.  Split across modules, that state would travel with every call.
+The declared names, which need no walk, are in :mod:`derive.documents.names`.
 """
 
 from __future__ import annotations
