@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .objects import Vector
+from .objects import IllFormed, Vector, no_text
 
 __all__ = [
     "Equal",
@@ -21,17 +21,11 @@ __all__ = [
 ]
 
 
-class IllFormed(ValueError):
-    """A step, assumption or definition that cannot be checked, with the reason."""
-
-
 def as_expression(value, what: str = "a step") -> sp.Expr:
     """``value`` as a SymPy expression, or a clear error; text is never parsed."""
     if isinstance(value, bool) or value is None:
         raise IllFormed(f"{what} is {value!r}, not an expression")
-    if isinstance(value, str):
-        raise IllFormed(f"{what} is the text {value!r}; text is never parsed: build the expression "
-                        f"with the derive API (e.g. exp(z[j]) / sum_over(exp(z[i]), i, k))")
+    no_text(value, what)
     if isinstance(value, float):
         raise IllFormed(f"{what} is the float {value!r}, which is inexact: write an integer or sympy.Rational")
     if isinstance(value, int):

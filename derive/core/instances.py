@@ -3,6 +3,12 @@
 Used for the two verdicts below PROVED: VERIFIED (exactly equal on every
 instance up to some class count) and REFUTED (a point where the two sides
 differ, found among simple inputs first and confirmed at high precision).
+
+Long because building instances and drawing points for them are one piece
+of the trusted core: the points must satisfy exactly the assumptions and
+domains the instances were built under (one-hot targets, the ranges of
+indices, where an expression is defined), and keeping both here keeps that
+agreement in one place.
 """
 
 from __future__ import annotations

@@ -7,6 +7,12 @@ remaining atoms (sums, exponentials, logs, vector entries, Kronecker deltas)
 that cancels to zero.  Atoms are treated as independent variables, which can
 only lose proofs, never make a false one: a rational function that vanishes
 for independent values vanishes for related ones too.
+
+Long because it is the core's one decision procedure, kept whole so that it
+can be audited in one reading: the rewrite rules share the ranges of indices
+(:func:`index_range`), the signs of atoms and the trace of rules used, and
+each rule sits beside the side conditions it checks.  Splitting it would put
+a rule in one file and the conditions that make it sound in another.
 """
 
 from __future__ import annotations

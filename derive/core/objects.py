@@ -5,6 +5,11 @@ objects that a person writes but SymPy would evaluate away (softmax, the
 cross-entropy, a sum that skips one index, a derivative) are kept as
 unevaluated nodes, so that the checked expression is the one that is shown;
 the normaliser unfolds them with :func:`unfold`.
+
+Long because it is the whole vocabulary a proof module writes with: each
+object is a small SymPy class or constructor with the checks of its
+arguments, and one module is the one place to look a word up (the public
+API re-exports them from here).
 """
 
 from __future__ import annotations
@@ -45,18 +50,33 @@ __all__ = [
     "exp",
     "log",
     "no_text",
+    "IllFormed",
     "BadArgument",
 ]
 
-class BadArgument(TypeError):
-    """An object of the vocabulary built from the wrong kind of argument (text, a non-variable, ...)."""
+class IllFormed(ValueError, TypeError):
+    """Something that cannot be checked, with the reason: an object of the vocabulary built from the wrong kind
+    of argument (text, a non-variable, ...), or a step, assumption or definition that is not well formed.
+
+    One type for both, raised as soon as the fault is seen.  It is a ``TypeError`` as well as a
+    ``ValueError`` because a wrong argument to the vocabulary is both, and code that catches either keeps
+    catching it.
+    """
 
 
-def no_text(value, where: str):
-    """``value``, unless it is text (which SymPy would parse): then a clear error."""
+# The name the vocabulary's errors had before they were one type with the checker's; kept for callers.
+BadArgument = IllFormed
+
+
+def no_text(value, what: str):
+    """``value``, unless it is text (which SymPy would parse): then a clear error naming ``what`` it is.
+
+    The one refusal of text: the vocabulary calls it on its arguments, and
+    :func:`derive.core.context.as_expression` on a step, a start or a definition.
+    """
     if isinstance(value, str):
-        raise BadArgument(f"{where}: got the text {value!r}; text is never parsed: build the expression with "
-                        f"the derive API (vectors, indices, exp, log, sum_over, ...)")
+        raise IllFormed(f"{what} is the text {value!r}; text is never parsed: build the expression "
+                        f"with the derive API (e.g. exp(z[j]) / sum_over(exp(z[i]), i, k))")
     return value
 
 
@@ -67,12 +87,12 @@ def _expression(value, where: str):
 
 def exp(x, *args, **kwargs):
     """The exponential ``e^x``."""
-    return sp.exp(no_text(x, "exp"), *args, **kwargs)
+    return sp.exp(no_text(x, "exp: the argument"), *args, **kwargs)
 
 
 def log(x, *args, **kwargs):
     """The natural logarithm."""
-    return sp.log(no_text(x, "log"), *args, **kwargs)
+    return sp.log(no_text(x, "log: the argument"), *args, **kwargs)
 
 
 def classes(name: str = "k") -> sp.Symbol:
@@ -119,7 +139,7 @@ class Index(sp.Symbol):
 def count(name: str) -> Count:
     """A count such as a batch size ``N`` or an input dimension ``d``: a positive integer symbol."""
     if not isinstance(name, str):
-        raise BadArgument(f"count: the name must be text, not {type(name).__name__}")
+        raise IllFormed(f"count: the name must be text, not {type(name).__name__}")
     return Count(name)
 
 
@@ -128,7 +148,7 @@ def indices(names: str, over=None) -> tuple[sp.Symbol, ...]:
     if over is None:
         return tuple(sp.symbols(names, integer=True, positive=True, seq=True))
     if not isinstance(over, Count):
-        raise BadArgument(f"indices({names!r}, over=...): over must be a count (count('N')), not {over!r}")
+        raise IllFormed(f"indices({names!r}, over=...): over must be a count (count('N')), not {over!r}")
     return tuple(Index(name, over) for name in names.replace(",", " ").split())
 
 
@@ -144,9 +164,9 @@ def scalar(name: str, domain: str = "real") -> sp.Symbol:
     counterexamples, for instance).
     """
     if not isinstance(name, str):
-        raise BadArgument(f"scalar: the name must be text, not {type(name).__name__}")
+        raise IllFormed(f"scalar: the name must be text, not {type(name).__name__}")
     if domain not in _DOMAINS:
-        raise BadArgument(f"scalar {name!r}: domain must be real, positive or nonnegative, not {domain!r}")
+        raise IllFormed(f"scalar {name!r}: domain must be real, positive or nonnegative, not {domain!r}")
     return sp.Symbol(name, **_DOMAINS[domain])
 
 
@@ -160,7 +180,7 @@ def _size(value, what: str):
         return value
     if isinstance(value, sp.Symbol) and value.is_integer and value.is_positive and not isinstance(value, Index):
         return value
-    raise BadArgument(f"{what}: a size is a count (count('N')), the number of classes, or a positive integer, "
+    raise IllFormed(f"{what}: a size is a count (count('N')), the number of classes, or a positive integer, "
                       f"not {value!r}")
 
 
@@ -195,7 +215,7 @@ class Vector(sp.IndexedBase):
             no_text(item, f"the index of {self.label}")
         rank = len(self.shape) if self.shape else 1
         if len(items) != rank:
-            raise BadArgument(f"{self.label}[{', '.join(map(str, items))}]: {self.label} has {rank} "
+            raise IllFormed(f"{self.label}[{', '.join(map(str, items))}]: {self.label} has {rank} "
                               f"{'index' if rank == 1 else 'indices'}, not {len(items)}")
         return super().__getitem__(index, **kwargs)
 
@@ -226,7 +246,7 @@ class Matrix(Vector):
         if domain not in _DOMAINS:
             raise ValueError(f"Matrix {name!r}: domain must be real, positive or nonnegative, not {domain!r}")
         if rows is None or cols is None:
-            raise BadArgument(f"Matrix {name!r}: give its rows and cols (counts or the number of classes)")
+            raise IllFormed(f"Matrix {name!r}: give its rows and cols (counts or the number of classes)")
         shape = (_size(rows, f"Matrix {name!r}: rows"), _size(cols, f"Matrix {name!r}: cols"))
         return sp.IndexedBase.__new__(cls, sp.Symbol(name, **_DOMAINS[domain]), shape=shape)
 
@@ -394,7 +414,7 @@ def _vector_call(name, z, j, n):
     for value, what in ((z, "vector"), (j, "index"), (n, "number of classes")):
         no_text(value, f"{name}: the {what}")
     if not isinstance(z, sp.IndexedBase):
-        raise BadArgument(f"{name}: the first argument must be a Vector, not {type(z).__name__}")
+        raise IllFormed(f"{name}: the first argument must be a Vector, not {type(z).__name__}")
 
 
 def softmax(z, j, n) -> Softmax:
@@ -410,7 +430,7 @@ def log_softmax(z, j, n) -> LogSoftmax:
 def cross_entropy(y, p, n) -> CrossEntropy:
     _vector_call("cross_entropy", y, p, n)
     if not isinstance(p, sp.IndexedBase):
-        raise BadArgument(f"cross_entropy: the second argument must be a Vector, not {type(p).__name__}")
+        raise IllFormed(f"cross_entropy: the second argument must be a Vector, not {type(p).__name__}")
     return CrossEntropy(y, p, n)
 
 
@@ -418,7 +438,7 @@ def _sum_arguments(name, function, index, n, start):
     for value, what in ((function, "summand"), (index, "index"), (n, "upper bound"), (start, "lower bound")):
         no_text(value, f"{name}: the {what}")
     if not (isinstance(index, sp.Symbol) and index.is_integer):
-        raise BadArgument(f"{name}: the summation index must be an index symbol (use indices('...')), "
+        raise IllFormed(f"{name}: the summation index must be an index symbol (use indices('...')), "
                         f"not {index!r}")
 
 
@@ -472,7 +492,7 @@ def D(expr, variable) -> sp.Derivative:
     no_text(variable, "D: the variable")
     if not (isinstance(variable, sp.Indexed) or
             (isinstance(variable, sp.Symbol) and not variable.is_integer)):
-        raise BadArgument(f"D: cannot differentiate with respect to {variable!r}: it is not a variable "
+        raise IllFormed(f"D: cannot differentiate with respect to {variable!r}: it is not a variable "
                         f"(an entry of a vector such as z[j], or a scalar)")
     return sp.Derivative(expr, variable, evaluate=False)
 

@@ -355,7 +355,7 @@ class _Builder:
                 reason = row.annotation or "as written"
             # The reference names the place too, so that every view of the report (terminal, JSON, notes)
             # shows the file, line and column the verdict is about.
-            steps.append(Step(expr, reason, f"{ref} ({self.place(offset)})", None, expect, note, None,
+            steps.append(Step(expr, reason, f"{ref} ({self.place(offset)})", expect, note, None,
                               self.place(offset)))
             refs.setdefault((row.offset, number), []).append(len(steps))
         if not steps:   # a chain whose only readable side is its start: its other sides were not read

@@ -25,11 +25,13 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from ..core.binders import binders, walk
 from ..core.checker import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES, check_equal
 from ..core.context import IllFormed, as_expression
 from ..core.objects import SumExcept
 from ..core.verdict import Outcome, Verdict
 from ..model.proof import Case, Expect, Proof
+from ..model.report import HOLDING
 
 __all__ = [
     "OPERATORS",
@@ -136,12 +138,13 @@ def lower_bound_of_sum(expr, vocabulary):
     n = vocabulary.classes
     found = []
     for path, node in _positions(expr):
-        if isinstance(node, sp.Sum) and len(node.limits) == 1 and node.limits[0][2] == n:
-            i, lo, _ = node.limits[0]
-            found.append(_replace(expr, path, node.func(node.function, (i, lo, n - 1))))
-        if isinstance(node, SumExcept) and node.limits[2] == n:
-            i, lo, _ = node.limits
-            found.append(_replace(expr, path, SumExcept(node.function, (i, lo, n - 1), node.skipped)))
+        bound = binders(node)   # one index bound over lo..n (a Lambda's parameter has no bounds)
+        if len(bound) != 1 or bound[0].hi != n:
+            continue
+        i, lo, skipped = bound[0].variable, bound[0].lo, bound[0].skipped
+        shorter = node.func(node.function, (i, lo, n - 1)) if skipped is None \
+            else SumExcept(node.function, (i, lo, n - 1), skipped)
+        found.append(_replace(expr, path, shorter))
     return found
 
 
@@ -205,22 +208,15 @@ class Vocabulary:
 
 
 def _free_index_symbols(expr, n) -> set:
+    """The index symbols free in ``expr``: not bound by a sum or a definition there, not ``n``, not a dummy."""
     found = set()
 
-    def visit(node, bound):
-        if isinstance(node, sp.Symbol) and node.is_integer and node != n and node not in bound \
+    def visit(node, scope):
+        if isinstance(node, sp.Symbol) and node.is_integer and node != n and node not in scope \
                 and not isinstance(node, sp.Dummy):
             found.add(node)
-        if isinstance(node, sp.Sum):
-            bound = bound | {limit[0] for limit in node.limits}
-        if isinstance(node, SumExcept):
-            bound = bound | {node.variable}
-        if isinstance(node, sp.Lambda):
-            bound = bound | set(node.variables)
-        for arg in node.args:
-            visit(arg, bound)
 
-    visit(expr, frozenset())
+    walk(expr, visit)
     return found
 
 
@@ -305,9 +301,6 @@ class ProofMutation:
     @property
     def survivors(self) -> tuple[MutantResult, ...]:
         return tuple(r for r in self.results if r.kind == "survivors")
-
-
-HOLDING = (Verdict.PROVED, Verdict.VERIFIED, Verdict.NUMERIC)
 
 
 def first_instance_refutes(left, right, ctx, *, seconds, max_classes, known) -> Outcome | None:

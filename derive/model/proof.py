@@ -60,7 +60,6 @@ class Step:
     expr: object
     reason: str
     source_ref: str = ""
-    rule: str | None = None
     expect: Expect = Expect.HOLDS
     note: str = ""
     budget: float | None = None
@@ -78,18 +77,29 @@ def _budget(budget):
 
 def step(expr, reason: str, *, ref: str = "", rule: str | None = None, note: str = "",
          budget: float | None = None) -> Step:
-    """A step that should hold."""
-    return Step(expr, reason, ref, rule, Expect.HOLDS, note, _budget(budget), _origin())
+    """A step that should hold.
+
+    ``rule`` (the name of the rule the author applied) is accepted, because it is part of the API proof
+    modules are written against, but nothing reads it: the checker finds its own rules, and the reason is
+    what the notes show.  It is not stored.
+    """
+    return Step(expr, reason, ref, Expect.HOLDS, note, _budget(budget), _origin())
 
 
 def erratum(expr, reason: str, *, ref: str = "", note: str, budget: float | None = None) -> Step:
     """A step transcribed as the source wrote it, which does not hold; ``note`` says why."""
     if not note:
         raise ModelError(f"{_origin()}: an erratum needs a note saying what goes wrong")
-    return Step(expr, reason, ref, None, Expect.ERRATUM, note, _budget(budget), _origin())
+    return Step(expr, reason, ref, Expect.ERRATUM, note, _budget(budget), _origin())
 
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def _check_slug(value, what: str) -> None:
+    """Refuse a name that is not lowercase letters, digits and dashes; ``what`` says which name it is."""
+    if not isinstance(value, str) or not _SLUG.match(value):
+        raise ModelError(f"{what} {value!r} must be lowercase letters, digits and dashes")
 
 
 def _expectation(value, where: str) -> Expect:
@@ -126,8 +136,7 @@ class Case:
     origin: str = field(default="", compare=False)
 
     def __post_init__(self):
-        if not isinstance(self.name, str) or not _SLUG.match(self.name):
-            raise ModelError(f"case name {self.name!r} must be lowercase letters, digits and dashes")
+        _check_slug(self.name, "case name")
         object.__setattr__(self, "steps", tuple(self.steps))
         object.__setattr__(self, "assumptions", tuple(self.assumptions))
         object.__setattr__(self, "conclusion", _expectation(self.conclusion, f"case {self.name!r}"))
@@ -188,8 +197,7 @@ class Claim:
     origin: str = field(default="", compare=False)
 
     def __post_init__(self):
-        if not isinstance(self.name, str) or not _SLUG.match(self.name):
-            raise ModelError(f"claim name {self.name!r} must be lowercase letters, digits and dashes")
+        _check_slug(self.name, "claim name")
         if isinstance(self.cases, str):
             object.__setattr__(self, "cases", (self.cases,))
         object.__setattr__(self, "cases", tuple(self.cases))
@@ -231,8 +239,7 @@ class Conclusion:
     origin: str = field(default="", compare=False)
 
     def __post_init__(self):
-        if not isinstance(self.name, str) or not _SLUG.match(self.name):
-            raise ModelError(f"conclusion name {self.name!r} must be lowercase letters, digits and dashes")
+        _check_slug(self.name, "conclusion name")
         object.__setattr__(self, "assumptions", tuple(self.assumptions))
         if isinstance(self.definitions, dict):
             try:
@@ -267,8 +274,7 @@ class Proof:
     conclusions: tuple[Conclusion, ...] = ()
 
     def __post_init__(self):
-        if not isinstance(self.id, str) or not _SLUG.match(self.id):
-            raise ModelError(f"proof id {self.id!r} must be lowercase letters, digits and dashes")
+        _check_slug(self.id, "proof id")
         object.__setattr__(self, "cases", tuple(self.cases))
         if not self.cases:
             raise ModelError(f"proof {self.id!r} has no cases")

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ..io.config import Accepted
 from ..core.verdict import STRENGTH, Outcome, Verdict
+from .accepted import Accepted
 from .proof import Case, Claim, Expect, Proof, Step
 
 __all__ = ["StepReport", "DerivedReport", "CaseReport", "ClaimCheck", "ClaimReport", "ProofReport", "LoadError",

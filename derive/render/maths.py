@@ -245,8 +245,6 @@ class DeriveLatexPrinter(LatexPrinter):
         return self._print(body)
 
     def _print_Sum(self, expr):
-        if isinstance(expr, WrittenOutSum):
-            return self._print_WrittenOutSum(expr)
         text = self._summand(expr.function)
         for i, lo, hi in expr.limits:  # the first limit is the innermost sum
             text = r"\sum_{" + f"{self._print(i)}={self._print(lo)}" + "}^{" + self._print(hi) + "} " + text

@@ -20,6 +20,7 @@ from ..core.objects import Count
 from ..core.verdict import Verdict
 from .maths import latex, prose_parts, symbol_name
 from ..model.proof import Case, Expect, Proof
+from ..model.report import HOLDING
 
 __all__ = ["Line", "CaseView", "ProofView", "proof_view", "MARKS", "LEGEND", "number", "summary_rows",
            "numeric_rows", "claim_views"]
@@ -198,7 +199,7 @@ def _derived(report, case: Case) -> Parts | None:
     d = getattr(report, "derived", None)
     if d is None:
         return None
-    holding = d.outcome.verdict in (Verdict.PROVED, Verdict.VERIFIED, Verdict.NUMERIC)
+    holding = d.outcome.verdict in HOLDING
     if d.expr is None:
         parts = _text("Differentiating the definitions directly did not finish within the time budget")
     else:

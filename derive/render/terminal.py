@@ -14,7 +14,7 @@ from rich.text import Text
 from ..core.verdict import Verdict
 from ..model.proof import Expect, Proof
 from .unicode import unicode
-from ..model.report import CaseReport, ProofReport, Report
+from ..model.report import HOLDING, CaseReport, ProofReport, Report
 from .words import counted
 
 __all__ = ["render_report", "render_proof_listing", "render_proof", "CaseTable", "short_value", "side"]
@@ -146,8 +146,7 @@ class CaseTable:
         if report.derived is not None:
             d = report.derived
             shown = unicode(d.expr) if d.expr is not None else "(not derived within the budget)"
-            word = "agrees with" if d.outcome.verdict in (Verdict.PROVED, Verdict.VERIFIED, Verdict.NUMERIC) \
-                else "differs from"
+            word = "agrees with" if d.outcome.verdict in HOLDING else "differs from"
             text = Text(f"derived: {shown}  ({word} the last line)")
             how = Text("mechanical derivation", style="dim")
             if narrow:
