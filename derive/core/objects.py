@@ -181,7 +181,7 @@ def _size(value, what: str):
     if isinstance(value, sp.Symbol) and value.is_integer and value.is_positive and not isinstance(value, Index):
         return value
     raise IllFormed(f"{what}: a size is a count (count('N')), the number of classes, or a positive integer, "
-                      f"not {value!r}")
+                    f"not {value!r}")
 
 
 class Vector(sp.IndexedBase):
@@ -216,7 +216,7 @@ class Vector(sp.IndexedBase):
         rank = len(self.shape) if self.shape else 1
         if len(items) != rank:
             raise IllFormed(f"{self.label}[{', '.join(map(str, items))}]: {self.label} has {rank} "
-                              f"{'index' if rank == 1 else 'indices'}, not {len(items)}")
+                            f"{'index' if rank == 1 else 'indices'}, not {len(items)}")
         return super().__getitem__(index, **kwargs)
 
     @property
