@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from ..core.verdict import Verdict
-from .maths import escape_text
+from .prose import escape_text
 from .preamble import PREAMBLE
 from .notes import LEGEND, MARKS, ProofView, mark, numeric_summary, proof_view
 
@@ -66,7 +66,7 @@ def _verdict_macro(line_or_outcome, verdict) -> str:
 
 
 def _chain(case) -> list[str]:
-    from .maths import latex
+    from .latex_printer import latex
 
     out = [r"\begin{align*}"]
     for position, line in enumerate(case.lines):
@@ -184,7 +184,7 @@ def _ok(ok: bool) -> str:
 
 
 def _prose(text):
-    from .maths import prose_parts
+    from .prose import prose_parts
 
     return prose_parts(text)
 

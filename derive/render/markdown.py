@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from ..core.verdict import Verdict
-from .maths import escape_text, latex, prose_parts
+from .latex_printer import latex
+from .prose import escape_text, prose_parts
 from .notes import LEGEND, ProofView, mark, numeric_summary, proof_view
 
 __all__ = ["render_markdown", "proof_markdown"]

@@ -2,7 +2,7 @@
 
 Everything here is data: sentences are lists of parts, ``("text", words)`` or
 ``("math", latex)``, which each renderer writes in its own syntax.  The math is
-printed by :mod:`derive.render.maths`, the one printer behind every output.  A proof
+printed by :mod:`derive.render.latex_printer`, the one printer behind every output.  A proof
 that has not been checked (a :class:`~derive.model.proof.Proof`) is shown without
 verdicts; a :class:`~derive.model.report.ProofReport` with them.
 """
@@ -18,7 +18,8 @@ import sympy as sp
 from ..core.context import Distinct, Equal, OneHot, SumsToOne
 from ..core.objects import Count
 from ..core.verdict import Verdict
-from .maths import latex, prose_parts, symbol_name
+from .latex_printer import latex, symbol_name
+from .prose import prose_parts
 from ..model.proof import Case, Expect, Proof
 
 __all__ = ["Line", "CaseView", "ProofView", "proof_view", "MARKS", "LEGEND", "number", "summary_rows",
