@@ -21,7 +21,8 @@ import unicodedata
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from ..core.objects import CrossEntropy, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept, WrittenOutSum
+from ..core.binders import binders
+from ..core.objects import CrossEntropy, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, WrittenOutSum
 
 __all__ = ["latex", "DeriveLatexPrinter", "symbol_name", "math_character", "OPERATOR_NAMES"]
 
@@ -110,6 +111,12 @@ def _leading_minus(expr):
                 return True, rest[0] if len(rest) == 1 else sp.Mul(*rest, evaluate=False)
             return True, sp.Mul(-first, *rest, evaluate=False)
     return False, expr
+
+
+def _is_summation(expr) -> bool:
+    """Written as a big operator over the indices it binds (see :mod:`derive.core.binders`): a sum, or one
+    that skips an index; its body reaches to the end of what follows it."""
+    return not isinstance(expr, sp.Lambda) and bool(binders(expr))
 
 
 def _atomic(expr) -> bool:
@@ -248,24 +255,20 @@ class DeriveLatexPrinter(LatexPrinter):
         return self._print(body)
 
     def _print_Sum(self, expr):
-        if isinstance(expr, WrittenOutSum):
-            return self._print_WrittenOutSum(expr)
-        text = self._summand(expr.function)
-        for i, lo, hi in expr.limits:  # the first limit is the innermost sum
-            text = r"\sum_{" + f"{self._print(i)}={self._print(lo)}" + "}^{" + self._print(hi) + "} " + text
-        return text
+        return "".join(r"\sum_{" + f"{self._print(b.variable)}={self._print(b.lo)}" + "}^{" + self._print(b.hi) + "} "
+                       for b in binders(expr)) + self._summand(expr.function)  # outermost first
 
     def _print_WrittenOutSum(self, expr):
-        (i, lo, hi), = expr.limits
-        term = expr.function
+        (binder,) = binders(expr)
+        i, term = binder.variable, expr.function
         with sp.evaluate(True):
-            first, second = term.xreplace({i: lo}), term.xreplace({i: lo + 1})
-            last = term.xreplace({i: hi})
+            first, second = term.xreplace({i: binder.lo}), term.xreplace({i: binder.lo + 1})
+            last = term.xreplace({i: binder.hi})
         return " + ".join([self._print(first), self._print(second), r"\dots", self._print(last)])
 
     def _print_SumExcept(self, expr):
-        i, lo, hi = expr.limits
-        return r"\sum_{" + f"{self._print(i)} \\ne {self._print(expr.skipped)}" + "} " + \
+        (binder,) = binders(expr)
+        return r"\sum_{" + f"{self._print(binder.variable)} \\ne {self._print(binder.skipped)}" + "} " + \
             self._summand(expr.function)
 
     # -- derivatives ---------------------------------------------------------------------------------
@@ -343,7 +346,7 @@ class DeriveLatexPrinter(LatexPrinter):
                 text = self._group(self._print(f))  # a product the author grouped
             elif negative and (position > 0 or len(factors) > 1 and not _atomic(_leading_minus(f)[1])):
                 text = self._group(self._print(f))  # (-a/b) * c, as the sources write it
-            elif isinstance(f, (sp.Sum, SumExcept)) and not last:
+            elif _is_summation(f) and not last:
                 text = self._group(self._print(f))
             else:
                 text = self._operand(f) if not (negative and position == 0) else self._print(f)
@@ -365,9 +368,9 @@ class DeriveLatexPrinter(LatexPrinter):
             previous = magnitude
         if isinstance(previous, sp.Number):
             return previous not in (0, 1) and not isinstance(current, sp.Number)
-        simple = (sp.Symbol, sp.Indexed, sp.KroneckerDelta, sp.Add, Softmax, Sigmoid, sp.log, sp.Sum, SumExcept)
-        return isinstance(previous, simple) and isinstance(current, simple + (sp.Pow,)) and \
-            not isinstance(previous, (sp.Sum, SumExcept))
+        simple = (sp.Symbol, sp.Indexed, sp.KroneckerDelta, sp.Add, Softmax, Sigmoid, sp.log)
+        # a sum may follow another factor without a dot, but nothing follows a sum without one
+        return isinstance(previous, simple) and (isinstance(current, simple + (sp.Pow,)) or _is_summation(current))
 
     def _print_Pow(self, expr):
         base, exponent = expr.base, expr.exp

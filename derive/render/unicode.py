@@ -22,19 +22,13 @@ __all__ = ["unicode", "UnicodePrinter"]
 
 TIMES, POWER, MINUS = "·", "^", "−"
 
-# A sum over an index (Σ_i f, Σ_{i≠j} f) reaches to the end of what follows it, so it binds a little
-# less tightly than a product: written in parentheses as a factor, a base or a summand, nowhere else.
-# Keyed by class name, as SymPy's own precedence table is.
-_PRECEDENCE = {"Sum": PRECEDENCE["Mul"] - 1, "SumExcept": PRECEDENCE["Mul"] - 1}
-
-
 class UnicodePrinter(StrPrinter):
     printmethod = "_derive_unicode"
     _default_settings = {**StrPrinter._default_settings, "order": "none"}
 
     def parenthesize(self, item, level, strict=False):
-        own = next((_PRECEDENCE[c.__name__] for c in type(item).__mro__ if c.__name__ in _PRECEDENCE), None)
-        if own is not None and own < level:
+        # A sum reaches to the end of what follows it: grouped as a factor, a base or a summand.
+        if _is_summation(item) and level >= PRECEDENCE["Mul"]:
             return "(" + self._print(item) + ")"
         return super().parenthesize(item, level, strict)
 
@@ -227,6 +221,11 @@ class UnicodePrinter(StrPrinter):
         (binder,) = binders(expr)
         body = self.parenthesize(expr.function, PRECEDENCE["Mul"])
         return f"Σ_{{{self._print(binder.variable)}≠{self._print(binder.skipped)}}} {body}"
+
+
+def _is_summation(expr) -> bool:
+    """Written as Σ over the indices it binds (see :mod:`derive.core.binders`): a sum, or one that skips an index."""
+    return not isinstance(expr, sp.Lambda) and bool(binders(expr))
 
 
 def _inverted(power):
