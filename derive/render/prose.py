@@ -23,10 +23,14 @@ __all__ = ["Part", "prose", "prose_parts", "escape_text"]
 
 
 class Part(NamedTuple):
-    """A piece of a sentence: ``kind`` is ``"text"`` (words) or ``"math"`` (LaTeX maths, without ``$``)."""
+    """A piece of a sentence: ``kind`` is ``"text"`` (words) or ``"math"`` (LaTeX maths, without ``$``).
+
+    The notes add a third kind, ``"mark"``, whose value is a verdict's
+    :class:`~derive.render.marks.Mark`, drawn by each renderer in its own way.
+    """
 
     kind: str
-    value: str
+    value: object  # a str; a Mark for a "mark"
 
 
 _TEXT_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
