@@ -9,7 +9,8 @@ import sympy as sp
 
 from derive import D, Vector, as_written, classes, exp, indices, log, scalar, softmax, sum_except, sum_over
 from derive.core.objects import written_out
-from derive.render.latex_printer import latex, symbol_name
+from derive.render.latex_names import symbol_name
+from derive.render.latex_printer import latex
 from derive.render.prose import escape_text, prose, prose_parts
 from derive.render.unicode import unicode
 

@@ -21,7 +21,8 @@ import sympy as sp
 from ..core.context import Distinct, Equal, OneHot, SumsToOne
 from ..core.objects import Count
 from ..core.verdict import Outcome, Verdict
-from .latex_printer import latex, symbol_name
+from .latex_names import symbol_name
+from .latex_printer import latex
 from .marks import LEGEND, Mark
 from .numeric_notes import numeric_checks_table, numeric_note
 from .prose import Part, prose_parts

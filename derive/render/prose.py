@@ -5,7 +5,7 @@ in order; ``prose(text)`` writes them as LaTeX text mode with ``$...$``; and
 ``escape_text`` makes plain words safe for LaTeX text mode.  Nothing here is
 parsed into an expression: a run of words is recognised as notation by its
 look (``e^{z_j}``, ``ŷ_k``, ``j ≠ k``, ``u = 0``) and its characters are
-spelled in LaTeX by :mod:`derive.render.latex_printer`.
+spelled in LaTeX by :mod:`derive.render.latex_names`.
 
 Not for checked expressions: those are printed from the expression itself by
 :func:`derive.render.latex_printer.latex`.
@@ -17,7 +17,7 @@ import re
 import unicodedata
 from typing import NamedTuple
 
-from .latex_printer import OPERATOR_NAMES, math_character
+from .latex_names import OPERATOR_NAMES, math_character
 
 __all__ = ["Part", "prose", "prose_parts", "escape_text"]
 
