@@ -44,6 +44,9 @@ _STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇=ᵀ]|^(log
                      r"^[A-Za-z]'+/[A-Za-z]$|"
                      r"^[A-Za-z]\(.*\)$|[α-ωΑ-Ω]")
 _WORD = re.compile(r"^([(\[]*)(.*?)([.,;:!?)\]]*)$", re.S)
+# A file and its place (proofs/soft_max.py:12, notes.md:3:4), as error messages name them: words, not
+# maths, whatever underscores the name has.
+_FILE = re.compile(r"(?:[\w.~-]+/)*[\w.-]+\.(?:py|md|markdown|tex|ya?ml|toml|json|txt|rst|cfg|ini)(?::\d+)*")
 
 # What a word's core is, by its look (see _kind).
 MATH, LETTER, NUMBER, OPERATOR, FUNCTION, TEXT = "math", "letter", "number", "operator", "function", "text"
@@ -77,7 +80,7 @@ def escape_text(text: str) -> str:
 
 
 def _kind(core: str) -> str:
-    if not core:
+    if not core or _FILE.fullmatch(core):
         return TEXT
     if core in _OPERATORS:
         return OPERATOR
