@@ -21,14 +21,14 @@ import sympy as sp
 from ..core.context import Distinct, Equal, OneHot, SumsToOne
 from ..core.objects import Count
 from ..core.verdict import Outcome, Verdict
+from ..model.proof import Case, Expect, Proof
 from .latex_names import symbol_name
 from .latex_printer import latex
-from .marks import LEGEND, Mark
+from .marks import Mark
 from .numeric_notes import numeric_checks_table, numeric_note
 from .prose import Part, prose_parts
-from ..model.proof import Case, Expect, Proof
 
-__all__ = ["Mark", "Line", "CaseView", "ClaimView", "ProofView", "proof_view", "LEGEND", "number", "claim_views"]
+__all__ = ["Line", "CaseView", "ClaimView", "ProofView", "proof_view", "number", "claim_views"]
 
 Parts = list  # of Part
 
