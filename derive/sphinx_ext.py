@@ -102,9 +102,14 @@ def _names(text: str) -> list[str]:
 
 
 def _inline(parts) -> list[nodes.Node]:
-    """Sentence parts (``("text", words)`` / ``("math", latex)``) as docutils nodes."""
+    """Sentence parts (``("text", words)``, ``("math", latex)``, ``("mark", Mark)``) as docutils nodes;
+    a verdict's mark as maths, as the Markdown notes write it."""
+    from .render.markdown import math_mark
+
     out = []
     for kind, value in parts:
+        if kind == "mark":
+            value = math_mark(value)
         out.append(nodes.Text(value) if kind == "text" else nodes.math(value, value))
     return out
 
@@ -141,7 +146,8 @@ class DerivationDirective(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         from .render.github import failures
-        from .render.notes import LEGEND, mark, proof_view
+        from .render.marks import LEGEND, Mark
+        from .render.notes import proof_view
 
         proof_id = self.arguments[0]
         store: DerivationStore = self.env.app.derive_store
@@ -190,9 +196,10 @@ class DerivationDirective(SphinxDirective):
             container += section
         if view.claims and not wanted:
             items = nodes.bullet_list()
-            for claim_mark, statement, reason in view.claims:
+            for claim in view.claims:
                 item = nodes.list_item()
-                item += _paragraph([("math", claim_mark), ("text", " ")], statement, [("text", ": ")], reason)
+                item += _paragraph([("mark", claim.mark), ("text", " ")], claim.statement, [("text", ": ")],
+                                   claim.reason)
                 items += item
             container += nodes.rubric("", "The claims, case by case")
             container += items
@@ -200,7 +207,7 @@ class DerivationDirective(SphinxDirective):
             container += _paragraph(view.numeric_note)
         legend = []
         for position, (verdict, words) in enumerate(LEGEND):
-            legend += ([("text", "; ")] if position else []) + [("math", mark(verdict)), ("text", " " + words)]
+            legend += ([("text", "; ")] if position else []) + [("mark", Mark(verdict)), ("text", " " + words)]
         container += _paragraph(legend, label="Marks:", classes=["derive-legend"])
         return [container]
 

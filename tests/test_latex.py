@@ -9,7 +9,9 @@ import sympy as sp
 
 from derive import D, Vector, as_written, classes, exp, indices, log, scalar, softmax, sum_except, sum_over
 from derive.core.objects import written_out
-from derive.render.maths import escape_text, latex, prose, prose_parts, symbol_name
+from derive.render.latex_names import symbol_name
+from derive.render.latex_printer import latex
+from derive.render.prose import escape_text, prose, prose_parts
 from derive.render.unicode import unicode
 
 k = classes("k")
@@ -139,3 +141,45 @@ def test_the_unicode_printer_writes_signs_as_the_latex_printer_does():
         assert unicode(-y[m] * (1 / yhat[m])) == "-y_m/ŷ_m" and latex(-y[m] * (1 / yhat[m])) == r"-\frac{y_m}{\hat{y}_m}"
         assert unicode(-(exp(z[j]) * exp(z[m])) / S**2).startswith("-(exp(z_j)·exp(z_m))/")
         assert unicode((-(y[m] / yhat[m])) * (yhat[m] * (1 - yhat[m]))) == "(-y_m/ŷ_m)·(ŷ_m·(1 − ŷ_m))"
+
+
+def test_a_file_and_its_place_in_free_text_stay_words():
+    """An error or a reading that names a file (underscores and all) shows it as text, never as subscripts."""
+    assert prose("defined at notes/soft_max_ce.md:35:7, see proofs/my_file.py") == \
+        r"defined at notes/soft\_max\_ce.md:35:7, see proofs/my\_file.py"
+    assert prose("a sign slips (tests/x_y.tex:14:1) in δ_ij") == r"a sign slips (tests/x\_y.tex:14:1) in $\delta_{ij}$"
+
+
+def test_the_unicode_printer_writes_its_own_operators_and_unicode_adds_nothing():
+    from derive.render.unicode import UnicodePrinter
+
+    a, b, c = sp.symbols("a b c")
+    expressions = [a * b**2 - c, -a / b**3 + sp.sqrt(c), sp.Mul(2, a, sp.Pow(b, -1, evaluate=False), evaluate=False),
+                   sp.Sum(a * z[i], (i, 1, k)) * b, sum_except(z[i], i, k, j) - a]
+    for expr in expressions:
+        assert UnicodePrinter().doprint(expr) == unicode(expr)
+    with as_written():
+        assert unicode(a * b**2 - c) == "a·b^2 − c"
+        assert unicode(sum_over(z[i], i, k) * b) == "(Σ_{i=1..k} z_i)·b"
+
+
+def test_the_printers_declare_their_settings_and_reject_unknown_ones():
+    from derive.render.latex_printer import DeriveLatexPrinter
+    from derive.render.unicode import UnicodePrinter
+
+    for printer in (DeriveLatexPrinter, UnicodePrinter):
+        assert printer._default_settings["order"] == "none"
+        with pytest.raises(TypeError, match="Unknown setting"):
+            printer({"no_such_setting": True})
+
+
+def test_the_renderers_track_no_binders_of_their_own():
+    """Which indices a sum binds is read from derive.core.binders: no renderer tests for SumExcept or reads
+    a sum's limits itself."""
+    from pathlib import Path
+
+    render = Path(__file__).resolve().parent.parent / "derive" / "render"
+    for path in sorted(render.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"isinstance\([^)]*SumExcept", text), path.name
+        assert ".limits" not in text, path.name

@@ -287,6 +287,33 @@ def test_every_verdict_has_a_mark_that_compiles(tmp_path):
     _compile(tex, tmp_path)
 
 
+def test_views_carry_verdicts_and_each_renderer_draws_its_own_mark():
+    """The view of a checked proof holds a Mark (a verdict, and the largest k of a VERIFIED one), never
+    LaTeX; the LaTeX document draws it with the preamble's macros and Markdown as maths."""
+    from derive import Case, Proof, Source, Vector, classes, indices, step
+    from derive.core.verdict import Outcome, Verdict
+    from derive.model.report import CaseReport, ProofReport, Report, StepReport
+    from derive.render.document import render_latex
+    from derive.render.markdown import math_mark, render_markdown
+    from derive.render.marks import Mark
+    from derive.render.notes import proof_view
+
+    k = classes("k")
+    (j,) = indices("j")
+    z = Vector("z")
+    case = Case("verified", "Verified", classes=k, start=z[j], steps=[step(z[j], "as written")])
+    proof = Proof(id="verified", title="Verified", source=Source("A test"), claim="z_j = z_j", cases=[case])
+    outcome = Outcome(Verdict.VERIFIED, classes_checked=(2, 7, 3), instances=9)
+    report = ProofReport(proof, (CaseReport(case, (StepReport(1, case.steps[0], z[j], outcome, False),), None),))
+    (line,) = proof_view(report).cases[0].lines
+    assert line.mark == Mark(Verdict.VERIFIED, 7)
+    assert math_mark(line.mark) == r"\checkmark_{k \le 7}" and math_mark(Mark(Verdict.VERIFIED)) == r"\checkmark_{k \le K}"
+    assert r"\tag*{\deriveverified{7}}" in render_latex(Report((report,)))
+    assert r"&& \checkmark_{k \le 7}" in render_markdown(Report((report,)))
+    unchecked = proof_view(proof).cases[0].lines[0]
+    assert unchecked.mark is None and unchecked.verdict is None
+
+
 def test_the_bundled_notes_show_the_numeric_checks_of_every_proof_with_conclusions(notes, bundled_proofs):
     with_conclusions = [p for p in bundled_proofs if getattr(p, "conclusions", ())]
     assert with_conclusions, "the bundled proofs are expected to include one that declares conclusions"

@@ -11,12 +11,13 @@ a summary table.  The output depends only on the proofs and their verdicts
 
 from __future__ import annotations
 
-import re
-
 from ..core.verdict import Verdict
-from .maths import escape_text
+from .latex_printer import latex
+from .marks import LEGEND, Mark
+from .notes import ProofView, proof_view
+from .numeric_notes import numeric_summary
 from .preamble import PREAMBLE
-from .notes import LEGEND, MARKS, ProofView, mark, numeric_summary, proof_view
+from .prose import escape_text, prose_parts
 
 __all__ = ["PREAMBLE", "preamble", "render_latex", "render_fragment", "proof_latex"]
 
@@ -30,6 +31,7 @@ _DOCUMENT_START = r"""\documentclass[11pt]{article}
 \begin{document}
 """
 
+# A verdict's mark: the preamble's macro for it (PREAMBLE defines each).
 _MACROS = {
     Verdict.PROVED: r"\deriveproved",
     Verdict.NUMERIC: r"\derivenumeric",
@@ -37,18 +39,13 @@ _MACROS = {
     Verdict.UNKNOWN: r"\deriveunknown",
     Verdict.ERROR: r"\deriveerror",
 }
-_VERIFIED = re.compile(r"\\checkmark_\{k \\le (\w+)\}")
 
 
-def _macro(math: str) -> str | None:
-    """The preamble's macro for a verdict mark written as math, if ``math`` is one."""
-    found = _VERIFIED.fullmatch(math)
-    if found:
-        return r"\deriveverified{" + found.group(1) + "}"
-    for verdict, macro in _MACROS.items():
-        if math == MARKS[verdict]:
-            return macro
-    return None
+def _macro(mark: Mark) -> str:
+    """A verdict's mark as the preamble's macro; a verified one names the largest k it was checked at."""
+    if mark.verdict is Verdict.VERIFIED:
+        return r"\deriveverified{" + (str(mark.largest_k) if mark.largest_k is not None else "K") + "}"
+    return _MACROS[mark.verdict]
 
 
 def _inline(parts) -> str:
@@ -56,18 +53,14 @@ def _inline(parts) -> str:
     for kind, value in parts:
         if kind == "text":
             out.append(escape_text(value))
+        elif kind == "mark":
+            out.append(_macro(value))
         else:
-            out.append(_macro(value) or "$" + value + "$")
+            out.append("$" + value + "$")
     return "".join(out)
 
 
-def _verdict_macro(line_or_outcome, verdict) -> str:
-    return _macro(mark(verdict, line_or_outcome)) or ""
-
-
 def _chain(case) -> list[str]:
-    from .maths import latex
-
     out = [r"\begin{align*}"]
     for position, line in enumerate(case.lines):
         left = latex(case.start) if position == 0 else ""
@@ -76,7 +69,7 @@ def _chain(case) -> list[str]:
             reason += r" \emph{(erratum)}"
         row = f"  {left} &= {latex(line.expr)} && \\derivereason{{{reason}}}"
         if line.verdict is not None:
-            row += f" \\tag*{{{_verdict_macro(line.outcome, line.verdict)}}}"
+            row += f" \\tag*{{{_macro(line.mark)}}}"
         if position < len(case.lines) - 1:
             row += r" \\"
         out.append(row)
@@ -128,8 +121,8 @@ def proof_latex(view: ProofView) -> list[str]:
     if view.claims:
         out.append(r"\subsection*{The claims, case by case}")
         out.append(r"\begin{itemize}")
-        for claim_mark, statement, reason in view.claims:
-            out.append(f"  \\item[{_macro(claim_mark) or ''}] {_inline(statement)}: {_inline(reason)}")
+        for claim in view.claims:
+            out.append(f"  \\item[{_macro(claim.mark)}] {_inline(claim.statement)}: {_inline(claim.reason)}")
         out.append(r"\end{itemize}")
     if view.numeric is not None or view.numeric_note:
         out.append(r"\subsection*{Numeric checks of the conclusions}")
@@ -146,47 +139,40 @@ def proof_latex(view: ProofView) -> list[str]:
 
 
 def _legend() -> list[str]:
-    items = [f"{_verdict_macro(None, v)}~{escape_text(words)}" for v, words in LEGEND]
+    items = [f"{_macro(Mark(v))}~{escape_text(words)}" for v, words in LEGEND]
     return [r"\textit{Marks:} " + "; ".join(items) + ".", ""]
 
 
 def _summary(report) -> list[str]:
-    heads = " & ".join(_verdict_macro(None, v) for v, _ in LEGEND)
+    heads = " & ".join(_macro(Mark(v)) for v, _ in LEGEND)
     out = [r"\section*{Summary}", r"\begin{center}\small",
            r"\begin{tabular}{r@{\quad}p{0.5\linewidth}cccccc@{\quad}c}",
            r"\hline", f"& case & {heads} & as expected \\\\", r"\hline"]
     for p in report.proofs:
         title = p.proof.title
-        out.append(f"\\multicolumn{{9}}{{l}}{{\\textbf{{{_inline(_prose(title))}}}}} \\\\")
+        out.append(f"\\multicolumn{{9}}{{l}}{{\\textbf{{{_inline(prose_parts(title))}}}}} \\\\")
         for c in p.cases:
             counts = [sum(1 for s in c.steps if s.outcome.verdict is v) for v, _ in LEGEND]
             cells = " & ".join(str(n) if n else "" for n in counts)
             label = f"derive:{p.proof.id}:{c.case.name}"
-            out.append(f"\\ref{{{label}}} & \\raggedright {_inline(_prose(c.case.title))} & {cells} & "
+            out.append(f"\\ref{{{label}}} & \\raggedright {_inline(prose_parts(c.case.title))} & {cells} & "
                        f"{_ok(c.ok)} \\\\")
-        claims = list(getattr(p, "claims", ()) or ())
+        claims = p.claims
         if claims:
-            held = sum(1 for c in claims if getattr(c, "holds", False))
-            good = all(getattr(c, "ok", True) for c in claims)
+            held = sum(1 for c in claims if c.holds)
+            good = all(c.ok for c in claims)
             out.append(f"& \\textit{{claims: {held} of {len(claims)} hold}} & \\multicolumn{{6}}{{c}}{{}} & "
                        f"{_ok(good)} \\\\")
         numeric = numeric_summary(p)
         if numeric is not None:
             parts, good = numeric
-            verdict = "" if good is None else _ok(good)
-            out.append(f"& \\textit{{{_inline(parts)}}} & \\multicolumn{{6}}{{c}}{{}} & {verdict} \\\\")
+            out.append(f"& \\textit{{{_inline(parts)}}} & \\multicolumn{{6}}{{c}}{{}} & {_ok(good)} \\\\")
     out += [r"\hline", r"\end{tabular}", r"\end{center}", ""]
     return out
 
 
 def _ok(ok: bool) -> str:
-    return r"\deriveproved" if ok else r"\deriverefuted"
-
-
-def _prose(text):
-    from .maths import prose_parts
-
-    return prose_parts(text)
+    return _macro(Mark(Verdict.PROVED if ok else Verdict.REFUTED))
 
 
 def render_fragment(report) -> str:

@@ -11,12 +11,31 @@ from __future__ import annotations
 import re
 
 from ..core.verdict import Verdict
-from .maths import escape_text, latex, prose_parts
-from .notes import LEGEND, ProofView, mark, numeric_summary, proof_view
+from .latex_printer import latex
+from .marks import LEGEND, Mark
+from .notes import ProofView, proof_view
+from .numeric_notes import numeric_summary
+from .prose import escape_text, prose_parts
 
-__all__ = ["render_markdown", "proof_markdown"]
+__all__ = ["render_markdown", "proof_markdown", "math_mark"]
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#|$])")
+
+# A verdict's mark as maths that MathJax and KaTeX both render (also used by the Sphinx directive).
+_MATH_MARKS = {
+    Verdict.PROVED: r"\checkmark",
+    Verdict.NUMERIC: r"\approx",
+    Verdict.REFUTED: r"\times",
+    Verdict.UNKNOWN: "?",
+    Verdict.ERROR: "!",
+}
+
+
+def math_mark(mark: Mark) -> str:
+    """A verdict's mark as LaTeX maths; a verified one names the largest k it was checked at."""
+    if mark.verdict is Verdict.VERIFIED:
+        return r"\checkmark_{k \le " + (str(mark.largest_k) if mark.largest_k is not None else "K") + "}"
+    return _MATH_MARKS[mark.verdict]
 
 
 def _text(words: str) -> str:
@@ -24,7 +43,12 @@ def _text(words: str) -> str:
 
 
 def _inline(parts) -> str:
-    return "".join(_text(value) if kind == "text" else "$" + value + "$" for kind, value in parts)
+    return "".join(_text(value) if kind == "text" else "$" + _math(kind, value) + "$" for kind, value in parts)
+
+
+def _math(kind: str, value) -> str:
+    """A maths or mark part as LaTeX maths."""
+    return math_mark(value) if kind == "mark" else value
 
 
 def _in_math(parts) -> str:
@@ -35,7 +59,7 @@ def _in_math(parts) -> str:
             if value:
                 out.append(r"\text{" + escape_text(value) + "}")
         else:
-            out.append(value)
+            out.append(_math(kind, value))
     return " ".join(out)
 
 
@@ -46,7 +70,7 @@ def _chain(case) -> list[str]:
         reason = list(line.reason) + ([("text", " (erratum)")] if line.erratum else [])
         row = f"{left} &= {latex(line.expr)} && {_in_math(reason)}"
         if line.verdict is not None:
-            row += f" && {mark(line.verdict, line.outcome)}"
+            row += f" && {math_mark(line.mark)}"
         if position < len(case.lines) - 1:
             row += r" \\"
         out.append(row)
@@ -86,8 +110,8 @@ def proof_markdown(view: ProofView) -> list[str]:
         out += _case(case)
     if view.claims:
         out += ["### The claims, case by case", ""]
-        out += [f"- ${claim_mark}$ {_inline(statement)}: {_inline(reason)}"
-                for claim_mark, statement, reason in view.claims]
+        out += [f"- ${math_mark(claim.mark)}$ {_inline(claim.statement)}: {_inline(claim.reason)}"
+                for claim in view.claims]
         out.append("")
     if view.numeric is not None or view.numeric_note:
         out += ["### Numeric checks of the conclusions", ""]
@@ -101,13 +125,13 @@ def proof_markdown(view: ProofView) -> list[str]:
 
 
 def _legend() -> list[str]:
-    return ["*Marks:* " + "; ".join(f"${mark(v)}$ {_text(words)}" for v, words in LEGEND) + ".", ""]
+    return ["*Marks:* " + "; ".join(f"${math_mark(Mark(v))}$ {_text(words)}" for v, words in LEGEND) + ".", ""]
 
 
 def _summary(report) -> list[str]:
     """A table per proof: each case's verdicts and whether it came out as expected, its claims and numeric checks."""
-    heads = " | ".join(f"${mark(v)}$" for v, _ in LEGEND)
-    ok, bad = f"${mark(Verdict.PROVED)}$", f"${mark(Verdict.REFUTED)}$"
+    heads = " | ".join(f"${math_mark(Mark(v))}$" for v, _ in LEGEND)
+    ok, bad = f"${math_mark(Mark(Verdict.PROVED))}$", f"${math_mark(Mark(Verdict.REFUTED))}$"
     empty = " | ".join("" for _ in LEGEND)
     out = ["## Summary", ""]
     for p in report.proofs:
@@ -117,16 +141,15 @@ def _summary(report) -> list[str]:
             counts = [sum(1 for s in c.steps if s.outcome.verdict is v) for v, _ in LEGEND]
             cells = " | ".join(str(n) if n else "" for n in counts)
             out.append(f"| {_inline(prose_parts(c.case.title))} | {cells} | {ok if c.ok else bad} |")
-        claims = list(getattr(p, "claims", ()) or ())
+        claims = p.claims
         if claims:
-            held = sum(1 for c in claims if getattr(c, "holds", False))
-            good = all(getattr(c, "ok", True) for c in claims)
+            held = sum(1 for c in claims if c.holds)
+            good = all(c.ok for c in claims)
             out.append(f"| *claims: {held} of {len(claims)} hold* | {empty} | {ok if good else bad} |")
         numeric = numeric_summary(p)
         if numeric is not None:
             parts, good = numeric
-            verdict = "" if good is None else ok if good else bad
-            out.append(f"| *{_inline(parts)}* | {empty} | {verdict} |")
+            out.append(f"| *{_inline(parts)}* | {empty} | {ok if good else bad} |")
         out.append("")
     return out
 

@@ -1,15 +1,18 @@
 """What course notes say about a proof, shared by the LaTeX and the Markdown renderers.
 
-Everything here is data: sentences are lists of parts, ``("text", words)`` or
-``("math", latex)``, which each renderer writes in its own syntax.  The math is
-printed by :mod:`derive.render.maths`, the one printer behind every output.  A proof
-that has not been checked (a :class:`~derive.model.proof.Proof`) is shown without
-verdicts; a :class:`~derive.model.report.ProofReport` with them.
+Everything here is data: sentences are lists of :class:`~derive.render.prose.Part`\\ s,
+``("text", words)``, ``("math", latex)`` or ``("mark", Mark)``, which each renderer
+writes in its own syntax.  A verdict travels as a :class:`Mark` (the verdict, and the
+largest number of classes a VERIFIED one was checked at), never as markup: the LaTeX
+document draws it with the preamble's macros, Markdown and Sphinx as maths.  The
+maths is printed by :mod:`derive.render.latex_printer`, the one printer behind every
+output.  A proof that has not been checked (a :class:`~derive.model.proof.Proof`) is
+shown without verdicts; a :class:`~derive.model.report.ProofReport` with them.  What
+the notes say about numeric checks is in :mod:`derive.render.numeric_notes`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -17,53 +20,32 @@ import sympy as sp
 
 from ..core.context import Distinct, Equal, OneHot, SumsToOne
 from ..core.objects import Count
-from ..core.verdict import Verdict
-from .maths import latex, prose_parts, symbol_name
+from ..core.verdict import Outcome, Verdict
 from ..model.proof import Case, Expect, Proof
 from ..model.report import HOLDING
+from .latex_names import symbol_name
+from .latex_printer import latex
+from .marks import Mark
+from .numeric_notes import numeric_checks_table, numeric_note
+from .prose import Part, prose_parts
 
-__all__ = ["Line", "CaseView", "ProofView", "proof_view", "MARKS", "LEGEND", "number", "summary_rows",
-           "numeric_rows", "claim_views"]
+__all__ = ["Line", "CaseView", "ClaimView", "ProofView", "proof_view", "number", "claim_views"]
 
-Parts = list  # of ("text" | "math", str)
-
-# A verdict's mark, as LaTeX math (the standalone document defines a macro for each, see PREAMBLE).
-MARKS = {
-    Verdict.PROVED: r"\checkmark",
-    Verdict.VERIFIED: r"\checkmark_{k \le K}",
-    Verdict.NUMERIC: r"\approx",
-    Verdict.REFUTED: r"\times",
-    Verdict.UNKNOWN: "?",
-    Verdict.ERROR: "!",
-}
-LEGEND = (
-    (Verdict.PROVED, "proved for every number of classes"),
-    (Verdict.VERIFIED, "verified exactly on every instance up to K classes, not proved for every k"),
-    (Verdict.NUMERIC, "agrees numerically only, not proved for every k"),
-    (Verdict.REFUTED, "refuted by a counterexample"),
-    (Verdict.UNKNOWN, "undecided within the time budget"),
-    (Verdict.ERROR, "could not be evaluated"),
-)
-
-
-def mark(verdict: Verdict, outcome=None) -> str:
-    """The mark of a verdict as LaTeX math; a verified step names the largest k it was checked at."""
-    if verdict is Verdict.VERIFIED and outcome is not None and outcome.classes_checked:
-        return MARKS[verdict].replace("K", str(max(outcome.classes_checked)))
-    return MARKS[verdict]
+Parts = list  # of Part
 
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a chain: ``= expr``, its reason, and (when checked) its verdict."""
+    """One line of a chain: ``= expr``, its reason, and (when checked) its verdict, its outcome and its mark."""
 
     index: int
     expr: object
     reason: Parts
     verdict: Verdict | None
-    outcome: object
+    outcome: Outcome | None
     erratum: bool
     ok: bool
+    mark: Mark | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +65,15 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class ClaimView:
+    """A checked claim: its mark (the weakest verdict it rests on, or REFUTED), what it says, and why."""
+
+    mark: Mark
+    statement: Parts
+    reason: Parts
+
+
+@dataclass(frozen=True)
 class ProofView:
     proof: Proof
     label: str
@@ -90,18 +81,22 @@ class ProofView:
     claim: Parts
     source: Parts
     cases: list[CaseView]
-    claims: list[tuple[str | None, Parts, Parts]]  # (mark, statement, reason)
+    claims: list[ClaimView]
     numeric: tuple[list[str], list[list[Parts]]] | None  # (headers, rows)
     conclusions: list[Parts] = ()  # each conclusion the numeric checks confirm: name and formula
     numeric_note: Parts = ()  # the seed of the numeric checks, or why they could not run
 
 
 def _text(words: str) -> Parts:
-    return [("text", words)]
+    return [Part("text", words)]
 
 
 def _math(value) -> Parts:
-    return [("math", value if isinstance(value, str) else latex(value))]
+    return [Part("math", value if isinstance(value, str) else latex(value))]
+
+
+def _mark(mark: Mark) -> Parts:
+    return [Part("mark", mark)]
 
 
 def _name(name: str) -> str:
@@ -137,7 +132,7 @@ def _assumption(a, case: Case) -> Parts:
         return _math(vector) + _text(" is one-hot: one entry is 1, the others are 0")
     if isinstance(a, SumsToOne):
         vector = latex(a.vector)
-        shape = tuple(getattr(a.vector, "shape", None) or ())
+        shape = tuple(a.vector.shape or ())
         if len(shape) == 2:  # a matrix: each row sums to one
             rows, cols = (latex(n) for n in shape)
             return (_text("each row of ") + _math(vector) + _text(" sums to one: ")
@@ -196,7 +191,7 @@ def _not_proved(outcome, ok: bool) -> str:
 
 
 def _derived(report, case: Case) -> Parts | None:
-    d = getattr(report, "derived", None)
+    d = report.derived if report is not None else None
     if d is None:
         return None
     holding = d.outcome.verdict in HOLDING
@@ -205,7 +200,7 @@ def _derived(report, case: Case) -> Parts | None:
     else:
         parts = _text("Differentiating the definitions directly gives ") + _math(d.expr)
     parts += _text(", which " + ("agrees with" if holding else "differs from") + " the last line ")
-    parts += _math(mark(d.outcome.verdict, d.outcome))
+    parts += _mark(Mark.of(d.outcome))
     if d.outcome.verdict in _NOT_PROVED and d.expect is Expect.HOLDS:
         return parts + _text(", but is not proved for every k: " + _not_proved(d.outcome, d.ok) + ".")
     if d.expect is Expect.ERRATUM:
@@ -277,13 +272,15 @@ def _case_view(proof: Proof, case: Case, report, labels: dict[str, str]) -> Case
             where += _definition(d)
         assumptions.append(where)
     lines = []
-    step_reports = getattr(report, "steps", None)
+    step_reports = report.steps if report is not None else ()
     for index, s in enumerate(case.steps, 1):
-        r = step_reports[index - 1] if step_reports else None
         reason = prose_parts(s.reason)
-        lines.append(Line(index, r.expr if r is not None else s.expr, reason,
-                          r.outcome.verdict if r is not None else None, r.outcome if r is not None else None,
-                          s.expect is Expect.ERRATUM, r.ok if r is not None else True))
+        if step_reports:
+            r = step_reports[index - 1]
+            lines.append(Line(index, r.expr, reason, r.outcome.verdict, r.outcome, s.expect is Expect.ERRATUM, r.ok,
+                              Mark.of(r.outcome)))
+        else:
+            lines.append(Line(index, s.expr, reason, None, None, s.expect is Expect.ERRATUM, True))
     counterexamples = [_counterexample(line, case, classes_name) for line in lines
                        if line.verdict is Verdict.REFUTED and line.outcome.counterexample is not None]
     notes = []
@@ -325,31 +322,29 @@ def _in_reading_order(cases):
     return ordered
 
 
-def claim_views(report) -> list[tuple[str | None, Parts, Parts]]:
-    """Each checked claim of a proof: its mark, what it says, and why it holds or not."""
+def claim_views(report) -> list[ClaimView]:
+    """Each checked claim of a proof (a :class:`~derive.model.report.ClaimReport`): its mark, what it says,
+    and why it holds or not."""
     views = []
-    for claim in getattr(report, "claims", ()) or ():
-        model = getattr(claim, "claim", None)
-        subject, expr = getattr(model, "subject", None), getattr(model, "expr", None)
-        if isinstance(subject, sp.Basic) and isinstance(expr, (sp.Basic, int)):
-            statement = _math(f"{latex(subject)} = {latex(expr)}")
+    for claim in report.claims:
+        model = claim.claim
+        if isinstance(model.subject, sp.Basic) and isinstance(model.expr, (sp.Basic, int)):
+            statement = _math(f"{latex(model.subject)} = {latex(model.expr)}")
             statement += _claim_assumptions(report, model)
         else:
-            statement = prose_parts(str(getattr(claim, "text", "")))
-        title = getattr(model, "title", "")
-        if title:
-            statement = prose_parts(title) + _text(": ") + statement
-        holds = bool(getattr(claim, "holds", False))
-        reason = prose_parts(str(getattr(claim, "reason", "")))
-        if getattr(model, "expect", Expect.HOLDS) is Expect.ERRATUM:
+            statement = prose_parts(claim.text)
+        if model.title:
+            statement = prose_parts(model.title) + _text(": ") + statement
+        reason = prose_parts(claim.reason)
+        if model.expect is Expect.ERRATUM:
             reason += _text(" (expected not to hold: the source is wrong here)")
-        views.append((_claim_mark(claim) if holds else MARKS[Verdict.REFUTED], statement, reason))
+        views.append(ClaimView(_claim_mark(claim) if claim.holds else Mark(Verdict.REFUTED), statement, reason))
     return views
 
 
 def _claim_assumptions(report, model) -> Parts:
     """``, assuming ...`` for a claim stated under assumptions of its own, in the words of a case's."""
-    assumptions = tuple(getattr(model, "assumptions", ()) or ())
+    assumptions = model.assumptions
     if not assumptions:
         return []
     case = next((c for c in report.proof.cases if c.name in model.cases), None)
@@ -361,151 +356,31 @@ def _claim_assumptions(report, model) -> Parts:
     return parts + _text(")")
 
 
-def _claim_mark(claim) -> str:
+def _claim_mark(claim) -> Mark:
     """The mark of a claim that holds: the weakest verdict it rests on (a proof, or no proof for every k)."""
-    outcomes = [o for check in getattr(claim, "checks", ()) for o in (check.subject, check.outcome) if o is not None]
+    outcomes = [o for check in claim.checks for o in (check.subject, check.outcome) if o is not None]
     for verdict in (Verdict.NUMERIC, Verdict.VERIFIED):
         weakest = [o for o in outcomes if o.verdict is verdict]
         if weakest:
-            return mark(verdict, weakest[0])
-    return MARKS[Verdict.PROVED]
-
-
-_NUMERIC_HEADERS = {"k": "k", "classes": "k", "max_abs_error": "max abs error", "max_rel_error": "max rel error"}
-
-
-def _cell(value) -> Parts:
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
-        return _math(MARKS[Verdict.PROVED] if value else MARKS[Verdict.REFUTED])
-    if isinstance(value, float):
-        return [("math", _float(float(value)))]
-    if isinstance(value, int):
-        return _math(str(value))
-    if isinstance(value, sp.Basic):
-        return _math(value)
-    if hasattr(value, "value") and isinstance(getattr(value, "value"), str):
-        return prose_parts(value.value)
-    return prose_parts(str(value))
-
-
-def _float(value: float) -> str:
-    if value != value:
-        return r"\mathrm{NaN}"
-    if value == 0:
-        return "0"
-    mantissa, exponent = f"{value:.1e}".split("e")
-    exponent = int(exponent)
-    return mantissa if exponent == 0 else f"{mantissa} \\times 10^{{{exponent}}}"
-
-
-_GROUPED = ("conclusion", "k", "max_abs_error", "max_rel_error")
-
-
-def _classes(k: int) -> str:
-    """A class count, ``2^{20}`` for a large power of two."""
-    if k >= 1024 and k & (k - 1) == 0:
-        return f"2^{{{k.bit_length() - 1}}}"
-    return str(k)
-
-
-def numeric_rows(report):
-    """The numeric checks of a proof's conclusions as a table (headers, rows), if it has any.
-
-    Checks of one conclusion at one number of classes (over every kind of input and
-    every method) make one row: how many there are, the largest errors, and how many
-    are within their tolerance; ``derive numeric`` and the JSON report list them one by one.
-    """
-    rows = list(getattr(report, "numeric", ()) or ())
-    if not rows:
-        return None
-    if all(hasattr(row, name) for row in rows for name in _GROUPED):
-        groups: dict = {}
-        for row in rows:
-            groups.setdefault((str(row.conclusion), int(row.k)), []).append(row)
-        table = []
-        for (conclusion, k), members in groups.items():
-            verdicts = [numeric_passed(r) for r in members]
-            known = [v for v in verdicts if v is not None]
-            passed = _text(f"{sum(known)} of {len(members)} ") + \
-                _math(MARKS[Verdict.PROVED] if known and all(known) else MARKS[Verdict.REFUTED]) \
-                if known else _text("")
-            table.append([prose_parts(conclusion), [("math", _classes(k))], [("math", str(len(members)))],
-                          _cell(max(float(r.max_abs_error) for r in members)),
-                          _cell(max(float(r.max_rel_error) for r in members)), passed])
-        return ["conclusion", "k", "checks", "largest abs error", "largest rel error", "within tolerance"], table
-    first = rows[0]
-    if dataclasses.is_dataclass(first):
-        fields = [f.name for f in dataclasses.fields(first) if not f.name.startswith("_") and f.repr]
-    else:
-        fields = [name for name in vars(first) if not name.startswith("_")]
-    fields = [name for name in fields if name not in ("seed", "seconds", "origin", "proof")]
-    headers = [_NUMERIC_HEADERS.get(name, name.replace("_", " ")) for name in fields]
-    return headers, [[_cell(getattr(row, name)) for name in fields] for row in rows]
-
-
-def numeric_summary(report) -> tuple[Parts, bool | None] | None:
-    """One line on a proof's numeric checks for the summary table, and whether they all pass."""
-    error = getattr(report, "numeric_error", "")
-    if error:
-        return _text("numeric checks: could not be run"), False
-    rows = list(getattr(report, "numeric", ()) or ())
-    if not rows:
-        return None
-    verdicts = [numeric_passed(r) for r in rows]
-    known = [v for v in verdicts if v is not None]
-    if not known:
-        return _text(f"numeric checks: {len(rows)}"), None
-    parts = _text(f"numeric checks: {sum(known)} of {len(rows)} within tolerance")
-    errors = [getattr(r, "max_rel_error", None) for r in rows]
-    errors = [float(e) for e in errors if isinstance(e, (int, float)) and e == e]
-    if errors:
-        parts += _text(", largest relative error ") + [("math", _float(max(errors)))]
-    return parts, all(known)
-
-
-def numeric_passed(row) -> bool | None:
-    for name in ("passed", "ok", "pass_", "passes", "holds"):
-        value = getattr(row, name, None)
-        if isinstance(value, bool):
-            return value
-    return None
+            return Mark.of(weakest[0])
+    return Mark(Verdict.PROVED)
 
 
 def _conclusions(proof) -> list[Parts]:
     out = []
-    for c in getattr(proof, "conclusions", ()) or ():
-        formula, of, wrt = getattr(c, "formula", None), getattr(c, "of", None), getattr(c, "wrt", None)
+    for c in proof.conclusions:
+        formula, of, wrt = c.formula, c.of, c.wrt
         if not all(isinstance(x, (sp.Basic, int)) for x in (formula, of, wrt)):
             continue
         with sp.evaluate(False):
             derivative = sp.Derivative(of, wrt)
         parts = _text(f"{c.name}: ") + _math(f"{latex(derivative)} = {latex(formula)}")
         name = of.base if isinstance(of, sp.Indexed) else of
-        meaning = next((d for d in getattr(c, "definitions", ()) if d.name == name), None)
+        meaning = next((d for d in c.definitions if d.name == name), None)
         if meaning is not None and not any(d.name == name for case in proof.cases for d in case.definitions):
             parts += _text(", where ") + _definition(meaning)  # a name only the conclusion defines
         out.append(parts)
     return out
-
-
-def _numeric_note(report) -> Parts:
-    error = getattr(report, "numeric_error", "")
-    if error:
-        return _text("The numeric checks could not be run: ") + prose_parts(str(error))
-    rows = list(getattr(report, "numeric", ()) or ())
-    if not rows:
-        return []
-    parts = _text("Each conclusion is compared with the derivative of the loss computed numerically")
-    kinds = list(dict.fromkeys(str(getattr(r, "input_kind", "")) for r in rows if getattr(r, "input_kind", "")))
-    methods = list(dict.fromkeys(str(getattr(r, "method", "")) for r in rows if getattr(r, "method", "")))
-    if methods:
-        parts += _text(" (" + "; ".join(methods) + ")")
-    if kinds:
-        parts += _text(", at inputs of these kinds: " + "; ".join(kinds))
-    seed = getattr(report, "numeric_seed", None)
-    if seed is not None:
-        parts += _text(f" (random inputs drawn with seed {seed})")
-    return parts + _text(". A check passes when its error is within its tolerance.")
 
 
 def proof_view(item) -> ProofView:
@@ -515,19 +390,9 @@ def proof_view(item) -> ProofView:
     labels = {c.name: f"derive:{proof.id}:{c.name}" for c in proof.cases}
     case_reports = {r.case.name: r for r in report.cases} if report is not None else {}
     cases = [_case_view(proof, c, case_reports.get(c.name), labels) for c in _in_reading_order(proof.cases)]
-    source = [("text", proof.source.title)]
+    source = _text(proof.source.title)
     return ProofView(proof, f"derive:{proof.id}", prose_parts(proof.title), prose_parts(proof.claim), source,
                      cases, claim_views(report) if report is not None else [],
-                     numeric_rows(report) if report is not None else None,
-                     _conclusions(proof) if report is not None and getattr(report, "numeric", ()) else [],
-                     _numeric_note(report) if report is not None else [])
-
-
-def summary_rows(report) -> list[tuple[str, str, list[int], bool]]:
-    """Per proof and case: (proof title, case title, counts of each verdict, as expected)."""
-    rows = []
-    for p in report.proofs:
-        for c in p.cases:
-            counts = [sum(1 for s in c.steps if s.outcome.verdict is v) for v, _ in LEGEND]
-            rows.append((p.proof.title, c.case.title, counts, c.ok))
-    return rows
+                     numeric_checks_table(report) if report is not None else None,
+                     _conclusions(proof) if report is not None and report.numeric else [],
+                     numeric_note(report) if report is not None else [])

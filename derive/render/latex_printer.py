@@ -1,4 +1,4 @@
-"""LaTeX as a person writes it: the one printer behind every LaTeX and Markdown output.
+"""LaTeX maths as a person writes it: the one printer behind every LaTeX and Markdown output.
 
 ``latex(expr)`` prints a checked expression the way course notes write it:
 ``\\hat{y}_j``, ``z_j``, ``\\operatorname{softmax}(z)_j``, ``\\sum_{i=1}^{k}``,
@@ -7,80 +7,22 @@
 (expressions made under ``as_written()``); a leading ``-1`` factor is shown
 as a sign and a negative power as a fraction, without reordering anything.
 
-``prose(text)`` turns free text (reasons, titles, claims) into LaTeX text in
-which the mathematical words (``e^{z_j}``, ``ŷ_k``, ``j ≠ k``) become inline
-math; nothing is parsed into an expression.
+Names are spelled by :mod:`derive.render.latex_names`.  Not for free text:
+that is :mod:`derive.render.prose`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from ..core.objects import CrossEntropy, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept, WrittenOutSum
+from ..core.binders import binders
+from ..core.objects import LogSumExp, Sigmoid, Softmax, Softplus, WrittenOutSum
+from .latex_names import symbol_name
 
-__all__ = ["latex", "DeriveLatexPrinter", "symbol_name", "prose", "prose_parts", "escape_text"]
-
-# Characters that may appear in names and in free text, and how LaTeX math writes them.
-# A trailing space keeps a control word apart from a letter that follows it.
-_MATH_CHARACTERS = {
-    "ŷ": r"\hat{y}", "ẑ": r"\hat{z}", "ℓ": r"\ell ", "≠": r"\ne ", "−": "-", "Σ": r"\sum ",
-    "∑": r"\sum ", "∂": r"\partial ", "·": r"\cdot ", "×": r"\times ", "≤": r"\le ", "≥": r"\ge ",
-    "→": r"\to ", "∈": r"\in ", "…": r"\dots ", "∇": r"\nabla ", "∞": r"\infty ", "≈": r"\approx ",
-    "⊢": r"\vdash ", "ᵀ": r"^{\top}", "²": "^{2}", "³": "^{3}",
-}
-_ACCENTS = {"COMBINING CIRCUMFLEX ACCENT": r"\hat", "COMBINING TILDE": r"\tilde",
-            "COMBINING MACRON": r"\bar", "COMBINING DOT ABOVE": r"\dot"}
-_OPERATOR_NAMES = {"softmax": r"\operatorname{softmax}", "CE": r"\operatorname{CE}", "log": r"\log",
-                   "exp": r"\exp", "ln": r"\ln", "diag": r"\operatorname{diag}",
-                   "logsumexp": r"\operatorname{logsumexp}", "softplus": r"\operatorname{softplus}"}
-
-
-def _greek(char: str) -> str | None:
-    name = unicodedata.name(char, "")
-    match = re.fullmatch(r"GREEK (SMALL|CAPITAL) LETTER ([A-Z]+)", name)
-    if not match:
-        return None
-    letter = match.group(2).lower()
-    if match.group(1) == "CAPITAL":
-        if letter in ("gamma", "delta", "theta", "lambda", "xi", "pi", "sigma", "upsilon", "phi", "psi",
-                      "omega"):
-            return "\\" + letter.capitalize() + " "
-        return None
-    if letter == "lamda":
-        letter = "lambda"
-    return "\\" + letter + " "
-
-
-def _math_character(char: str) -> str | None:
-    """How LaTeX math writes one character, or ``None`` if it needs nothing special."""
-    if char in _MATH_CHARACTERS:
-        return _MATH_CHARACTERS[char]
-    if char.isascii():
-        return None
-    greek = _greek(char)
-    if greek:
-        return greek
-    parts = unicodedata.normalize("NFD", char)
-    if len(parts) == 2 and parts[0].isascii() and unicodedata.name(parts[1], "") in _ACCENTS:
-        return f"{_ACCENTS[unicodedata.name(parts[1])]}{{{parts[0]}}}"
-    return None
-
-
-def symbol_name(name: str) -> str:
-    """A symbol's or vector's name in LaTeX: ``ŷ`` is ``\\hat{y}``, ``ℓ`` is ``\\ell``."""
-    if len(name) == 1:
-        mapped = _math_character(name)
-        return mapped.strip() if mapped else name
-    if name in _OPERATOR_NAMES:
-        return _OPERATOR_NAMES[name]
-    if all(_math_character(c) is None for c in name):
-        return None  # let SymPy spell it (Greek names, subscripts written with _)
-    return "".join((_math_character(c) or c) for c in name).strip()
-
+__all__ = ["latex", "DeriveLatexPrinter"]
 
 def _is_fraction(expr) -> bool:
     """Written as a fraction: a product with a negative power, a rational, a derivative, ``1/x``."""
@@ -110,6 +52,12 @@ def _leading_minus(expr):
     return False, expr
 
 
+def _is_summation(expr) -> bool:
+    """Written as a big operator over the indices it binds (see :mod:`derive.core.binders`): a sum, or one
+    that skips an index; its body reaches to the end of what follows it."""
+    return not isinstance(expr, sp.Lambda) and bool(binders(expr))
+
+
 def _atomic(expr) -> bool:
     """Written without any operator at its top: a symbol, an entry, a number, a function value."""
     return isinstance(expr, (sp.Symbol, sp.Indexed, sp.IndexedBase, Softmax, sp.KroneckerDelta, Sigmoid, Softplus,
@@ -120,9 +68,10 @@ class DeriveLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer, taught the notation of the sources and the author's term order."""
 
     printmethod = "_derive_latex"
-
-    def __init__(self):
-        super().__init__({"order": "none", "mul_symbol": None, "fold_short_frac": False})
+    # SymPy's settings, with the author's term order kept and fractions never folded to a/b;
+    # SymPy rejects any setting not declared here.
+    _default_settings = {**LatexPrinter._default_settings, "order": "none", "mul_symbol": None,
+                         "fold_short_frac": False}
 
     # -- grouping ------------------------------------------------------------------------------------
 
@@ -245,22 +194,20 @@ class DeriveLatexPrinter(LatexPrinter):
         return self._print(body)
 
     def _print_Sum(self, expr):
-        text = self._summand(expr.function)
-        for i, lo, hi in expr.limits:  # the first limit is the innermost sum
-            text = r"\sum_{" + f"{self._print(i)}={self._print(lo)}" + "}^{" + self._print(hi) + "} " + text
-        return text
+        return "".join(r"\sum_{" + f"{self._print(b.variable)}={self._print(b.lo)}" + "}^{" + self._print(b.hi) + "} "
+                       for b in binders(expr)) + self._summand(expr.function)  # outermost first
 
     def _print_WrittenOutSum(self, expr):
-        (i, lo, hi), = expr.limits
-        term = expr.function
+        (binder,) = binders(expr)
+        i, term = binder.variable, expr.function
         with sp.evaluate(True):
-            first, second = term.xreplace({i: lo}), term.xreplace({i: lo + 1})
-            last = term.xreplace({i: hi})
+            first, second = term.xreplace({i: binder.lo}), term.xreplace({i: binder.lo + 1})
+            last = term.xreplace({i: binder.hi})
         return " + ".join([self._print(first), self._print(second), r"\dots", self._print(last)])
 
     def _print_SumExcept(self, expr):
-        i, lo, hi = expr.limits
-        return r"\sum_{" + f"{self._print(i)} \\ne {self._print(expr.skipped)}" + "} " + \
+        (binder,) = binders(expr)
+        return r"\sum_{" + f"{self._print(binder.variable)} \\ne {self._print(binder.skipped)}" + "} " + \
             self._summand(expr.function)
 
     # -- derivatives ---------------------------------------------------------------------------------
@@ -338,7 +285,7 @@ class DeriveLatexPrinter(LatexPrinter):
                 text = self._group(self._print(f))  # a product the author grouped
             elif negative and (position > 0 or len(factors) > 1 and not _atomic(_leading_minus(f)[1])):
                 text = self._group(self._print(f))  # (-a/b) * c, as the sources write it
-            elif isinstance(f, (sp.Sum, SumExcept)) and not last:
+            elif _is_summation(f) and not last:
                 text = self._group(self._print(f))
             else:
                 text = self._operand(f) if not (negative and position == 0) else self._print(f)
@@ -360,9 +307,9 @@ class DeriveLatexPrinter(LatexPrinter):
             previous = magnitude
         if isinstance(previous, sp.Number):
             return previous not in (0, 1) and not isinstance(current, sp.Number)
-        simple = (sp.Symbol, sp.Indexed, sp.KroneckerDelta, sp.Add, Softmax, Sigmoid, sp.log, sp.Sum, SumExcept)
-        return isinstance(previous, simple) and isinstance(current, simple + (sp.Pow,)) and \
-            not isinstance(previous, (sp.Sum, SumExcept))
+        simple = (sp.Symbol, sp.Indexed, sp.KroneckerDelta, sp.Add, Softmax, Sigmoid, sp.log)
+        # a sum may follow another factor without a dot, but nothing follows a sum without one
+        return isinstance(previous, simple) and (isinstance(current, simple + (sp.Pow,)) or _is_summation(current))
 
     def _print_Pow(self, expr):
         base, exponent = expr.base, expr.exp
@@ -397,184 +344,3 @@ def latex(expr) -> str:
         expr = sp.Integer(expr)
     return _PRINTER.doprint(expr)
 
-
-# -- free text -------------------------------------------------------------------------------------
-
-_TEXT_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-                  "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                  "—": "---", "–": "--", "’": "'", "‘": "`", "“": "``", "”": "''", "<": r"\textless{}",
-                  ">": r"\textgreater{}", "|": r"\textbar{}"}
-
-_OPERATORS = {"=", "+", "-", "−", "≠", "<", ">", "≤", "≥", "·", "×", "/", "→", "≈", "∈"}
-_FUNCTION_WORDS = {"log", "exp", "softmax", "ln", "diag", "logsumexp", "softplus"}
-_STRONG = re.compile(r"[\^_\\∂Σ∑ŷℓ≠−≤≥·×→∈δ∇=ᵀ]|^(log|exp|softmax|CE|diag|logsumexp|softplus)'*\(|^[A-Za-z]'+$|"
-                     r"^[A-Za-z]'+/[A-Za-z]$|"
-                     r"^[A-Za-z]\(.*\)$|[α-ωΑ-Ω]")
-_WORD = re.compile(r"^([(\[]*)(.*?)([.,;:!?)\]]*)$", re.S)
-
-
-def escape_text(text: str) -> str:
-    """Plain text made safe for LaTeX text mode."""
-    out = []
-    for char in text:
-        if char in _TEXT_SPECIALS:
-            out.append(_TEXT_SPECIALS[char])
-        elif char == "…":
-            out.append(r"\dots{}")
-        elif not char.isascii() and _math_character(char) and not unicodedata.normalize("NFD", char)[0].isascii():
-            out.append("$" + _math_character(char).strip() + "$")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def _kind(core: str) -> str:
-    if not core:
-        return "text"
-    if core in _OPERATORS:
-        return "operator"
-    if _STRONG.search(core):
-        return "math" if _balanced(core) else "text"
-    if re.fullmatch(r"[A-Za-z]", core) and core not in ("a", "A", "I"):
-        return "letter"
-    if re.fullmatch(r"\d+", core):
-        return "number"
-    if core in _FUNCTION_WORDS:
-        return "function"
-    return "text"
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for char in text:
-        depth += {"{": 1, "}": -1}.get(char, 0)
-        if depth < 0:
-            return False
-    paren = text.count("(") - text.count(")")
-    return depth == 0 and paren == 0
-
-
-def _math_of(text: str) -> str:
-    """A run of mathematical words in LaTeX math (characters mapped, function names as operators)."""
-    out = []
-    for word in re.split(r"(\s+)", text):
-        if word.isspace() or not word:
-            out.append(word)
-            continue
-        for name, command in sorted(_OPERATOR_NAMES.items(), key=lambda kv: -len(kv[0])):
-            word = re.sub(rf"(?<![A-Za-z\\]){name}(?![A-Za-z])", lambda _m, c=command: c + "\0", word)
-        word = "".join((_math_character(c) or c) for c in word)
-        word = word.replace("\0(", "(").replace("\0", " ")
-        out.append(word)
-    joined = re.sub(r" +", " ", "".join(out)).strip()
-    # a subscript of several letters or digits written without braces (δ_jm, W_jd) is one subscript
-    joined = re.sub(r"(?<!\\)_([A-Za-z0-9]{2,})", r"_{\1}", joined)
-    return re.sub(r"(\\[A-Za-z]+) ([_^/),])", r"\1\2", joined)
-
-
-def _calls_kept_whole(words: list[str]) -> list[str]:
-    """Rejoin what spaces split inside parentheses into one word.
-
-    A function call or a tuple (``CE(y, ŷ)``, ``z=(0, 0)``) is rejoined
-    whatever it holds; any other group (``(p_j − y_j)/T``, ``1/(1 + e^{−z})``)
-    only when every word in it is mathematical, so that a remark in
-    parentheses stays text.
-    """
-    out = list(words)
-    index = 0
-    while index < len(out):
-        word = out[index]
-        braced = word.count("{") > word.count("}")  # braces are only ever maths: e^{z_j + c}
-        if word.count("(") > word.count(")") or braced:
-            call = re.search(r"[\w'=]\(", word)
-            for end in range(index + 2, min(index + 9, len(out)), 2):
-                joined = "".join(out[index:end + 1])
-                if joined.count("(") == joined.count(")") and joined.count("{") == joined.count("}"):
-                    if braced or call or _all_mathematical(out[index:end + 1:2]):
-                        out[index:end + 1] = [joined.replace(" ", "\0")]
-                    break
-        index += 2
-    return out
-
-
-def _all_mathematical(words: list[str]) -> bool:
-    """Whether every word is notation (a name, a number, an operator, a formula) and one is a formula."""
-    cores = [word.replace("(", "").replace(")", "").strip("[].,;:!?") for word in words]
-    kinds = ["number" if re.fullmatch(r"[\d./]+", core) else _kind(core) for core in cores]
-    return "math" in kinds and all(kind in ("math", "letter", "number", "operator", "function") for kind in kinds)
-
-
-def prose_parts(text: str) -> list[tuple[str, str]]:
-    """Split free text into ``("text", ...)`` and ``("math", latex)`` pieces, in order.
-
-    A run of words becomes math when it is mathematical notation: it contains a
-    sub- or superscript or a mathematical character (``e^{z_j}``, ``ŷ_k``,
-    ``j ≠ k``), or it is a single-letter name, possibly joined by operators to
-    others (``u = 0``).  Surrounding brackets and punctuation stay text.
-    """
-    words = _calls_kept_whole(re.split(r"(\s+)", text))
-    tokens = []  # (lead, core, trail, kind, space_after)
-    for index in range(0, len(words), 2):
-        word = words[index]
-        space = words[index + 1] if index + 1 < len(words) else ""
-        if not word:
-            if space:
-                tokens.append(("", "", "", "text", space))
-            continue
-        lead, core, trail = (part.replace("\0", " ") for part in _WORD.match(word).groups())
-        while core.count("(") > core.count(")") and trail.startswith(")"):
-            core, trail = core + ")", trail[1:]
-        while core.count(")") > core.count("(") and lead.endswith("("):  # (p_j − y_j)/T
-            lead, core = lead[:-1], "(" + core
-        tokens.append((lead, core, trail, _kind(core), space))
-
-    parts: list[tuple[str, str]] = []
-
-    def add(kind, value):
-        if parts and parts[-1][0] == kind and kind == "text":
-            parts[-1] = ("text", parts[-1][1] + value)
-        elif value:
-            parts.append((kind, value))
-
-    index = 0
-    while index < len(tokens):
-        lead, core, trail, kind, space = tokens[index]
-        # a number starts a formula when an operator joins it to one: "1 − p_m"
-        starts_formula = kind == "number" and not trail and index + 2 < len(tokens) and \
-            tokens[index + 1][3] == "operator" and not tokens[index + 1][0] and not tokens[index + 1][2] and \
-            tokens[index + 2][3] in ("math", "letter") and not tokens[index + 2][0]
-        if kind in ("math", "letter", "function") or starts_formula:
-            end = index  # extend the run while words are mathematical and not broken by punctuation
-            while not tokens[end][2] and end + 1 < len(tokens):
-                nxt = tokens[end + 1]
-                if nxt[0] or nxt[3] == "text":
-                    break
-                if nxt[3] == "number" and tokens[end][3] != "operator":
-                    break
-                if nxt[3] == "operator" and not (end + 2 < len(tokens) and not nxt[2]
-                                                 and tokens[end + 2][3] in ("math", "letter", "number",
-                                                                            "function")
-                                                 and not tokens[end + 2][0]):
-                    break
-                end += 1
-            run = tokens[index:end + 1]
-            strong = any(t[3] in ("math", "letter") for t in run)
-            if kind == "function" and len(run) == 1 or not strong:
-                add("text", lead + core + trail + space)
-                index += 1
-                continue
-            math_text = "".join(t[1] + (t[4] if i < len(run) - 1 else "") for i, t in enumerate(run))
-            add("text", lead)
-            add("math", _math_of(math_text))
-            add("text", run[-1][2] + run[-1][4])
-            index = end + 1
-            continue
-        add("text", lead + core + trail + space)
-        index += 1
-    return parts
-
-
-def prose(text: str) -> str:
-    """Free text as LaTeX text mode, with its mathematical words as inline math."""
-    return "".join(escape_text(value) if kind == "text" else "$" + value + "$"
-                   for kind, value in prose_parts(text))
