@@ -22,7 +22,7 @@ from ..core.context import Distinct, Equal, OneHot, SumsToOne
 from ..core.objects import Count
 from ..core.verdict import Outcome, Verdict
 from ..model.proof import Case, Expect, Proof
-from ..model.report import HOLDING
+from ..model.report import HOLDING, NOT_PROVED_FOR_EVERY_K
 from .latex_names import symbol_name
 from .latex_printer import latex
 from .marks import Mark
@@ -177,7 +177,6 @@ def _entry(value: str) -> str:
     return number(value)[0]
 
 
-_NOT_PROVED = (Verdict.VERIFIED, Verdict.NUMERIC)
 
 
 def _not_proved(outcome, ok: bool) -> str:
@@ -201,7 +200,7 @@ def _derived(report, case: Case) -> Parts | None:
         parts = _text("Differentiating the definitions directly gives ") + _math(d.expr)
     parts += _text(", which " + ("agrees with" if holding else "differs from") + " the last line ")
     parts += _mark(Mark.of(d.outcome))
-    if d.outcome.verdict in _NOT_PROVED and d.expect is Expect.HOLDS:
+    if d.outcome.verdict in NOT_PROVED_FOR_EVERY_K and d.expect is Expect.HOLDS:
         return parts + _text(", but is not proved for every k: " + _not_proved(d.outcome, d.ok) + ".")
     if d.expect is Expect.ERRATUM:
         parts += _text(" (the source's result is wrong here, as expected)" if d.ok else
@@ -290,7 +289,7 @@ def _case_view(proof: Proof, case: Case, report, labels: dict[str, str]) -> Case
             notes.append((label, prose_parts(s.note)))
         if line.verdict is Verdict.ERROR:
             notes.append((f"Line {line.index} could not be checked.", _text(line.outcome.message)))
-        if line.verdict in _NOT_PROVED and not line.erratum:
+        if line.verdict in NOT_PROVED_FOR_EVERY_K and not line.erratum:
             notes.append((f"Line {line.index} is not proved for every k.",
                           _text("It is " + _not_proved(line.outcome, line.ok) + ".")))
     corrects = labels.get(case.corrects, "") if case.corrects else ""
