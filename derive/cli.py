@@ -6,6 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from .core.defaults import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES
+from .numeric.rows import NumericSettings
+
 USAGE_ERROR = 2
 
 
@@ -25,13 +28,14 @@ def _parser() -> argparse.ArgumentParser:
                        "of the steps that fail")
     _checking(check)
     _accepting(check)
-    check.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+    check.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                        help="check in N worker processes (default 1); the report is the same")
     _numeric_summary(check)
 
     numeric = commands.add_parser("numeric", help="check the proofs' conclusions numerically, k = 2 to 2^20")
     _targets(numeric)
-    numeric.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
+    numeric.add_argument("--seed", type=int, default=None,
+                         help=f"seed of the random inputs (default {NumericSettings.seed})")
     numeric.add_argument("--k", dest="classes", nargs="+", type=_class_count, metavar="K",
                          help="numbers of classes (default 2 3 10 1000 2^20); 2^20 may be written so")
     numeric.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
@@ -40,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     _targets(mutate)
     mutate.add_argument("--json", action="store_true", help="print the counts as one JSON document")
     _checking(mutate, what="one mutant's check")
-    mutate.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+    mutate.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                         help="check the mutants in N worker processes (default 1); the counts are the same")
 
     importing = commands.add_parser("import", help="write a document's derivation (.md, .tex) as a proof module")
@@ -100,10 +104,10 @@ def _targets(parser) -> None:
 
 def _checking(parser, what: str = "one step", cache: bool = True) -> None:
     """The options of the step checker: its time budget and instances, and the result cache."""
-    parser.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
-                        help=f"time budget of {what} (default 5)")
-    parser.add_argument("--max-k", type=int, default=4, metavar="K",
-                        help="largest number of classes for instance checks (default 4)")
+    parser.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                        help=f"time budget of {what} (default {DEFAULT_BUDGET:g})")
+    parser.add_argument("--max-k", type=int, default=None, metavar="K",
+                        help=f"largest number of classes for instance checks (default {DEFAULT_MAX_CLASSES})")
     if cache:
         parser.add_argument("--no-cache", action="store_true",
                             help="check every step afresh, neither reading nor writing .derive-cache/")
@@ -112,7 +116,8 @@ def _checking(parser, what: str = "one step", cache: bool = True) -> None:
 def _numeric_summary(parser) -> None:
     parser.add_argument("--no-numeric", action="store_true",
                         help="leave out the numeric checks of the proofs' conclusions")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the numeric checks (default 0)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help=f"seed of the numeric checks (default {NumericSettings.seed})")
 
 
 def _class_count(text: str) -> int:
@@ -139,27 +144,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return USAGE_ERROR
-    if getattr(args, "budget", 1) <= 0:
-        return _fail("--budget must be a positive number of seconds")
-    if getattr(args, "max_k", 2) < 2:
-        return _fail("--max-k must be at least 2")
-    if getattr(args, "jobs", 1) < 1:
-        return _fail("--jobs must be at least 1")
-    if hasattr(args, "accept"):
-        from .io.config import AcceptError, ConfigError, resolve_accepted
+    settings = None
+    if args.command in ("check", "latex", "numeric", "mutate", "show"):
+        from .engine.settings import Settings, SettingsError
 
-        if args.strict and args.accept:
-            return _fail("--strict and --accept cannot be combined: --strict is the same as --accept none")
-        if args.strict:
+        try:
+            settings = Settings.from_cli(args, Path.cwd())
+        except SettingsError as error:
+            return _fail(str(error))
+        if getattr(args, "strict", False):
             print("derive: --strict is deprecated: only PROVED passes by default; it is the same as --accept none",
                   file=sys.stderr)
-        try:
-            args.accepted = resolve_accepted(["none"] if args.strict else args.accept, Path.cwd())
-        except (AcceptError, ConfigError) as error:
-            return _fail(f"--accept: {error}" if isinstance(error, AcceptError) else str(error))
     try:
-        return {"check": _check, "list": _list, "show": _show, "latex": _latex, "numeric": _numeric,
-                "mutate": _mutate, "import": _import}[args.command](args)
+        if settings is None:
+            return {"list": _list, "import": _import}[args.command](args)
+        return {"check": _check, "show": _show, "latex": _latex, "numeric": _numeric,
+                "mutate": _mutate}[args.command](args, settings)
     except KeyboardInterrupt:
         return _fail("interrupted")
 
@@ -180,14 +180,13 @@ def _load(targets):
     return loaded
 
 
-def _check(args) -> int:
-    from .cache.store import CACHE_DIR, Cache
+def _check(args, settings) -> int:
+    from .engine.checking import checker_for
     from .engine.parallel import check_proofs
     from .render.json import render_json
     from .render.progress import progress_for
     from .render.terminal import render_report
     from .model.report import Report
-    from .engine.run import Settings
 
     if args.format is not None:
         if args.json and args.format != "json":
@@ -203,17 +202,10 @@ def _check(args) -> int:
         return USAGE_ERROR
     if not loaded.proofs and not args.json:
         return USAGE_ERROR   # nothing loaded: the errors above are the whole answer
-    cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
-    numeric = None
-    if not args.no_numeric:
-        from .numeric.rows import NumericSettings
-
-        numeric = NumericSettings(seed=args.seed)
-    settings = Settings(seconds=args.budget, max_classes=args.max_k, accepted=args.accepted, cache=cache,
-                        numeric=numeric)
+    checker = checker_for(settings)
     progress = progress_for(enabled=not args.no_progress)
-    checked = check_proofs([proof for proof, _ in loaded.proofs], settings, jobs=args.jobs, progress=progress)
-    report = Report(checked, loaded.errors, args.accepted)
+    checked = check_proofs([proof for proof, _ in loaded.proofs], settings, checker, progress=progress)
+    report = Report(checked, loaded.errors, settings.accepted)
     if args.json:
         sys.stdout.write(render_json(report))
     elif args.format == "github":
@@ -226,9 +218,13 @@ def _check(args) -> int:
     for line in report.ill_formed():
         print(f"derive: {line}", file=sys.stderr)
     _not_accepted(report)
-    for line in cache.warnings if cache is not None else ():
-        print(f"derive: warning: {line}", file=sys.stderr)
+    _cache_warnings(checker)
     return report.exit_code
+
+
+def _cache_warnings(checker) -> None:
+    for line in checker.warnings:
+        print(f"derive: warning: {line}", file=sys.stderr)
 
 
 def _not_accepted(report) -> None:
@@ -269,19 +265,19 @@ def _import(args) -> int:
     return status or (USAGE_ERROR if problems else 0)
 
 
-def _numeric(args) -> int:
+def _numeric(args, settings) -> int:
     import json
 
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from .numeric.check import CLASS_COUNTS, NumericError, NumericSettings, check_conclusions, plan
+    from .numeric.check import NumericError, check_conclusions, plan
     from .render.numeric_table import numeric_table, row_data
 
     loaded = _load(args.targets)
     if not loaded.proofs and not loaded.errors:
         return _fail("no proofs found (looked in proofs/ under the current directory)")
-    settings = NumericSettings(seed=args.seed, classes=tuple(args.classes or CLASS_COUNTS))
+    settings = settings.numeric
     proofs = [proof for proof, _ in loaded.proofs]
     try:
         total = sum(plan(p.conclusions, settings) for p in proofs)
@@ -324,19 +320,18 @@ def _numeric(args) -> int:
     return code
 
 
-def _mutate(args) -> int:
-    from .cache.store import CACHE_DIR, Cache
+def _mutate(args, settings) -> int:
+    from .engine.checking import checker_for
     from .engine.mutate import mutate_proofs, totals
     from .render.mutation_table import render_mutation, render_mutation_json
 
     loaded = _load(args.targets)
     if not loaded.proofs and not loaded.errors:
         return _fail("no proofs found (looked in proofs/ under the current directory)")
-    cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
-    mutations = mutate_proofs([proof for proof, _ in loaded.proofs], seconds=args.budget, max_classes=args.max_k,
-                              store=cache, jobs=args.jobs)
-    for line in cache.warnings if cache is not None else ():
-        print(f"derive: warning: {line}", file=sys.stderr)
+    checker = checker_for(settings)
+    mutations = mutate_proofs([proof for proof, _ in loaded.proofs], seconds=settings.seconds,
+                              max_classes=settings.max_classes, checker=checker, jobs=settings.jobs)
+    _cache_warnings(checker)
     if args.json:
         sys.stdout.write(render_mutation_json(mutations))
     else:
@@ -354,7 +349,7 @@ def _list(args) -> int:
     return USAGE_ERROR if loaded.errors else 0
 
 
-def _show(args) -> int:
+def _show(args, settings) -> int:
     from .render.terminal import render_proof
 
     loaded = _load(list(args.targets) + [args.proof])
@@ -366,7 +361,7 @@ def _show(args) -> int:
 
         try:
             for proof, _ in loaded.proofs:
-                explain_proof(proof, console, args.trace, seconds=args.budget, max_classes=args.max_k)
+                explain_proof(proof, console, args.trace, seconds=settings.seconds, max_classes=settings.max_classes)
         except ExplainError as error:
             return _fail(str(error))
         return 0
@@ -375,33 +370,25 @@ def _show(args) -> int:
     return 0
 
 
-def _latex(args) -> int:
+def _latex(args, settings) -> int:
     if args.preamble:
         from .render.preamble import PREAMBLE
 
         return _write(PREAMBLE, args.output)
+    from .engine.checking import checker_for
+    from .engine.run import check_proof
     from .model.report import Report
-    from .engine.run import Settings, check_proof
 
     loaded = _load(args.targets)
     if not loaded.proofs:
         return USAGE_ERROR if loaded.errors else _fail("no proofs found (looked in proofs/ under the current "
                                                        "directory)")
-    from .cache.store import CACHE_DIR, Cache
-
-    cache = None if args.no_cache else Cache(Path.cwd() / CACHE_DIR)
-    numeric = None
-    if not args.no_numeric:
-        from .numeric.rows import NumericSettings
-
-        numeric = NumericSettings(seed=args.seed)
-    settings = Settings(seconds=args.budget, max_classes=args.max_k, accepted=args.accepted, cache=cache,
-                        numeric=numeric)
-    report = Report(tuple(check_proof(proof, settings) for proof, _ in loaded.proofs), loaded.errors, args.accepted)
+    checker = checker_for(settings)
+    report = Report(tuple(check_proof(proof, settings, checker) for proof, _ in loaded.proofs), loaded.errors,
+                    settings.accepted)
     for line in report.ill_formed():
         print(f"derive: {line}", file=sys.stderr)
-    for line in cache.warnings if cache is not None else ():
-        print(f"derive: warning: {line}", file=sys.stderr)
+    _cache_warnings(checker)
     if args.markdown:
         from .render.markdown import render_markdown
 

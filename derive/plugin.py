@@ -9,15 +9,20 @@ them out; ``pytest proofs`` asks for them).  The node ids are
     proofs/softmax_jacobian.py::diagonal::step3      a step
     proofs/softmax_jacobian.py::diagonal::derived    the case's result, derived mechanically
     proofs/softmax_jacobian.py::claims::gradient     a claim that recombines cases
+    proofs/softmax_jacobian.py::numeric::jacobian    the numeric checks of a conclusion
 
 with the proof's id inserted after the file name when a file holds more than
-one proof.  An erratum is a strict xfail: it must come out REFUTED, and fails
+one proof.  The conclusions are checked numerically as ``derive check`` checks
+them (``--derive-no-numeric`` leaves them out, ``--derive-seed`` sets the seed);
+a conclusion outside its tolerance fails its item.  An erratum is a strict xfail: it must come out REFUTED, and fails
 the run if it starts to hold.  A failure is reported in a few lines (the step,
 its verdict, the counterexample), not as a traceback.  A step, result or
 claim that should hold passes only when PROVED, unless the run accepts weaker
 verdicts: ``--derive-accept=verified,numeric``, else the ini setting
 ``derive_accept``, else ``[tool.derive] accept`` in ``pyproject.toml``
 (``--derive-strict`` is a deprecated spelling of ``--derive-accept=none``).
+The settings are resolved once, by :meth:`derive.engine.settings.Settings.from_pytest`,
+with the same defaults, project root and cache folder as ``derive check``.
 
 SymPy is imported only once a proof file is collected.
 """
@@ -29,12 +34,13 @@ from pathlib import Path
 
 import pytest
 
-from .io.config import AcceptError, Accepted, ConfigError, configured_accept, proof_folders
+from .io.config import Accepted, proof_folders
 
 __all__ = ["ProofFailure", "ErratumRefuted", "DeriveCacheWarning", "DeriveDeprecationWarning"]
 
 _FOLDERS = pytest.StashKey[tuple]()
-_ACCEPTED = pytest.StashKey[Accepted]()
+_SETTINGS = pytest.StashKey[object]()  # the run's derive.engine.settings.Settings
+_CHECKER = pytest.StashKey[object]()  # the run's derive.engine.checking.Checker, made at the first proof checked
 
 
 class ProofFailure(Exception):
@@ -65,35 +71,46 @@ def pytest_addoption(parser):
                   help="verdicts besides PROVED that pass for a step that should hold: verified, numeric")
     group.addoption("--derive-no-cache", action="store_true", default=False,
                     help="check every step afresh, neither reading nor writing .derive-cache/")
+    group.addoption("--derive-budget", type=float, default=None, metavar="SECONDS",
+                    help="time budget of one step (default: derive check's)")
+    group.addoption("--derive-max-k", type=int, default=None, metavar="K",
+                    help="largest number of classes for instance checks (default: derive check's)")
+    group.addoption("--derive-no-numeric", action="store_true", default=False,
+                    help="leave out the numeric checks of the proofs' conclusions")
+    group.addoption("--derive-seed", type=int, default=None, help="seed of the numeric checks (default: derive "
+                    "check's)")
 
 
 def pytest_configure(config):
-    """Resolve once which verdicts pass: option, then ini setting, then ``[tool.derive] accept``."""
-    option = config.getoption("derive_accept")
+    """Resolve the settings once: options, then the ini setting, then ``[tool.derive]``."""
+    from .engine.settings import Settings, SettingsError
+
+    try:
+        settings = Settings.from_pytest(config)
+    except SettingsError as error:
+        raise pytest.UsageError(str(error)) from None
     if config.getoption("derive_strict"):
-        if option:
-            raise pytest.UsageError("--derive-strict and --derive-accept cannot be combined: --derive-strict is "
-                                    "the same as --derive-accept=none")
         config.issue_config_time_warning(DeriveDeprecationWarning(
             "--derive-strict is deprecated: only PROVED passes by default; it is the same as --derive-accept=none"),
             stacklevel=2)
-        option = ["none"]
-    try:
-        if option:
-            accepted = Accepted.parse(option)
-        elif config.getini("derive_accept"):
-            accepted = Accepted.parse(config.getini("derive_accept"))
-        else:
-            accepted = configured_accept(Path(config.rootpath)) or Accepted()
-    except AcceptError as error:
-        raise pytest.UsageError(f"derive accept: {error}") from None
-    except ConfigError as error:
-        raise pytest.UsageError(str(error)) from None
-    config.stash[_ACCEPTED] = accepted
+    config.stash[_SETTINGS] = settings
+
+
+def _settings(config):
+    return config.stash[_SETTINGS]
 
 
 def _accepted(config) -> Accepted:
-    return config.stash.get(_ACCEPTED, Accepted())
+    return _settings(config).accepted
+
+
+def _checker(config):
+    """The checker of the run, shared by its proofs (one cache, one set of keys)."""
+    if _CHECKER not in config.stash:
+        from .engine.checking import checker_for
+
+        config.stash[_CHECKER] = checker_for(_settings(config))
+    return config.stash[_CHECKER]
 
 
 def _folders(config) -> tuple[Path, ...]:
@@ -132,13 +149,12 @@ class _Checked:
 
     def report(self):
         if self._report is None:
-            from .cache.store import CACHE_DIR, Cache
-            from .engine.run import Settings, check_proof
+            from .engine.run import check_proof
 
-            cache = None if self.config.getoption("derive_no_cache") else Cache(Path(self.config.rootpath) / CACHE_DIR)
-            settings = Settings(accepted=_accepted(self.config), cache=cache)
-            self._report = check_proof(self.proof, settings)
-            self._warnings = list(cache.warnings) if cache is not None else []
+            checker = _checker(self.config)
+            before = len(checker.warnings)
+            self._report = check_proof(self.proof, _settings(self.config), checker)
+            self._warnings = list(checker.warnings[before:])
         for line in self._warnings:
             warnings.warn(DeriveCacheWarning(line), stacklevel=1)
         self._warnings = []
@@ -171,8 +187,10 @@ class ProofFile(pytest.File):
 def _children(parent, checked: _Checked):
     for case in checked.proof.cases:
         yield CaseNode.from_parent(parent, name=case.name, checked=checked, case=case)
-    if getattr(checked.proof, "claims", ()):
+    if checked.proof.claims:
         yield ClaimsNode.from_parent(parent, name="claims", checked=checked)
+    if checked.proof.conclusions and _settings(checked.config).numeric is not None:
+        yield NumericNode.from_parent(parent, name="numeric", checked=checked)
 
 
 class ProofNode(pytest.Collector):
@@ -205,6 +223,16 @@ class ClaimsNode(pytest.Collector):
     def collect(self):
         for claim in self.checked.proof.claims:
             yield ClaimItem.from_parent(self, name=claim.name, checked=self.checked, claim=claim)
+
+
+class NumericNode(pytest.Collector):
+    def __init__(self, *, checked: _Checked, **kwargs):
+        super().__init__(**kwargs)
+        self.checked = checked
+
+    def collect(self):
+        for conclusion in self.checked.proof.conclusions:
+            yield ConclusionItem.from_parent(self, name=conclusion.name, checked=self.checked, conclusion=conclusion)
 
 
 def _line(origin: str) -> int | None:
@@ -339,3 +367,25 @@ class ClaimItem(_DeriveItem):
                 "holds, but not proved for every k (--derive-accept or [tool.derive] accept decides what passes)"
             raise ProofFailure("\n".join([f"{what}: expected {expected}, but it {found}", *lines]))
 
+
+
+class ConclusionItem(_DeriveItem):
+    """The numeric checks of one conclusion: it passes when every one is within its tolerance."""
+
+    def __init__(self, *, checked: _Checked, conclusion, **kwargs):
+        super().__init__(checked=checked, origin=conclusion.origin, erratum=False, **kwargs)
+        self.conclusion = conclusion
+
+    def runtest(self):
+        report = self.checked.report()
+        what = f"{self.where()}, conclusion {self.conclusion.name!r}, numeric checks (seed {report.numeric_seed})"
+        if report.numeric_error:
+            raise ProofFailure(f"{what}: could not be run: {report.numeric_error}")
+        rows = [r for r in report.numeric if r.conclusion == self.conclusion.name]
+        if not rows:
+            raise ProofFailure(f"{what}: no numeric check was run")
+        failed = [r for r in rows if not r.passed]
+        if failed:
+            raise ProofFailure("\n".join([f"{what}: {len(failed)} of {len(rows)} outside their tolerance"] + [
+                f"  k={r.k}, {r.input_kind}, {r.method}: error {r.max_abs_error:.3g} > tolerance {r.tolerance:.3g}"
+                for r in failed]))

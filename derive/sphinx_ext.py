@@ -70,31 +70,19 @@ def course_root(app) -> Path:
 
 
 def _check(app, root: Path, proof_id: str):
+    from .engine.checking import checker_for
+    from .engine.run import check_proof
+    from .engine.settings import Settings
     from .io.loader import select
     from .model.report import Report
-    from .engine.run import Settings, check_proof
 
     loaded = select(root, [proof_id])
     proofs = [proof for proof, _ in loaded.proofs if proof.id == proof_id]
     if not proofs:
         return None, loaded.errors
-    cache = None
-    if app.config.derive_cache:
-        from .cache.store import CACHE_DIR, Cache
-
-        cache = Cache(root / CACHE_DIR)
-    numeric = None
-    if app.config.derive_numeric:
-        from .numeric.rows import NumericSettings
-
-        numeric = NumericSettings(seed=0)
-    from .io.config import Accepted
-
-    accepted = Accepted.parse(list(app.config.derive_accept) or ["none"])
-    settings = Settings(seconds=float(app.config.derive_budget), max_classes=int(app.config.derive_max_k),
-                        accepted=accepted, cache=cache, numeric=numeric)
-    checked = check_proof(proofs[0], settings)
-    return Report((checked,), (), accepted), loaded.errors
+    settings = Settings.from_sphinx(app.config, root)
+    checked = check_proof(proofs[0], settings, checker_for(settings))
+    return Report((checked,), (), settings.accepted), loaded.errors
 
 
 def _names(text: str) -> list[str]:

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from commands import ROOT, derive, without_seconds
 
-from derive.cache.store import (CACHE_DIR, FORMAT, Cache, CacheEntryError, MemoryStore, Unstorable, check_cached,
-                          derive_cached, expression_data, expression_from_data, numeric_cached, outcome_data,
-                          outcome_from_data, rows_data, rows_from_data, step_key)
+from derive.cache.codec import FORMAT, CacheEntryError, Unstorable, decode, encode, expression_data, expression_from_data
+from derive.cache.keys import step_key
+from derive.cache.store import CACHE_DIR, Cache, MemoryStore
+from derive.engine.checking import CachedChecker
 from derive import __version__
 from derive.core.verdict import Counterexample, Outcome, Verdict
 from derive.io.loader import load_paths
@@ -76,8 +77,8 @@ def test_an_outcome_survives_the_round_trip_through_plain_data(bundled_report):
     unknown = Outcome(Verdict.UNKNOWN, (), (), 0, None, "nothing conclusive within the budget of 5 s", 5.0)
     outcomes = [s.outcome for p in bundled_report.proofs for s in p.step_reports()] + [refuted, verified, unknown]
     for outcome in outcomes:
-        data = json.loads(json.dumps(outcome_data(outcome)))
-        back = outcome_from_data(data)
+        data = json.loads(json.dumps(encode("outcome", outcome)))
+        back = decode("outcome", data)
         assert back == outcome and back.seconds == outcome.seconds
         assert back.evidence() == outcome.evidence()
 
@@ -99,7 +100,7 @@ def test_the_key_of_a_step_is_the_same_in_another_process_with_another_hash_seed
     _load(tmp_path, RIGHT)
     script = textwrap.dedent("""
         from pathlib import Path
-        from derive.cache.store import step_key
+        from derive.cache.keys import step_key
         from derive.io.loader import load_paths
         for proof, _ in load_paths([Path("proofs")]).proofs:
             for case in proof.cases:
@@ -131,11 +132,11 @@ def test_the_key_changes_with_the_budget_the_largest_k_and_the_known_names(tmp_p
 def test_a_warm_cache_replays_every_check_with_the_same_verdicts(tmp_path):
     proof = _load(tmp_path, WRONG)
     cold_cache = Cache(tmp_path / CACHE_DIR)
-    cold = check_proof(proof, Settings(cache=cold_cache))
+    cold = check_proof(proof, Settings(), CachedChecker(cold_cache))
     # three steps, the comparison of the start with the last line, and the derived result
     assert (cold_cache.hits, cold_cache.misses) == (0, 5)
     warm_cache = Cache(tmp_path / CACHE_DIR)
-    warm = check_proof(_load(tmp_path, WRONG), Settings(cache=warm_cache))
+    warm = check_proof(_load(tmp_path, WRONG), Settings(), CachedChecker(warm_cache))
     assert (warm_cache.hits, warm_cache.misses) == (5, 0)
     assert not warm_cache.warnings
     assert _verdicts(warm) == _verdicts(cold) == _verdicts(check_proof(proof, Settings()))
@@ -145,10 +146,10 @@ def test_a_warm_cache_replays_every_check_with_the_same_verdicts(tmp_path):
 
 def test_a_changed_step_rechecks_only_what_changed(tmp_path):
     store = CountingStore()
-    check_proof(_load(tmp_path, RIGHT), Settings(cache=store))
+    check_proof(_load(tmp_path, RIGHT), Settings(), CachedChecker(store))
     assert (store.hits, store.misses) == (0, 4)
     store.hits = store.misses = 0
-    report = check_proof(_load(tmp_path, WRONG), Settings(cache=store))
+    report = check_proof(_load(tmp_path, WRONG), Settings(), CachedChecker(store))
     # steps 1 and 2 are replayed; step 3 and the comparison of the derived result with it are new
     assert (store.hits, store.misses) == (2, 2)
     assert [s.outcome.verdict for s in report.step_reports()] == [Verdict.PROVED, Verdict.PROVED, Verdict.REFUTED]
@@ -161,25 +162,25 @@ def _entries(folder: Path) -> list[Path]:
 def test_a_corrupted_cache_entry_is_ignored_with_a_warning(tmp_path):
     proof = _load(tmp_path, WRONG)
     folder = tmp_path / CACHE_DIR
-    expected = _verdicts(check_proof(proof, Settings(cache=Cache(folder))))
+    expected = _verdicts(check_proof(proof, Settings(), CachedChecker(Cache(folder))))
     entries = _entries(folder)
     assert len(entries) == 5
     for path in entries:
         path.write_text(path.read_text()[: len(path.read_text()) // 2])  # a truncated write
     cache = Cache(folder)
-    assert _verdicts(check_proof(proof, Settings(cache=cache))) == expected
+    assert _verdicts(check_proof(proof, Settings(), CachedChecker(cache))) == expected
     assert cache.hits == 0 and len(cache.warnings) == 5
     assert all("not valid JSON" in w and CACHE_DIR in w for w in cache.warnings)
     # the entries were written afresh
     again = Cache(folder)
-    check_proof(proof, Settings(cache=again))
+    check_proof(proof, Settings(), CachedChecker(again))
     assert again.hits == 5 and not again.warnings
 
 
 def test_an_edited_entry_cannot_turn_a_refuted_step_green(tmp_path):
     proof = _load(tmp_path, WRONG)
     folder = tmp_path / CACHE_DIR
-    check_proof(proof, Settings(cache=Cache(folder)))
+    check_proof(proof, Settings(), CachedChecker(Cache(folder)))
     forged = 0
     for path in _entries(folder):
         entry = json.loads(path.read_text())
@@ -189,7 +190,7 @@ def test_an_edited_entry_cannot_turn_a_refuted_step_green(tmp_path):
             forged += 1
     assert forged == 2  # step 3, and the derived result compared with it
     cache = Cache(folder)
-    report = check_proof(proof, Settings(cache=cache))
+    report = check_proof(proof, Settings(), CachedChecker(cache))
     assert not report.ok
     assert report.cases[0].steps[2].outcome.verdict is Verdict.REFUTED
     assert len(cache.warnings) == 2 and all("digest" in w for w in cache.warnings)
@@ -199,7 +200,7 @@ def test_a_foreign_entry_is_ignored_with_a_warning(tmp_path):
     """An entry copied under another step's name, or written by another version, is not used."""
     proof = _load(tmp_path, WRONG)
     folder = tmp_path / CACHE_DIR
-    check_proof(proof, Settings(cache=Cache(folder)))
+    check_proof(proof, Settings(), CachedChecker(Cache(folder)))
     entries = {json.loads(p.read_text())["data"]["verdict"]: p for p in _entries(folder)
                if json.loads(p.read_text())["kind"] == "outcome"}
     proved, refuted = entries["PROVED"], entries["REFUTED"]
@@ -208,7 +209,7 @@ def test_a_foreign_entry_is_ignored_with_a_warning(tmp_path):
     other["derive"] = "0.0.0"
     proved.write_text(json.dumps(other))
     cache = Cache(folder)
-    report = check_proof(proof, Settings(cache=cache))
+    report = check_proof(proof, Settings(), CachedChecker(cache))
     assert not report.ok and cache.hits == 3  # a step, the other refuted check, the derived result
     assert sorted(w.split(": ", 1)[1].split(";")[0] for w in cache.warnings) == [
         f"written by another version (format {FORMAT}, derive '0.0.0')",
@@ -218,7 +219,7 @@ def test_a_foreign_entry_is_ignored_with_a_warning(tmp_path):
 def test_an_unknown_outcome_is_not_stored(tmp_path):
     case = _load(tmp_path, RIGHT).cases[0]
     folder = tmp_path / CACHE_DIR
-    slow = check_cached(Cache(folder), case.start, case.steps[2].expr, case.context(), seconds=1e-6, max_classes=4)
+    slow = CachedChecker(Cache(folder)).equal(case.start, case.steps[2].expr, case.context(), seconds=1e-6, max_classes=4)
     assert slow.verdict is Verdict.UNKNOWN
     assert not _entries(folder)
 
@@ -228,7 +229,7 @@ def test_an_unwritable_cache_folder_gives_one_warning_and_the_same_verdicts(tmp_
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("")
     cache = Cache(blocker / CACHE_DIR)
-    assert _verdicts(check_proof(proof, Settings(cache=cache))) == _verdicts(check_proof(proof, Settings()))
+    assert _verdicts(check_proof(proof, Settings(), CachedChecker(cache))) == _verdicts(check_proof(proof, Settings()))
     assert len(cache.warnings) == 1 and "results are not cached" in cache.warnings[0]
 
 
@@ -286,9 +287,9 @@ def test_an_expression_is_rebuilt_only_from_known_classes():
 def test_a_derived_result_is_replayed_from_the_cache(tmp_path):
     case = _load(tmp_path, RIGHT).cases[0]
     store = MemoryStore()
-    first = derive_cached(store, case.start, case.context())
+    first = CachedChecker(store).derived(case.start, case.context())
     assert [kind for kind, _ in store.entries] == ["derived"]
-    again = derive_cached(store, _load(tmp_path, RIGHT).cases[0].start, _load(tmp_path, RIGHT).cases[0].context())
+    again = CachedChecker(store).derived(_load(tmp_path, RIGHT).cases[0].start, _load(tmp_path, RIGHT).cases[0].context())
     assert again == first
 
 
@@ -298,15 +299,15 @@ def test_numeric_rows_are_replayed_from_the_cache_exactly(bundled_proofs, tmp_pa
     proof = next(p for p in bundled_proofs if p.conclusions)
     settings = NumericSettings(seed=3, classes=(2, 3))
     folder = tmp_path / CACHE_DIR
-    cold = numeric_cached(Cache(folder), proof.conclusions, settings)
+    cold = CachedChecker(Cache(folder)).numeric(proof.conclusions, settings)
     warm_cache = Cache(folder)
-    warm = numeric_cached(warm_cache, proof.conclusions, settings)
+    warm = CachedChecker(warm_cache).numeric(proof.conclusions, settings)
     assert warm_cache.hits == 1 and warm == cold and len(cold) > 0
     other = Cache(folder)
-    numeric_cached(other, proof.conclusions, NumericSettings(seed=4, classes=(2, 3)))
+    CachedChecker(other).numeric(proof.conclusions, NumericSettings(seed=4, classes=(2, 3)))
     assert other.hits == 0  # another seed is another entry
     odd = (NumericRow("c", 2, "random", "directional", float("inf"), float("nan"), 1e-9, False),)
-    back = rows_from_data(json.loads(json.dumps(rows_data(odd))))
+    back = decode("numeric", json.loads(json.dumps(encode("numeric", odd))))
     assert back[0].max_abs_error == float("inf") and back[0].max_rel_error != back[0].max_rel_error
 
 
@@ -314,12 +315,12 @@ def test_entries_of_the_previous_format_are_not_used(tmp_path):
     """Format 2 keyed steps by edited srepr text, which could confuse two steps: none of its entries is read."""
     proof = _load(tmp_path, WRONG)
     folder = tmp_path / CACHE_DIR
-    check_proof(proof, Settings(cache=Cache(folder)))
+    check_proof(proof, Settings(), CachedChecker(Cache(folder)))
     for path in _entries(folder):
         entry = json.loads(path.read_text())
         entry["format"] = 2
         path.write_text(json.dumps(entry))
     cache = Cache(folder)
-    assert _verdicts(check_proof(proof, Settings(cache=cache))) == _verdicts(check_proof(proof, Settings()))
+    assert _verdicts(check_proof(proof, Settings(), CachedChecker(cache))) == _verdicts(check_proof(proof, Settings()))
     assert cache.hits == 0 and len(cache.warnings) == 5
     assert all(f"written by another version (format 2, derive '{__version__}')" in w for w in cache.warnings)

@@ -24,7 +24,8 @@ from oracle import Oracle
 from derive.cache.store import CACHE_DIR, Cache, MemoryStore
 from derive.io.loader import load_paths
 from derive.engine.parallel import check_proofs
-from derive.engine.run import Settings
+from derive.engine.checking import CachedChecker
+from derive.engine.settings import Settings
 
 HEADER = '''\
 from sympy import Abs
@@ -201,9 +202,9 @@ class Lookups:
 def test_a_warm_cache_replays_each_case_under_its_own_key(proofs, tmp_path):
     folder = tmp_path / CACHE_DIR
     ordered = [proofs[proof_id] for pair in PAIRS for proof_id in pair]
-    cold = check_proofs(ordered, Settings(cache=Cache(folder)), jobs=1)
+    cold = check_proofs(ordered, Settings(), CachedChecker(Cache(folder)))
     warm_cache = Lookups(Cache(folder))
-    warm = check_proofs(ordered, Settings(cache=warm_cache), jobs=1)
+    warm = check_proofs(ordered, Settings(), CachedChecker(warm_cache))
     # every outcome is replayed (a derived result that cannot be kept exactly is derived again)
     assert warm_cache.found["outcome"] == [True] * 2 * len(ordered)
     assert not warm_cache.inner.warnings
@@ -216,6 +217,6 @@ def test_a_warm_cache_replays_each_case_under_its_own_key(proofs, tmp_path):
 def test_two_worker_processes_give_each_case_its_own_verdict_in_either_order(proofs):
     for ordered in ([proofs[i] for pair in PAIRS for i in pair], [proofs[i] for pair in PAIRS for i in pair[::-1]]):
         for store in (None, MemoryStore()):
-            reports = check_proofs(ordered, Settings(cache=store), jobs=2)
+            reports = check_proofs(ordered, Settings(jobs=2), CachedChecker(store) if store is not None else None)
             _assert_correct({r.proof.id: r.cases[0].steps[0].outcome.verdict.value for r in reports},
                             f"two jobs, store {store!r}")

@@ -12,9 +12,11 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-import derive.cache.store as cache
+import derive.cache.keys as cache
 from derive import Vector, classes, indices, scalar
-from derive.cache.store import MemoryStore, check_cached, derived_key, numeric_key, step_key
+from derive.cache.keys import derived_key, numeric_key, step_key
+from derive.cache.store import MemoryStore
+from derive.engine.checking import CachedChecker
 from derive.core.checker import check_equal
 from derive.core.context import Context, Definition, Distinct, Equal, IllFormed, OneHot, SumsToOne
 from derive.core.verdict import Verdict
@@ -283,8 +285,8 @@ def test_the_old_key_let_a_false_step_replay_a_true_one():
     ctx = Context(k)
     known = frozenset({"w dummy_index=1", "w dummy_index=2", "j"})
     store = MemoryStore()
-    assert check_cached(store, one[j], one[j], ctx, seconds=5.0, max_classes=4, known=known).verdict is Verdict.PROVED
-    replayed = check_cached(store, one[j], other[j], ctx, seconds=5.0, max_classes=4, known=known)
+    assert CachedChecker(store).equal(one[j], one[j], ctx, seconds=5.0, max_classes=4, known=known).verdict is Verdict.PROVED
+    replayed = CachedChecker(store).equal(one[j], other[j], ctx, seconds=5.0, max_classes=4, known=known)
     assert replayed.verdict is Verdict.REFUTED
     assert replayed == check_equal(one[j], other[j], ctx, seconds=5.0, max_classes=4, known=known)
 
@@ -391,8 +393,8 @@ def test_a_value_with_no_canonical_form_is_checked_without_the_cache():
 
     store = MemoryStore()
     ctx = Context(k)
-    outcome = check_cached(store, sp.Integer(1), sp.Integer(1), ctx, seconds=5.0, max_classes=4,
+    outcome = CachedChecker(store).equal(sp.Integer(1), sp.Integer(1), ctx, seconds=5.0, max_classes=4,
                            known=frozenset({Opaque()}))
     assert outcome.verdict is Verdict.PROVED and not store.entries
-    check_cached(store, sp.Integer(1), sp.Integer(1), ctx, seconds=5.0, max_classes=4, known=frozenset({"x"}))
+    CachedChecker(store).equal(sp.Integer(1), sp.Integer(1), ctx, seconds=5.0, max_classes=4, known=frozenset({"x"}))
     assert len(store.entries) == 1

@@ -12,7 +12,8 @@ import multiprocessing
 
 import pytest
 
-from derive.cache.store import CACHE_DIR, Cache, outcome_data
+from derive.cache.codec import encode
+from derive.cache.store import CACHE_DIR, Cache
 from derive.core.verdict import Outcome, Verdict
 
 ENTRIES = 150  # per writer, on top of the entries both write
@@ -25,7 +26,7 @@ def _key(name: str) -> str:
 
 
 def _entry(writer: str, name: str) -> dict:
-    return outcome_data(Outcome(Verdict.PROVED, ("rational",), (), 0, None, f"{writer} {name} {BULK}", 0.5))
+    return encode("outcome", Outcome(Verdict.PROVED, ("rational",), (), 0, None, f"{writer} {name} {BULK}", 0.5))
 
 
 def _keys(writer: str) -> list[str]:

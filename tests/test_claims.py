@@ -17,6 +17,7 @@ from derive.model.proof import ModelError, erratum
 from derive.render.json import report_data
 from derive.render.terminal import render_report
 from derive.model.report import Report
+from derive.engine.checking import CachedChecker
 from derive.engine.run import Settings, check_proof
 
 k = classes("k")
@@ -101,7 +102,7 @@ def test_a_case_that_derives_another_subject_is_reported():
     assert found.reason.endswith("; j = m: covered by no case")  # and the one case covers only j ≠ m
 
 
-def test_the_same_subject_written_differently_is_compared_by_the_checker():
+def test_the_same_subject_written_differently_is_compared_by_theCachedChecker():
     claim = Claim("same", "Same subject", D(softmax(z, j, k), z[m]), -p[j] * p[m], ("off-diagonal",),
                   assumptions=(Distinct(j, m),))
     _, found = _claim_report(claim)
@@ -212,9 +213,9 @@ def test_claims_and_their_counterexamples_replay_from_the_cache_unchanged():
     claim = Claim("wrong", "Wrong", D(exp(z[j]), z[m]), exp(z[j]), ("c",), expect="erratum")
     proof = Proof(id="n-classes", title="N", source=Source("notes"), claim="c", cases=[case], claims=[claim])
     store = MemoryStore()
-    cold = check_proof(proof, Settings(cache=store))
+    cold = check_proof(proof, Settings(), CachedChecker(store))
     stored = len(store.entries)
-    warm = check_proof(proof, Settings(cache=store))
+    warm = check_proof(proof, Settings(), CachedChecker(store))
     # One outcome for the step (the derivation compares the same two sides), one for the claim, and the
     # case's derived result; then replayed.
     assert sorted(kind for kind, _ in store.entries) == ["derived", "outcome", "outcome"]

@@ -16,7 +16,7 @@ from derive.core.checker import check_equal
 from derive.engine.mutate import (OPERATORS, Mutant, Vocabulary, change_constant, change_exponent, classify, drop_term,
                            exp_for_log, first_instance_refutes, flip_sign, kill_rate, lower_bound_of_sum, mutants,
                            step_mutants, swap_fraction, swap_indices, swap_vector, totals)
-from derive.engine.run import known_names
+from derive.engine.checking import CachedChecker, known_names
 from test_cli import derive
 
 k = classes("k")
@@ -116,7 +116,7 @@ class _Store:
     """A store of plain data in a dict (the protocol of derive.cache.store), counting lookups and answers."""
 
     def __init__(self):
-        self.entries, self.asked, self.answered = {}, 0, 0
+        self.entries, self.asked, self.answered, self.warnings = {}, 0, 0, []
 
     def get(self, kind, key):
         found = self.entries.get((kind, key))
@@ -131,7 +131,7 @@ class _Store:
 def test_a_mutant_checked_again_is_answered_from_the_cache_with_the_same_result():
     ctx = Context(k, (Equal(j, m),))
     store = _Store()
-    options = dict(seconds=5, max_classes=3, known=frozenset(), store=store)
+    options = dict(seconds=5, max_classes=3, known=frozenset(), checker=CachedChecker(store))
     previous, original, mutant = D(sp.exp(z[j]), z[j]), sp.exp(z[j]), _mutant(sp.exp(z[m]))
     first = classify(mutant, previous, original, ctx, **options)
     assert first.kind == "equivalent" and store.entries and store.answered == 0

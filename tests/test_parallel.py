@@ -10,7 +10,8 @@ from commands import derive
 from derive.cache.store import CACHE_DIR, Cache, MemoryStore
 from derive.io.loader import load_paths
 from derive.engine.parallel import check_proofs, checks_in
-from derive.engine.run import Settings
+from derive.engine.checking import CachedChecker
+from derive.engine.settings import Settings
 
 
 
@@ -41,8 +42,8 @@ def test_two_jobs_give_the_same_json_as_one_on_failing_proofs_with_an_erratum(tm
 def test_reports_from_workers_equal_reports_from_one_process(tmp_path):
     scratch_repository(tmp_path)
     proofs = [p for p, _ in load_paths([tmp_path / "proofs"]).proofs]
-    one = check_proofs(proofs, Settings(), jobs=1)
-    two = check_proofs(proofs, Settings(), jobs=2)
+    one = check_proofs(proofs, Settings(jobs=1))
+    two = check_proofs(proofs, Settings(jobs=2))
     assert [r.proof.id for r in two] == [r.proof.id for r in one]
     for a, b in zip(one, two):
         assert [(c.case.name, [(s.index, s.expr, s.outcome, s.ok) for s in c.steps]) for c in a.cases] == \
@@ -74,7 +75,7 @@ def test_progress_is_told_of_every_check_with_one_job_or_two(tmp_path):
     assert checks_in(proofs) == 9 + 4  # nine steps, four derived results
     for jobs in (1, 2):
         progress = Counting()
-        check_proofs(proofs, Settings(), jobs=jobs, progress=progress)
+        check_proofs(proofs, Settings(jobs=jobs), progress=progress)
         assert (progress.total, progress.done, progress.stopped) == (13, 13, True)
         assert progress.proofs == ["softmax-jacobian", "wrong-diagonal"]
 
@@ -83,11 +84,11 @@ def test_warnings_of_the_cache_in_workers_reach_the_report(tmp_path):
     scratch_repository(tmp_path)
     proofs = [p for p, _ in load_paths([tmp_path / "proofs"]).proofs]
     folder = tmp_path / CACHE_DIR
-    check_proofs(proofs, Settings(cache=Cache(folder)), jobs=1)
+    check_proofs(proofs, Settings(), CachedChecker(Cache(folder)))
     for entry in folder.glob("*.json"):
         entry.write_text("{")
     cache = Cache(folder)
-    reports = check_proofs(proofs, Settings(cache=cache), jobs=2)
+    reports = check_proofs(proofs, Settings(jobs=2), CachedChecker(cache))
     # twelve outcomes and three derived results: the two off-diagonal cases share their start and first step
     assert len(list(folder.glob("*.json"))) == 15
     assert len(cache.warnings) == 15 and all("not valid JSON" in w for w in cache.warnings)

@@ -17,6 +17,7 @@ import mpmath
 import sympy as sp
 
 from .context import Context, IllFormed, as_expression
+from .defaults import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES
 from .exact import Compared, compare
 from .instances import (CONFIRM_DIGITS, candidate_points, input_name, defined_at, domain_conditions, evaluate,
                         exactly_equal, instances, random_points)
@@ -25,9 +26,6 @@ from .validate import free_indices_of, validate, validate_names
 from .verdict import Counterexample, Outcome, Verdict
 
 __all__ = ["check_equal", "refuted_at_first_instance", "OutOfTime", "budget"]
-
-DEFAULT_BUDGET = 5.0
-DEFAULT_MAX_CLASSES = 4
 
 
 class OutOfTime(BaseException):

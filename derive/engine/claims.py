@@ -8,18 +8,19 @@ concluded (its last line); and together the cases must cover every
 configuration (:mod:`derive.engine.coverage`).  A claim holds when it agrees with
 every case and is covered; a contradiction names the claim, the case, the
 case's conclusion and a point where the two differ, and a gap names a
-configuration no case covers.  The decisions on each case are the checker's
-(:func:`check_equal`); this module only asks the questions and words the answer.
+configuration no case covers.  The decisions on each case are the core's, asked
+through a :class:`~derive.engine.checking.Checker`; this module only asks the
+questions and words the answer.
 """
 
 from __future__ import annotations
 
 import sympy as sp
 
-from ..core.checker import check_equal
 from ..core.context import IllFormed, as_expression
 from ..core.validate import names_in
 from ..core.verdict import Outcome, Verdict
+from .checking import Checker, known_names
 from .coverage import Coverage, claim_coverage
 from ..model.proof import Claim, Expect, Proof
 from ..render.unicode import unicode
@@ -30,21 +31,18 @@ __all__ = ["check_claims", "check_claim"]
 _GAPS_SHOWN = 3  # uncovered configurations named in the one-line reason; the JSON lists them all
 
 
-def check_claims(proof: Proof, cases: tuple[CaseReport, ...], settings, known_names,
-                 check=check_equal) -> tuple[ClaimReport, ...]:
-    """Every claim of ``proof``.
-
-    ``known_names(case, ctx)`` gives the names a case may use; ``check`` is
-    :func:`check_equal` or a function that answers as it does (from a cache).
-    """
+def check_claims(proof: Proof, cases: tuple[CaseReport, ...], settings,
+                 checker: Checker | None = None) -> tuple[ClaimReport, ...]:
+    """Every claim of ``proof``, asked of the core through ``checker`` (default: no cache)."""
+    checker = checker or Checker()
     by_name = {c.case.name: c for c in cases}
-    return tuple(check_claim(claim, by_name, settings, known_names, check) for claim in proof.claims)
+    return tuple(check_claim(claim, by_name, settings, checker) for claim in proof.claims)
 
 
-def check_claim(claim: Claim, cases: dict[str, CaseReport], settings, known_names,
-                check=check_equal) -> ClaimReport:
+def check_claim(claim: Claim, cases: dict[str, CaseReport], settings, checker: Checker | None = None) -> ClaimReport:
+    checker = checker or Checker()
     recombined = [cases[name].case for name in claim.cases]
-    checks = tuple(_against(claim, cases[name], settings, known_names, check) for name in claim.cases)
+    checks = tuple(_against(claim, cases[name], settings, checker) for name in claim.cases)
     coverage = claim_coverage(claim, recombined)
     error = _two_meanings(claim, recombined)
     verdicts = [v for c in checks for v in _verdicts(c)]
@@ -110,7 +108,7 @@ def _text(claim: Claim) -> str:
     return f"{claim.title}: {unicode(claim.subject)} = {unicode(claim.expr)}"
 
 
-def _against(claim: Claim, report: CaseReport, settings, known_names, check) -> ClaimCheck:
+def _against(claim: Claim, report: CaseReport, settings, checker: Checker) -> ClaimCheck:
     case = report.case
     assumptions = "; ".join(a.text() for a in case.assumptions) or "no assumptions"
     last = report.steps[-1]
@@ -128,9 +126,10 @@ def _against(claim: Claim, report: CaseReport, settings, known_names, check) -> 
                                                 f"so the case concludes nothing")
         return ClaimCheck(case.name, assumptions, case.start, None, None, failed)
     same_subject = sp.sympify(case.start, strict=True) == subject
-    subject_outcome = None if same_subject else check(
+    subject_outcome = None if same_subject else checker.equal(
         case.start, subject, ctx, seconds=settings.seconds, max_classes=settings.max_classes, known=known)
-    outcome = check(conclusion, expr, ctx, seconds=settings.seconds, max_classes=settings.max_classes, known=known)
+    outcome = checker.equal(conclusion, expr, ctx, seconds=settings.seconds, max_classes=settings.max_classes,
+                            known=known)
     return ClaimCheck(case.name, assumptions, case.start, conclusion, subject_outcome, outcome)
 
 

@@ -14,8 +14,9 @@ The operators only build expressions; every verdict comes from the trusted
 core: :func:`derive.core.checker.check_equal`, or, for a mutant refuted at the
 first instance, the same steps and counterexample search of the core that
 ``check_equal`` would run there (:func:`first_instance_refutes`).  ``-j N``
-shares the mutants among forked worker processes; the checks ``check_equal``
-makes go through the result cache when one is given.
+shares the mutants among forked worker processes; ``check_equal`` is asked
+through a :class:`~derive.engine.checking.Checker`, so through the result
+cache when the checker has one.
 """
 
 from __future__ import annotations
@@ -26,12 +27,13 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from ..core.binders import binders, walk
-from ..core.checker import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES, check_equal
+from ..core.defaults import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES
 from ..core.context import IllFormed, as_expression
 from ..core.objects import SumExcept
 from ..core.verdict import Outcome, Verdict
 from ..model.proof import Case, Expect, Proof
 from ..model.report import HOLDING
+from .checking import Checker, known_names
 
 __all__ = [
     "OPERATORS",
@@ -317,28 +319,21 @@ def first_instance_refutes(left, right, ctx, *, seconds, max_classes, known) -> 
     return refuted_at_first_instance(left, right, ctx, seconds=seconds, max_classes=max_classes, known=known)
 
 
-def _check(store, left, right, ctx, **options) -> Outcome:
-    """``check_equal``, answered from ``store`` (a derive.cache.store store) when it holds the outcome."""
-    if store is None:
-        return check_equal(left, right, ctx, **options)
-    from ..cache.store import check_cached
-
-    return check_cached(store, left, right, ctx, **options)
-
-
-def classify(mutant, previous, original, ctx, *, seconds, max_classes, known, store=None) -> MutantResult:
+def classify(mutant, previous, original, ctx, *, seconds, max_classes, known,
+             checker: Checker | None = None) -> MutantResult:
     """Check one mutant against the step before; recognise an equivalent one by proving it equal to the original.
 
     The first instance is tried before the symbolic proof (see :func:`first_instance_refutes`);
-    ``store``, if given, answers the checks it holds and keeps the new ones.
+    the other checks are asked through ``checker`` (default: no cache).
     """
+    checker = checker or Checker()
     options = dict(seconds=seconds, max_classes=max_classes, known=known)
     outcome = first_instance_refutes(previous, mutant.expr, ctx, **options)
     if outcome is None:
-        outcome = _check(store, previous, mutant.expr, ctx, **options)
+        outcome = checker.equal(previous, mutant.expr, ctx, **options)
     if outcome.verdict is Verdict.REFUTED:
         return MutantResult(mutant, "killed", outcome, outcome.evidence())
-    same = _check(store, original, mutant.expr, ctx, **options)
+    same = checker.equal(original, mutant.expr, ctx, **options)
     if same.verdict is Verdict.PROVED:
         return MutantResult(mutant, "equivalent", outcome, "proved equal to the original: " + same.evidence())
     if outcome.verdict in HOLDING:
@@ -370,17 +365,17 @@ def step_mutants(proof: Proof):
 
 
 def mutate_proof(proof: Proof, *, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
-                 progress=None, store=None) -> ProofMutation:
+                 progress=None, checker: Checker | None = None) -> ProofMutation:
     """Make and check every mutant of ``proof`` (in this process)."""
-    return mutate_proofs([proof], seconds=seconds, max_classes=max_classes, progress=progress, store=store)[0]
+    return mutate_proofs([proof], seconds=seconds, max_classes=max_classes, progress=progress, checker=checker)[0]
 
 
 def mutate_proofs(proofs, *, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
-                  progress=None, store=None, jobs: int = 1) -> list[ProofMutation]:
+                  progress=None, checker: Checker | None = None, jobs: int = 1) -> list[ProofMutation]:
     """Make and check every mutant of each proof, with ``jobs`` processes; the same results either way."""
     proofs = list(proofs)
     work = [item for proof in proofs for item in step_mutants(proof)]
-    answers = check_mutants(work, seconds=seconds, max_classes=max_classes, progress=progress, store=store,
+    answers = check_mutants(work, seconds=seconds, max_classes=max_classes, progress=progress, checker=checker,
                             jobs=jobs)
     return group_by_proof(proofs, answers)
 
@@ -394,7 +389,7 @@ def group_by_proof(proofs, results) -> list[ProofMutation]:
 
 
 def check_mutants(work, *, seconds: float = DEFAULT_BUDGET, max_classes: int = DEFAULT_MAX_CLASSES,
-                  progress=None, store=None, jobs: int = 1) -> list[MutantResult]:
+                  progress=None, checker: Checker | None = None, jobs: int = 1) -> list[MutantResult]:
     """Classify each (mutant, previous, original, case) of ``work`` (see :func:`step_mutants`), in order.
 
     With ``jobs > 1`` the mutants are shared among worker processes forked
@@ -403,7 +398,7 @@ def check_mutants(work, *, seconds: float = DEFAULT_BUDGET, max_classes: int = D
     """
     global _WORK
     work = list(work)
-    options = dict(seconds=seconds, max_classes=max_classes, store=store)
+    options = dict(seconds=seconds, max_classes=max_classes, checker=checker or Checker())
     if jobs > 1 and len(work) > 1:
         import multiprocessing
 
@@ -429,17 +424,15 @@ def check_mutants(work, *, seconds: float = DEFAULT_BUDGET, max_classes: int = D
     return answers
 
 
-def _classify(item, contexts: dict, *, seconds, max_classes, store) -> MutantResult:
+def _classify(item, contexts: dict, *, seconds, max_classes, checker: Checker) -> MutantResult:
     """Classify one (mutant, previous, original, case), with the case's context and names made once."""
-    from .run import known_names
-
     mutant, previous, original, case = item
     if id(case) not in contexts:
         ctx = case.context()
         contexts[id(case)] = (case, ctx, known_names(case, ctx))
     _, ctx, known = contexts[id(case)]
     return classify(mutant, previous, original, ctx, seconds=seconds, max_classes=max_classes, known=known,
-                    store=store)
+                    checker=checker)
 
 
 # What the workers classify: set in the parent just before forking, inherited by the children.

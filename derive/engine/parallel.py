@@ -3,24 +3,26 @@
 With ``jobs > 1`` the cases of all proofs, and the numeric checks of their
 conclusions, are shared among worker processes forked after the proofs are
 loaded.  A worker hands back only plain data, under the cache's own keys
-(which tell every check apart, see :class:`derive.cache.store.Canonical`): the
+(which tell every check apart, see :class:`derive.cache.keys.Canonical`): the
 outcome of every check, the derived results as trees of class names, the
 numeric rows (SymPy expressions do not survive pickling faithfully).  The
 parent then builds every report in the input order with
-:func:`derive.engine.run.check_proof`, which replays those results instead of working
-them out again, so ``-j 2`` gives the same report as ``-j 1`` apart from
-timings.
+:func:`derive.engine.run.check_proof`, through a checker whose store replays
+those results instead of working them out again
+(:meth:`derive.engine.checking.Checker.through`), so ``-j 2`` gives the same
+report as ``-j 1`` apart from timings.
 """
 
 from __future__ import annotations
 
-import copy
 import multiprocessing
 import time
 
 from ..cache.store import MemoryStore
 from ..model.report import ProofReport
-from .run import Settings, check_case, check_proof, numeric_rows
+from .checking import Checker
+from .run import check_case, check_proof
+from .settings import Settings
 
 __all__ = ["check_proofs", "checks_in"]
 
@@ -38,6 +40,10 @@ class _Through:
         self.progress = progress
         self.record = record
         self.disputed: set = set()  # keys recorded twice with different results (see _merge)
+
+    @property
+    def warnings(self) -> list[str]:
+        return self.inner.warnings if self.inner is not None else []
 
     def get(self, kind: str, key: str):
         found = self.inner.get(kind, key) if self.inner is not None else None
@@ -64,6 +70,10 @@ class _Replay:
         self.replayed = replayed
         self.inner = inner
 
+    @property
+    def warnings(self) -> list[str]:
+        return self.inner.warnings if self.inner is not None else []
+
     def get(self, kind: str, key: str):
         found = self.replayed.get(kind, key)
         if found is None and self.inner is not None:
@@ -75,34 +85,31 @@ class _Replay:
             self.inner.put(kind, key, data)
 
 
-def _with_store(settings: Settings, store) -> Settings:
-    changed = copy.copy(settings)
-    changed.cache = store
-    return changed
-
-
-def check_proofs(proofs, settings: Settings, *, jobs: int = 1, progress=None) -> tuple[ProofReport, ...]:
-    """Check ``proofs`` (in order) with ``jobs`` processes; ``progress`` is told of every check done."""
+def check_proofs(proofs, settings: Settings, checker: Checker | None = None, *,
+                 progress=None) -> tuple[ProofReport, ...]:
+    """Check ``proofs`` (in order) with ``settings.jobs`` processes, asking the core through ``checker``
+    (default: no cache); ``progress`` is told of every check done."""
     global _WORK
+    checker = checker or Checker()
     proofs = list(proofs)
     tasks = _tasks(proofs, settings)
     pool = None
-    if jobs > 1 and len(tasks) > 1:
+    if settings.jobs > 1 and len(tasks) > 1:
         # Fork before a progress display starts its thread; the children inherit the loaded proofs.
-        _WORK = (proofs, settings)
-        pool = multiprocessing.get_context("fork").Pool(min(jobs, len(tasks)))
+        _WORK = (proofs, settings, checker)
+        pool = multiprocessing.get_context("fork").Pool(min(settings.jobs, len(tasks)))
     try:
         if progress is not None:
             progress.start(checks_in(proofs))
-        replayed = _gather(pool, tasks, proofs, settings, progress) if pool is not None else None
+        replayed = _gather(pool, tasks, proofs, checker, progress) if pool is not None else None
         reports = []
         for proof in proofs:
             started = time.perf_counter()
             if replayed is None:
-                store = _Through(settings.cache, progress)
+                store = _Through(checker.store, progress)
             else:
-                store = _Replay(replayed, settings.cache)
-            report = check_proof(proof, _with_store(settings, store))
+                store = _Replay(replayed, checker.store)
+            report = check_proof(proof, settings, checker.through(store))
             reports.append(report)
             if progress is not None:
                 progress.proof_done(report, time.perf_counter() - started)
@@ -117,34 +124,33 @@ def check_proofs(proofs, settings: Settings, *, jobs: int = 1, progress=None) ->
 
 
 # What the workers check: set in the parent just before forking, inherited by the children.
-_WORK: tuple[list, Settings] | None = None
+_WORK: tuple[list, Settings, Checker] | None = None
 
 
 def _tasks(proofs, settings: Settings) -> list[tuple[str, int, int]]:
     """What workers do: the numeric checks of each proof with conclusions (the longest, first), every case."""
-    numeric = [("numeric", p, 0) for p, proof in enumerate(proofs)
-               if getattr(settings, "numeric", None) is not None and getattr(proof, "conclusions", ())]
+    numeric = [("numeric", p, 0) for p, proof in enumerate(proofs) if settings.numeric is not None and proof.conclusions]
     return numeric + [("case", p, c) for p, proof in enumerate(proofs) for c in range(len(proof.cases))]
 
 
 def _check_in_worker(task: tuple[str, int, int]):
     kind, proof_index, case_index = task
-    proofs, settings = _WORK
+    proofs, settings, checker = _WORK
     record = MemoryStore()
-    before = len(getattr(settings.cache, "warnings", ()))
-    through = _Through(settings.cache, None, record)
-    recording = _with_store(settings, through)
+    before = len(checker.warnings)
+    through = _Through(checker.store, None, record)
+    recording = checker.through(through)
     proof = proofs[proof_index]
     if kind == "case":
-        check_case(proof.cases[case_index], recording)
+        check_case(proof.cases[case_index], settings, recording)
     else:
         from ..numeric.rows import NumericError
 
         try:
-            numeric_rows(proof.conclusions, recording)
+            recording.numeric(proof.conclusions, settings.numeric)
         except NumericError:
             pass  # the parent meets it again and reports it
-    warnings = list(getattr(settings.cache, "warnings", ())[before:])
+    warnings = list(checker.warnings[before:])
     return task, record.entries, through.disputed, warnings
 
 
@@ -156,7 +162,7 @@ def _same_result(one, other) -> bool:
 
 
 def _merge(replayed: MemoryStore, entries: dict, disputed: set) -> None:
-    """Add results to ``replayed``, keyed as the cache keys them (see :func:`derive.cache.store.step_key`).
+    """Add results to ``replayed``, keyed as the cache keys them (see :class:`derive.cache.keys.Keys`).
 
     A key stands for one check, so two checks that met one key (two cases sharing a step, in one worker or in
     two) found one result.  Should they ever disagree, the key is dropped for good and the parent works the
@@ -173,7 +179,7 @@ def _merge(replayed: MemoryStore, entries: dict, disputed: set) -> None:
             disputed.add(entry_key)
 
 
-def _gather(pool, tasks, proofs, settings: Settings, progress) -> MemoryStore:
+def _gather(pool, tasks, proofs, checker: Checker, progress) -> MemoryStore:
     """Every worker's outcomes, as they come; the cache's warnings from the workers join the parent's."""
     replayed = MemoryStore()
     disputed: set = set()
@@ -183,8 +189,8 @@ def _gather(pool, tasks, proofs, settings: Settings, progress) -> MemoryStore:
         disputed |= dropped
         _merge(replayed, entries, disputed)
         for warning in warnings:  # two workers may both find one corrupted entry
-            if warning not in settings.cache.warnings:
-                settings.cache.warnings.append(warning)
+            if warning not in checker.warnings:
+                checker.warnings.append(warning)
         if progress is not None and kind == "case":
             progress.advance(len(proofs[proof_index].cases[case_index].steps) + 1)
     return replayed

@@ -2,7 +2,10 @@
 
 ``proofs`` says where a project keeps its proofs (default ``proofs/``);
 ``accept`` says which verdicts weaker than PROVED pass for a step that should
-hold (default: none, so only PROVED passes).  Everything here is read without
+hold (default: none, so only PROVED passes); any other key is an error.  A
+run's project root (:func:`project_root`) is the folder of the nearest
+``pyproject.toml`` upward from the current directory: its settings are read
+there, and the result cache is kept there.  Everything here is read without
 SymPy, so that the pytest plugin and ``derive --help`` stay cheap.  It does
 not decide anything about a step: :func:`derive.model.report.meets` does, with the
 :class:`~derive.model.accepted.Accepted` value resolved here.
@@ -15,10 +18,11 @@ from pathlib import Path
 
 from ..model.accepted import ACCEPTABLE, AcceptError, Accepted
 
-__all__ = ["DEFAULT_FOLDERS", "ACCEPTABLE", "Accepted", "AcceptError", "ConfigError", "proof_folders",
-           "configured_accept", "resolve_accepted"]
+__all__ = ["DEFAULT_FOLDERS", "ACCEPTABLE", "SETTINGS", "Accepted", "AcceptError", "ConfigError", "proof_folders",
+           "configured_accept", "resolve_accepted", "project_root"]
 
 DEFAULT_FOLDERS = ("proofs",)
+SETTINGS = ("proofs", "accept")  # the keys of [tool.derive]
 
 
 class ConfigError(ValueError):
@@ -31,11 +35,25 @@ def _tool_settings(root: Path, strict: bool) -> dict:
     if not config.is_file():
         return {}
     try:
-        return tomllib.loads(config.read_text(encoding="utf-8")).get("tool", {}).get("derive", {})
+        settings = tomllib.loads(config.read_text(encoding="utf-8")).get("tool", {}).get("derive", {})
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         if strict:
             raise ConfigError(f"{config}: cannot be read ({error})") from None
         return {}
+    unknown = sorted(set(settings) - set(SETTINGS)) if isinstance(settings, dict) else []
+    if strict and unknown:
+        raise ConfigError(f"{config}: [tool.derive] has no setting {unknown[0]!r}: "
+                          f"the settings are {', '.join(SETTINGS)}")
+    return settings if isinstance(settings, dict) else {}
+
+
+def project_root(start: Path) -> Path:
+    """The folder of the nearest ``pyproject.toml`` from ``start`` upward, else ``start`` itself."""
+    start = Path(start).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "pyproject.toml").is_file():
+            return folder
+    return start
 
 
 def proof_folders(root: Path) -> list[Path]:
