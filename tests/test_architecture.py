@@ -51,7 +51,6 @@ BINDER_TRACKING_BEING_REMOVED = {
 LONG_BEING_SPLIT = {
     "derive/cli.py",
     "derive/engine/mutate.py",
-    "derive/cache/store.py",
     "derive/numeric/check.py",
     "derive/numeric/general.py",
 }
