@@ -126,7 +126,11 @@ def _at_50_digits(compare):
         wanted = 10.0 ** -(MP_DIGITS + 10) * scale
         if scale == 0 or derived <= wanted or digits >= MP_MOST_DIGITS:
             return found
-        digits = min(MP_MOST_DIGITS, digits + math.ceil(math.log10(derived / wanted)) + 10)
+        # the shortfall in digits; in logarithms where the wanted tolerance underflows float64 (a reference
+        # near 1e-300, as a softmax Jacobian at logits of scale 1e3 has)
+        shortfall = math.log10(derived / wanted) if wanted > 0 else \
+            math.log10(derived) - math.log10(scale) + MP_DIGITS + 10
+        digits = min(MP_MOST_DIGITS, digits + math.ceil(shortfall) + 10)
 
 
 def undefined(k, label, error) -> str:
