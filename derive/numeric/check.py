@@ -26,9 +26,8 @@ Not part of the trusted core: it confirms results, it never decides a step.
 from __future__ import annotations
 
 from .backends import EPS
-from .compare import (FULL_UP_TO, METHOD_DIRECTIONAL, METHOD_FULL, METHOD_MP, MP_ALWAYS_UP_TO, MP_CLOSE,
-                      MP_DIGITS, MP_WORKING_DIGITS, class_row, class_rows, general_rows)
-from .conclusions import TARGET_KINDS, GeneralConclusion, is_general, prepare
+from .compare import METHOD_DIRECTIONAL, METHOD_FULL, METHOD_MP, class_row, class_rows, general_rows
+from .conclusions import TARGET_KINDS, GeneralConclusion, prepare
 from .inputs import LOGIT_KINDS, Workspace, draw
 from .memory import arrays_reused
 from .rows import CLASS_COUNTS, NumericError, NumericRow, NumericSettings
