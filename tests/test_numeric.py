@@ -16,13 +16,17 @@ import sympy as sp
 from commands import ROOT, derive
 
 from derive import D, OneHot, Proof, Source, SumsToOne, Vector, classes, conclusion, indices, log, scalar, softmax
-from derive.numeric import general as numeric_general
+from derive.numeric import evaluate as numeric_evaluate
+from derive.numeric import inputs as numeric_inputs
 from derive import sigmoid, softplus, sum_over, tanh
 from derive.core.objects import LogSumExp, Matrix, count, logsumexp
 from derive.model.proof import ModelError
-from derive.numeric.check import (CLASS_COUNTS, EPS, FULL_UP_TO, LOGIT_KINDS, METHOD_DIRECTIONAL, METHOD_FULL,
-                            METHOD_MP, MP, MP_ALWAYS_UP_TO, MP_CLOSE, MP_WORKING_DIGITS, Evaluator, NumericError,
-                            NumericRow, NumericSettings, check_conclusion, check_conclusions)
+from derive.numeric.backends import EPS, FLOAT, MP
+from derive.numeric.check import (CLASS_COUNTS, LOGIT_KINDS, METHOD_DIRECTIONAL, METHOD_FULL, METHOD_MP, NumericError,
+                                  NumericRow, NumericSettings, check_conclusion, check_conclusions)
+from derive.numeric.compare import FULL_UP_TO, MP_ALWAYS_UP_TO, MP_CLOSE, MP_WORKING_DIGITS
+from derive.numeric.compiled import Evaluator
+from derive.numeric.conclusions import is_general, prepare_general
 
 n = classes("n")
 j, k, i, m = indices("j k i m")
@@ -418,7 +422,7 @@ def test_a_positive_scalar_takes_values_in_its_domain_at_every_input_and_the_row
     assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
     values = {r.input_kind.split(",")[0]: _parameters(r)["T"] for r in rows if r.k == 10}
     assert set(values) == set(LOGIT_KINDS)
-    low, high = numeric_general.POSITIVE_SCALARS
+    low, high = numeric_inputs.POSITIVE_SCALARS
     assert all(low < t < high for t in values.values()), values
     assert len(set(values.values())) == len(LOGIT_KINDS)   # drawn at every input, not one value for all
 
@@ -448,8 +452,8 @@ def test_a_wrong_formula_with_a_scalar_parameter_fails_at_every_k(wrong):
     assert not [r for r in rows if r.input_kind.startswith("random") and r.passed]
 
 
-def _general_value(expr, inputs, backend=numeric_general.FLOAT):
-    ev = numeric_general.Evaluator(inputs, {}, {n: len(next(v for v in inputs.values() if np.ndim(v)))}
+def _general_value(expr, inputs, backend=FLOAT):
+    ev = numeric_evaluate.Evaluator(inputs, {}, {n: len(next(v for v in inputs.values() if np.ndim(v)))}
                                    if any(np.ndim(v) for v in inputs.values()) else {n: 2}, n, backend=backend)
     value, bound = ev.value(expr)
     return value, bound
@@ -467,7 +471,7 @@ def test_sigmoid_softplus_and_tanh_agree_with_110_digits_and_stay_finite(x):
             value, bound = _general_value(expr, {s: x})
             assert np.isfinite(value), (expr, x)
             assert abs(mpmath.mpf(float(value)) - truth) <= EPS * float(bound) + 1e-300, (expr, x, value, truth)
-            exact, _ = _general_value(expr, {s: mpmath.mpf(x)}, numeric_general.MP)
+            exact, _ = _general_value(expr, {s: mpmath.mpf(x)}, MP)
             assert abs(exact - truth) <= mpmath.mpf(10) ** -100 * max(1, abs(truth)), (expr, x)
 
 
@@ -537,7 +541,7 @@ def test_a_matrix_entry_is_checked_with_counts_that_reach_2_to_the_20_entries():
     assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
     for r in rows:
         size = _parameters(r)["N"]
-        assert size == numeric_general.count_values([N], r.k)[N] and size >= 2 and size != r.k
+        assert size == numeric_inputs.count_values([N], r.k)[N] and size >= 2 and size != r.k
     assert max(_parameters(r)["N"] * r.k for r in rows) >= 2**20
     assert {r.input_kind.split(", ")[1] for r in rows} == {"one-hot", "soft"}
 
@@ -575,7 +579,7 @@ def test_weights_of_a_linear_layer_and_an_input_of_another_size():
                   linear(sum_over((p[i] - y[i]) * W[i, d_], i, n), x[d_])):
         rows = check_conclusion(right, settings)
         assert rows and all(r.passed for r in rows), [r for r in rows if not r.passed]
-        assert all(_parameters(r)["D"] == numeric_general.count_values([D_], r.k)[D_] for r in rows)
+        assert all(_parameters(r)["D"] == numeric_inputs.count_values([D_], r.k)[D_] for r in rows)
     for wrong in (linear((y[k] - p[k]) * x[d_], W[k, d_]), linear(p[k] - y[k], W[k, d_]),
                   linear(sum_over((p[i] - y[i]) * W[i, d_], i, n) * x[d_], x[d_])):
         rows = check_conclusion(wrong, settings)
@@ -688,9 +692,9 @@ def test_a_slip_in_a_library_conclusion_fails_at_every_k(bundled_proofs, proof_i
 
 def test_soft_targets_of_every_row_sum_to_exactly_one():
     weights = np.random.default_rng(1).random((4, 1000)) + 1e-3
-    for row in numeric_general.exact_distributions(weights):
+    for row in numeric_inputs.exact_distributions(weights):
         assert sum(Fraction(float(v)) for v in row) == 1 and np.all(row > 0)
-    point = numeric_general._point(numeric_general.prepare(batch((P[c_, k] - Y[c_, k]) / N)), 0, 10,
+    point = numeric_inputs.point(prepare_general(batch((P[c_, k] - Y[c_, k]) / N)), 0, 10,
                                    "random", "soft")
     for row in point.values[Y]:
         assert sum(Fraction(float(v)) for v in row) == 1
@@ -770,16 +774,16 @@ def test_the_general_rounding_bound_holds_against_110_digits_for_a_batch_and_a_t
     """|float64 value − exact value| ≤ EPS · bound for the batch loss, its softmax entries and a tempered loss."""
     logits = _logits(kind, 3 * 40).reshape(3, 40)
     weights = np.random.default_rng(5).random((3, 40)) + 1e-3
-    targets = numeric_general.exact_distributions(weights)
+    targets = numeric_inputs.exact_distributions(weights)
     inputs = {Z: logits, Y: targets, z: logits[0], y: targets[0], T: 0.7}
     sizes = {n: 40, N: 3}
     for definitions, checked in (({d.name: d for d in batch(0).definitions}, ((P[c_, k], (c_, k)), (L, ()))),
                                  ({d.name: d for d in temperature(0).definitions}, ((p[k], (k,)), (L, ())))):
-        ev = numeric_general.Evaluator(inputs, definitions, sizes, n)
+        ev = numeric_evaluate.Evaluator(inputs, definitions, sizes, n)
         with mpmath.workdps(110):
-            exact = numeric_general.Evaluator({v: (numeric_general.MP.array(x) if np.ndim(x) else mpmath.mpf(x))
+            exact = numeric_evaluate.Evaluator({v: (MP.array(x) if np.ndim(x) else mpmath.mpf(x))
                                                for v, x in inputs.items()}, definitions, sizes, n,
-                                              backend=numeric_general.MP)
+                                              backend=MP)
             for expr, axes in checked:
                 value, bound = ev.value(expr, axes)
                 truth, _ = exact.value(expr, axes)
@@ -791,19 +795,56 @@ def test_the_general_rounding_bound_holds_against_110_digits_for_a_batch_and_a_t
 
 def test_the_source_documents_conclusions_keep_the_term_by_term_method(source_proofs):
     """Their rows stay what they were: only conclusions beyond vectors over the classes go the general way."""
-    from derive.numeric.check import _is_general
 
     for proof in source_proofs:
         for c in proof.conclusions:
-            assert not _is_general(c), (proof.id, c.name)
-    assert _is_general(temperature((p[k] - y[k]) / T)) and _is_general(batch((P[c_, k] - Y[c_, k]) / N))
+            assert not is_general(c), (proof.id, c.name)
+    assert is_general(temperature((p[k] - y[k]) / T)) and is_general(batch((P[c_, k] - Y[c_, k]) / N))
 
 
-def test_a_jacobian_with_a_parameter_is_a_clear_error():
-    tempered = conclusion("tempered-jacobian", (DELTA * p[j] - p[j] * p[k]) / T, of=p[j], wrt=z[k], classes=n,
-                          definitions=TEMPERATURE)
-    with pytest.raises(NumericError, match=r"conclusion 'tempered-jacobian'.*free index.*scalar function"):
-        check_conclusion(tempered, NumericSettings(classes=(2,)))
+def tempered_jacobian(formula):
+    """∂p_j/∂z_k for p = softmax(z/T): (p_j δ_jk − p_j p_k)/T."""
+    return conclusion("tempered-jacobian", formula, of=p[j], wrt=z[k], classes=n, definitions=TEMPERATURE)
+
+
+def _fails_at_every_k(rows, ks):
+    for kk in ks:
+        assert any(not r.passed for r in rows if r.k == kk), f"passes every check at k = {kk}"
+
+
+def test_a_jacobian_with_a_temperature_passes_at_every_k_and_a_forgotten_1_over_t_fails_at_every_k():
+    settings = NumericSettings(classes=CLASS_COUNTS)
+    rows = check_conclusion(tempered_jacobian((DELTA * p[j] - p[j] * p[k]) / T), settings)
+    assert {r.k for r in rows} == set(CLASS_COUNTS)
+    assert all(r.passed for r in rows), [r for r in rows if not r.passed]
+    assert all(low <= _parameters(r)["T"] <= high for r in rows for low, high in [numeric_inputs.POSITIVE_SCALARS])
+    _fails_at_every_k(check_conclusion(tempered_jacobian(DELTA * p[j] - p[j] * p[k]), settings), CLASS_COUNTS)
+    _fails_at_every_k(check_conclusion(tempered_jacobian((DELTA * p[j] - p[j] * p[j]) / T), settings), CLASS_COUNTS)
+
+
+def test_a_jacobian_with_respect_to_the_entries_of_a_matrix_is_checked():
+    """A linear layer a = W x + b followed by softmax: ∂a_j/∂W_kd = δ_jk x_d and ∂p_j/∂W_kd = (p_j δ_jk − p_j p_k) x_d."""
+    a = Vector("a")
+    layer = {a: lambda r: sum_over(W[r, e_] * x[e_], e_, D_) + bias[r], p: lambda r: softmax(a, r, n)}
+    ks = (2, 3, 10, 1000)
+    settings = NumericSettings(classes=ks)
+
+    def jacobian(formula, of=p[j]):
+        return conclusion("layer-jacobian", formula, of=of, wrt=W[k, d_], classes=n, definitions=layer)
+
+    for right in (jacobian(DELTA * x[d_], of=a[j]), jacobian((DELTA * p[j] - p[j] * p[k]) * x[d_])):
+        rows = check_conclusion(right, settings)
+        assert {r.k for r in rows} == set(ks) and all(r.passed for r in rows), [r for r in rows if not r.passed]
+        assert all(_parameters(r)["D"] == numeric_inputs.count_values([D_], r.k)[D_] for r in rows)
+    for wrong in (jacobian(DELTA, of=a[j]), jacobian(DELTA * p[j] - p[j] * p[k]),
+                  jacobian((DELTA * p[j] - p[j] * p[k]) * x[d_] / n)):
+        _fails_at_every_k(check_conclusion(wrong, settings), ks)
+
+
+def test_a_jacobian_whose_of_and_wrt_share_an_index_is_a_clear_error():
+    with pytest.raises(NumericError, match=r"conclusion 'tempered-jacobian'.*share the index k.*different indices"):
+        check_conclusion(conclusion("tempered-jacobian", (1 - p[k]) * p[k] / T, of=p[k], wrt=z[k], classes=n,
+                                    definitions=TEMPERATURE), NumericSettings(classes=(2,)))
 
 
 def test_an_entry_indexed_over_the_wrong_count_is_a_clear_error():
