@@ -181,18 +181,29 @@ def _load(targets):
 
 
 def _check(args) -> int:
-    from .cache.store import CACHE_DIR, Cache
-    from .engine.parallel import check_proofs
-    from .render.json import render_json
-    from .render.progress import progress_for
-    from .render.terminal import render_report
-    from .model.report import Report
-    from .engine.run import Settings
+    from .cache.store import CACHE_DIR  # the store module loads SymPy only when it is used
 
     if args.format is not None:
         if args.json and args.format != "json":
             return _fail(f"--json and --format {args.format} ask for two formats: give one")
         args.json = args.format == "json"
+    warm = None if args.no_cache else _warm_key(args)
+    if warm is not None:
+        from .cache import runs
+
+        replayed = runs.replay(Path.cwd() / CACHE_DIR, warm)
+        if replayed is not None:
+            stdout, stderr, code = replayed
+            sys.stdout.write(stdout)
+            sys.stderr.write(stderr)
+            return code
+        before = set(sys.modules)
+    from .cache.store import Cache
+    from .engine.parallel import check_proofs
+    from .engine.run import Settings
+    from .model.report import Report
+    from .render.progress import progress_for
+
     loaded = _load(args.targets)
     if not loaded.proofs and not loaded.errors:
         return _fail("no proofs found (looked in proofs/ under the current directory)")
@@ -214,6 +225,26 @@ def _check(args) -> int:
     progress = progress_for(enabled=not args.no_progress)
     checked = check_proofs([proof for proof, _ in loaded.proofs], settings, jobs=args.jobs, progress=progress)
     report = Report(checked, loaded.errors, args.accepted)
+    from .cache.runs import Tee
+
+    out, err = Tee(sys.stdout), Tee(sys.stderr)
+    sys.stdout, sys.stderr = out, err
+    try:
+        _print_check(args, loaded, report)
+    finally:
+        sys.stdout, sys.stderr = out._stream, err._stream
+    for line in cache.warnings if cache is not None else ():
+        print(f"derive: warning: {line}", file=sys.stderr)
+    if warm is not None and not loaded.errors and not cache.warnings:
+        _record_warm(args, Path.cwd() / CACHE_DIR, warm, loaded, report, before, out.text(), err.text())
+    return report.exit_code
+
+
+def _print_check(args, loaded, report) -> None:
+    """What ``derive check`` prints of a checked report (recorded as it is for the warm path)."""
+    from .render.json import render_json
+    from .render.terminal import render_report
+
     if args.json:
         sys.stdout.write(render_json(report))
     elif args.format == "github":
@@ -226,9 +257,29 @@ def _check(args) -> int:
     for line in report.ill_formed():
         print(f"derive: {line}", file=sys.stderr)
     _not_accepted(report)
-    for line in cache.warnings if cache is not None else ():
-        print(f"derive: warning: {line}", file=sys.stderr)
-    return report.exit_code
+
+
+def _warm_key(args) -> str:
+    """The key of this run of ``derive check`` for :mod:`derive.cache.runs`: its arguments (not how many
+    jobs or whether progress shows: they do not change the output) and what is known before loading."""
+    from .cache.runs import question
+
+    options = {name: value for name, value in vars(args).items() if name not in ("jobs", "no_progress", "accepted")}
+    return question([f"{name}={options[name]!r}" for name in sorted(options)], Path.cwd())
+
+
+def _record_warm(args, cache_dir, key, loaded, report, before, stdout, stderr) -> None:
+    """Keep this run's output for the next identical run, with the digests of every file it read."""
+    from .cache import runs
+    from .io.loader import proof_paths
+
+    if not runs.settled(report):
+        return
+    named = [Path(t) for t in args.targets if Path(t).exists()]
+    folders = [p for p in named if p.is_dir()] or ([] if named else proof_paths(Path.cwd()))
+    files = [Path(file) for _, file in loaded.proofs] + [p for p in named if p.is_file()]
+    files += runs.project_modules(before)
+    runs.record(cache_dir, key, files, folders, stdout, stderr, report.exit_code)
 
 
 def _not_accepted(report) -> None:
