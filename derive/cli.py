@@ -181,17 +181,26 @@ def _load(targets):
 
 
 def _check(args, settings) -> int:
-    from .engine.checking import checker_for
-    from .engine.parallel import check_proofs
-    from .render.json import render_json
-    from .render.progress import progress_for
-    from .render.terminal import render_report
-    from .model.report import Report
-
     if args.format is not None:
         if args.json and args.format != "json":
             return _fail(f"--json and --format {args.format} ask for two formats: give one")
         args.json = args.format == "json"
+    warm = None if settings.cache is None else _warm_key(args, settings)
+    if warm is not None:
+        from .cache import runs
+
+        replayed = runs.replay(settings.cache, warm)
+        if replayed is not None:
+            stdout, stderr, code = replayed
+            sys.stdout.write(stdout)
+            sys.stderr.write(stderr)
+            return code
+        before = set(sys.modules)
+    from .engine.checking import checker_for
+    from .engine.parallel import check_proofs
+    from .model.report import Report
+    from .render.progress import progress_for
+
     loaded = _load(args.targets)
     if not loaded.proofs and not loaded.errors:
         return _fail("no proofs found (looked in proofs/ under the current directory)")
@@ -206,6 +215,25 @@ def _check(args, settings) -> int:
     progress = progress_for(enabled=not args.no_progress)
     checked = check_proofs([proof for proof, _ in loaded.proofs], settings, checker, progress=progress)
     report = Report(checked, loaded.errors, settings.accepted)
+    from .cache.runs import Tee
+
+    out, err = Tee(sys.stdout), Tee(sys.stderr)
+    sys.stdout, sys.stderr = out, err
+    try:
+        _print_check(args, loaded, report)
+    finally:
+        sys.stdout, sys.stderr = out._stream, err._stream
+    _cache_warnings(checker)
+    if warm is not None and not loaded.errors and not checker.warnings:
+        _record_warm(args, settings.cache, warm, loaded, report, before, out.text(), err.text())
+    return report.exit_code
+
+
+def _print_check(args, loaded, report) -> None:
+    """What ``derive check`` prints of a checked report (recorded as it is for the warm path)."""
+    from .render.json import render_json
+    from .render.terminal import render_report
+
     if args.json:
         sys.stdout.write(render_json(report))
     elif args.format == "github":
@@ -218,8 +246,36 @@ def _check(args, settings) -> int:
     for line in report.ill_formed():
         print(f"derive: {line}", file=sys.stderr)
     _not_accepted(report)
-    _cache_warnings(checker)
-    return report.exit_code
+
+
+def _warm_key(args, settings) -> str:
+    """The key of this run of ``derive check`` for :mod:`derive.cache.runs`: its settings (not how many
+    jobs: they do not change the output), what it prints and of what, and what is known before loading."""
+    from dataclasses import replace
+
+    from .cache.runs import question
+
+    shown = {name: getattr(args, name) for name in ("targets", "json", "format", "no_color")}
+    return question([repr(replace(settings, jobs=1)), repr(sorted(shown.items()))], Path.cwd())
+
+
+def _record_warm(args, cache_dir, key, loaded, report, before, stdout, stderr) -> None:
+    """Keep this run's output for the next identical run, with the digests of every file it read."""
+    from .cache import runs
+    from .io.loader import proof_paths
+
+    if not runs.settled(report):
+        return
+    named = [Path(t) for t in args.targets if Path(t).exists()]
+    folders = [p for p in named if p.is_dir()] or ([] if named else proof_paths(Path.cwd()))
+    files = [Path(file) for _, file in loaded.proofs] + [p for p in named if p.is_file()]
+    files += runs.project_modules(before)
+    runs.record(cache_dir, key, files, folders, stdout, stderr, report.exit_code)
+
+
+def _cache_warnings(checker) -> None:
+    for line in checker.warnings:
+        print(f"derive: warning: {line}", file=sys.stderr)
 
 
 def _cache_warnings(checker) -> None:
