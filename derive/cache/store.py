@@ -385,7 +385,7 @@ def outcome_from_data(data) -> Outcome:
                 "the counterexample's values are not text")
         _expect(isinstance(raw["classes_name"], str), "the counterexample's name of the class count is not text")
         counterexample = Counterexample(
-            classes=_integer(raw["classes"], "the counterexample's k"),
+            classes=None if raw["classes"] is None else _integer(raw["classes"], "the counterexample's k"),
             indices=tuple((name, _integer(value, "an index value"))
                           for name, value in _pairs(raw["indices"], "the counterexample's indices")),
             inputs=tuple((name, _strings(values, "an input"))

@@ -142,7 +142,7 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
     exact, numeric, checked, inconclusive = 0, 0, [], 0
     conditions = [c for e in as_written for c in domain_conditions(e, ctx)]
     for instance in instances(left, right, ctx, max_classes, also=written):
-        if not instance.extra and instance.classes not in checked:
+        if not instance.extra and ctx.has_classes and instance.classes not in checked:
             checked.append(instance.classes)
         if exactly_equal(instance, ctx):
             exact += not instance.extra
@@ -158,8 +158,8 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
             continue
         numeric += 1
     if inconclusive:
-        return Outcome(Verdict.UNKNOWN, rules=rules,
-                       message=f"no proof, and no conclusive comparison at k={inconclusive}")
+        at = f"at k={inconclusive}" if ctx.has_classes else "at an instance"
+        return Outcome(Verdict.UNKNOWN, rules=rules, message=f"no proof, and no conclusive comparison {at}")
     if exact + numeric == 0:
         return Outcome(Verdict.UNKNOWN, rules=rules, message="no instance satisfies the assumptions")
     verdict = Verdict.VERIFIED if numeric == 0 else Verdict.NUMERIC
@@ -197,13 +197,13 @@ def _counterexample(instance, ctx, point) -> Counterexample:
     left = evaluate(instance.left, point, CONFIRM_DIGITS)
     right = evaluate(instance.right, point, CONFIRM_DIGITS)
     return Counterexample(
-        classes=instance.classes,
+        classes=instance.classes if ctx.has_classes else None,  # a case without classes names only its inputs
         indices=tuple((s.name, v) for s, v in instance.assignment),
         inputs=tuple((input_name(base), tuple(_entry_text(v) for v in values))
                      for base, values in sorted(point.items(), key=lambda kv: input_name(kv[0]))),
         left=_show(left),
         right=_show(right),
-        classes_name=str(ctx.n),
+        classes_name=str(ctx.n) if ctx.has_classes else "",
     )
 
 
