@@ -16,6 +16,8 @@ from derive.core.normalise import (RULES, Atoms, Trace, atomise, delta_substitut
                                    simplify)
 from derive.core.objects import (D, Vector, classes, cross_entropy, exp, indices, log, log_softmax, logsumexp, scalar,
                                  sigmoid, softmax, softplus, sum_except, sum_over, tanh)
+from derive.core.checker import check_equal
+from derive.core.verdict import Verdict
 from derive.model.proof import Case, step
 from oracle import Oracle
 
@@ -49,6 +51,7 @@ EXAMPLES = {
     "differentiate": (ctx(), D(z[j] ** 2, z[j]), 2 * z[j]),
     "sum-linearity": (ctx(), sum_over(z[i] + p[i], i, k), sum_over(z[i], i, k) + sum_over(p[i], i, k)),
     "sum-factor": (ctx(), sum_over(z[j] * p[i], i, k), z[j] * sum_over(p[i], i, k)),
+    "sum-exp-factor": (ctx(), sum_over(exp(z[i] + z[j]), i, k), exp(z[j]) * sum_over(exp(z[i]), i, k)),
     "sum-constant": (ctx(), sum_over(z[j], i, k), k * z[j]),
     "sum-split": (ctx(), sum_over(z[i], i, k - 1) + z[k], sum_over(z[i], i, k)),
     "sum-written-out": (ctx(), sum_over(z[i] * z[j], i, 2), z[1] * z[j] + z[2] * z[j]),
@@ -260,6 +263,19 @@ def test_sum_factor_keeps_factors_that_depend_on_the_index():
     assert not proved
 
 
+def test_sum_exp_factor_takes_out_only_what_is_free_of_the_summation_index():
+    # e^{p_i} depends on the summation index: it stays inside, and Σ_i e^{z_i + p_i} ≠ e^{p_i}·Σ_i e^{z_i}
+    proved, used = proves_equal(sum_over(exp(z[i] + p[i]), i, k), exp(p[j]) * sum_over(exp(z[i]), i, k), ctx())
+    assert not proved and "sum-exp-factor" not in used
+    # a coefficient of the index's term is not a separate term of the exponent: e^{c z_i} is not e^c·e^{z_i}
+    proved, used = proves_equal(sum_over(exp(c * z[i]), i, k), exp(c) * sum_over(exp(z[i]), i, k), ctx())
+    assert not proved and "sum-exp-factor" not in used
+    # the free part is taken out whole, a free index included: Σ_i e^{z_j + z_i − c} = e^{z_j − c}·Σ_i e^{z_i}
+    proved, used = proves_equal(sum_over(exp(z[j] + z[i] - c), i, k), exp(z[j] - c) * sum_over(exp(z[i]), i, k),
+                                ctx())
+    assert proved and "sum-exp-factor" in used
+
+
 def test_delta_distinct_needs_distinct_indices_or_literals():
     proved, used = proves_equal(sp.KroneckerDelta(j, m), 0, ctx(Distinct(j, m)))
     assert proved and "delta-distinct" in used
@@ -282,6 +298,9 @@ def test_every_rule_states_its_side_conditions():
     (D(tanh(z[j]), z[j]), 1 - tanh(z[j]) ** 2),
     (sigmoid(-z[j]), 1 - sigmoid(z[j])),
     (log_softmax(z, j, k), z[j] - logsumexp(z, k)),
+    # the log-sum-exp identity behind the max-subtraction trick, in one line, and with e^{−c} written apart
+    (log(sum_over(exp(z[i]), i, k)), c + log(sum_over(exp(z[i] - c), i, k))),
+    (log(sum_over(exp(z[i]), i, k)), c + log(sum_over(exp(-c) * exp(z[i]), i, k))),
 ])
 def test_the_vocabulary_identities_of_ml_courses_are_proved(left, right):
     proved, _ = proves_equal(left, right, ctx())
@@ -297,6 +316,34 @@ def test_the_vocabulary_identities_of_ml_courses_are_proved(left, right):
 def test_the_vocabulary_slips_are_not_proved(left, right):
     proved, _ = proves_equal(left, right, ctx())
     assert not proved
+
+
+SHIFTED = Vector("w")
+
+
+@pytest.mark.parametrize("shift, right", [
+    pytest.param(lambda a: z[a] - c, c + logsumexp(SHIFTED, k), id="logsumexp-vocabulary"),
+    pytest.param(lambda a: z[a], c + log(sum_over(exp(z[i] - c), i, k)), id="written-out"),
+])
+def test_the_log_sum_exp_identity_is_proved_for_every_k(shift, right):
+    context = ctx(definitions=(Definition.of(SHIFTED, shift),))
+    outcome = check_equal(logsumexp(z, k), right, context)
+    assert outcome.verdict is Verdict.PROVED and "sum-exp-factor" in outcome.rules
+
+
+@pytest.mark.parametrize("shift, right", [
+    pytest.param(lambda a: z[a] - c, logsumexp(SHIFTED, k), id="c-dropped"),
+    pytest.param(lambda a: z[a] + c, c + logsumexp(SHIFTED, k), id="sign-of-c-flipped"),
+    pytest.param(lambda a: z[a], log(sum_over(exp(z[i] - c), i, k)), id="c-dropped-written-out"),
+    pytest.param(lambda a: z[a], c + log(sum_over(exp(z[i] + c), i, k)), id="sign-flipped-written-out"),
+])
+def test_a_slip_in_the_log_sum_exp_identity_is_refuted(shift, right):
+    context = ctx(definitions=(Definition.of(SHIFTED, shift),))
+    outcome = check_equal(logsumexp(z, k), right, context)
+    assert outcome.verdict is Verdict.REFUTED
+    point = dict(outcome.counterexample.inputs)
+    (shift_value,) = point["c"]
+    assert sp.Rational(shift_value) != 0, "a slip in c agrees at c = 0"
 
 
 def test_sum_written_out_needs_literal_bounds_and_few_terms():

@@ -47,6 +47,8 @@ RULES: dict[str, str] = {
                      "an entry of a vector or a non-index scalar",
     "sum-linearity": "Σ (f + g) = Σ f + Σ g; no condition (finite sums)",
     "sum-factor": "Σ c·f(i) = c·Σ f(i); when c does not contain the summation index i",
+    "sum-exp-factor": "Σ_i exp(a + f(i)) = exp(a)·Σ_i exp(f(i)) (and so Σ_i exp(a)·exp(f(i)), which exp-sum "
+                      "merges first); when a does not contain the summation index i",
     "sum-constant": "Σ_{i=a}^{b} c = (b − a + 1)·c; when c does not contain i, a and b are integers and "
                     "b ≥ a − 1 for every value of the indices in force",
     "sum-written-out": "Σ_{i=a}^{b} f(i) = f(a) + … + f(b), and 0 when b = a − 1; when a and b are integers "
@@ -399,7 +401,7 @@ def _sum(expr, ctx, trace, bound):
         trace.add("sum-linearity")
     total = []
     for term in terms:
-        term = _merge_exponentials(term, trace)
+        term = _exponential_apart(_merge_exponentials(term, trace), i, trace)
         constant, varying = [], []
         for factor in sp.Mul.make_args(term):
             (varying if factor.has(i) else constant).append(factor)
@@ -440,6 +442,29 @@ def _merge_exponentials(term, trace):
     # canonical names first, so that e^{Σ_e w_e x_e}·e^{−Σ_{e'} w_{e'} x_{e'}} cancels whatever the sums' index
     exponent = sp.expand(canonical(sp.Add(*[f.args[0] for f in exponentials])))
     return sp.Mul(*rest) * sp.exp(exponent)
+
+
+def _exponential_apart(term, i, trace):
+    """``exp(a + f(i)) = exp(a)·exp(f(i))`` in one term of a sum over ``i``, ``a`` the exponent's terms free of ``i``.
+
+    The identity holds for any a and f(i); split this way, ``exp(a)`` is a factor
+    free of ``i``, which sum-factor then takes out of the sum (e^c out of
+    Σ_n e^{z_n + c}).  Only the exponent is expanded, nothing else.
+    """
+    factors, changed = [], False
+    for factor in sp.Mul.make_args(term):
+        if isinstance(factor, sp.exp) and factor.has(i):
+            parts = sp.Add.make_args(sp.expand(factor.args[0]))
+            free = [p for p in parts if not p.has(i)]
+            if free:
+                factors += [sp.exp(sp.Add(*free)), sp.exp(sp.Add(*[p for p in parts if p.has(i)]))]
+                changed = True
+                continue
+        factors.append(factor)
+    if not changed:
+        return term
+    trace.add("sum-exp-factor")
+    return sp.Mul(*factors)
 
 
 SPLIT = 3  # the largest number of terms sum-split writes out
