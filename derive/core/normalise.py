@@ -63,6 +63,9 @@ RULES: dict[str, str] = {
     "sum-to-one": "Σ_{i=1}^{n} y_i = 1 (and Σ_j Y_{b,j} = 1 for each row b); when the range is exactly the "
                   "vector's entries (the matrix's columns) and y is assumed one-hot or to sum to one (by rows)",
     "sum-except-delta": "Σ_{i≠m} δ(i, m)·f(i) = 0: the one index where δ(i, m) ≠ 0 is skipped; no condition",
+    "zero-log-zero": "b·log(b·a) = b·log a, so b·log b = 0, reading 0·log 0 as 0 (the convention of entropies "
+                     "and cross-entropies, the limit of t·log t as t → 0⁺); when b is 0 or 1: a Kronecker delta, "
+                     "or an entry of a vector assumed one-hot",
     "log-exp": "log(exp(x)) = x; when x is real",
     "log-product": "log(a·b) = log a + log b and log(a^p) = p·log a; when a and b are positive by their form "
                    "(exp, positive vectors, sums with at least one positive term) and p is real",
@@ -340,7 +343,43 @@ def _simplify(expr, ctx, trace, bound):
         return expr
     if isinstance(expr, sp.log):
         return _log(expr, ctx, trace)
+    if expr.is_Mul:
+        return _zero_log_zero(expr, ctx, trace)
     return expr
+
+
+def _binary(factor, ctx) -> bool:
+    """Whether ``factor`` is 0 or 1 by its form: a Kronecker delta, or an entry of a vector assumed one-hot."""
+    return isinstance(factor, sp.KroneckerDelta) or (isinstance(factor, sp.Indexed) and ctx.one_hot(factor.base)
+                                                     and ctx.definition(factor.base) is None)
+
+
+def _zero_log_zero(product, ctx, trace):
+    """``b·log(b·a) = b·log a`` in a product, for ``b`` that is 0 or 1 (0·log 0 read as 0).
+
+    At b = 1 both sides are log a; at b = 0 both are 0, the left one by the
+    convention.  This is what a cross-entropy or an entropy against a one-hot
+    target means by its terms y_i log y_i where y_i = 0.
+    """
+    factors = list(sp.Mul.make_args(product))
+    binary = [f for f in factors if _binary(f, ctx)]
+    if not binary:
+        return product
+    changed = False
+    for position, factor in enumerate(factors):
+        if not isinstance(factor, sp.log):
+            continue
+        inside = list(sp.Mul.make_args(factor.args[0]))
+        for b in binary:
+            if b in inside:
+                inside.remove(b)
+                factors[position] = sp.log(sp.Mul(*inside))
+                changed = True
+                break
+    if not changed:
+        return product
+    trace.add("zero-log-zero")
+    return sp.Mul(*factors)
 
 
 def delta_substitute(product, trace):
