@@ -198,13 +198,15 @@ def _check_assumption(a, n) -> None:
 class Context:
     """The class count, the assumptions and the definitions of one case.
 
-    A case without classes passes ``n = None``: ``n`` is then :data:`NO_CLASSES`,
-    ``has_classes`` is False, and no index, vector, sum or assumption may range
-    over the classes (see :func:`derive.core.validate.needs_classes`).  Built only from well-formed parts: the assumptions must be satisfiable
+    Built only from well-formed parts: the assumptions must be satisfiable
     (some assignment of the indices meets them all, for some ``n``), and the
     definitions are validated like steps.  ``minimum_classes`` is raised to the
     largest literal index the assumptions name, so ``Equal(j, 3)`` restricts the
     case to ``n >= 3``.
+
+    A case without classes passes ``n = None``: ``n`` is then :data:`NO_CLASSES`,
+    ``has_classes`` is False, and no index, vector, sum or assumption may range
+    over the classes (see :func:`derive.core.validate.needs_classes`).
     """
 
     n: sp.Symbol
