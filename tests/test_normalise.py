@@ -312,6 +312,22 @@ def test_the_entropy_of_a_one_hot_target_is_proved_zero_naming_the_convention(as
     assert kl.verdict is Verdict.PROVED and "zero-log-zero" in kl.rules
 
 
+@pytest.mark.parametrize("assumption", [OneHot(y, l), OneHot(y)], ids=["one-hot-at-l", "one-hot"])
+def test_a_slip_under_the_convention_is_refuted_at_a_one_hot_target(assumption):
+    # the counterexample search reads 0·log 0 as the proof does, so log 0 does not leave the slip undecided
+    wrong_sign = check_equal(sum_over(y[i] * log(y[i] / p[i]), i, k), sum_over(y[i] * log(p[i]), i, k),
+                             ctx(assumption))
+    assert wrong_sign.verdict is Verdict.REFUTED
+    point = dict(wrong_sign.counterexample.inputs)
+    target, probabilities = [sp.Rational(v) for v in point["y"]], [sp.Rational(v) for v in point["p"]]
+    assert sorted(target) == [0] * (len(target) - 1) + [1]
+    hot = target.index(1)
+    # by hand: KL = −log p_hot, and the slip says +log p_hot; they differ unless p_hot = 1
+    assert probabilities[hot] != 1
+    assert abs(sp.N(-sp.log(probabilities[hot]), 40) - sp.Float(wrong_sign.counterexample.left, 40)) < 1e-25
+    assert abs(sp.N(sp.log(probabilities[hot]), 40) - sp.Float(wrong_sign.counterexample.right, 40)) < 1e-25
+
+
 def test_the_entropy_of_a_soft_target_is_refuted_zero():
     outcome = check_equal(sum_over(y[i] * log(y[i]), i, k), 0, ctx(SumsToOne(y)))
     assert outcome.verdict is Verdict.REFUTED

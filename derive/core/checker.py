@@ -20,7 +20,7 @@ from .context import Context, IllFormed, as_expression
 from .exact import Compared, compare
 from .instances import (CONFIRM_DIGITS, candidate_points, input_name, defined_at, domain_conditions, evaluate,
                         exactly_equal, instances, random_points)
-from .normalise import Trace, is_positive, prepare, proves_equal
+from .normalise import Trace, is_positive, prepare, proves_equal, with_zero_log_zero
 from .validate import free_indices_of, validate, validate_names
 from .verdict import Counterexample, Outcome, Verdict
 
@@ -101,7 +101,8 @@ def _prepared(left, right, ctx, known):
     written = free_indices_of(left, ctx) | free_indices_of(right, ctx)
     as_written = (left, right)
     trace = Trace()
-    left, right = prepare(left, ctx, trace), prepare(right, ctx, trace)
+    # the instances read 0·log 0 as 0 where the proof does (zero-log-zero), so that a slip there is refuted
+    left, right = (with_zero_log_zero(prepare(side, ctx, trace), ctx) for side in (left, right))
     for side, original in ((left, as_written[0]), (right, as_written[1])):
         if side.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or _zero_denominator(side, ctx) is not None:
             raise IllFormed(f"{original} divides by zero")

@@ -16,7 +16,7 @@ import sympy as sp
 
 from .context import Context
 from .exact import defined, point_values
-from .normalise import Atoms, Trace, atomise, is_zero, simplify, unfold
+from .normalise import Atoms, Trace, atomise, is_zero, simplify, unfold, with_zero_log_zero
 from .binders import rename_bound, walk
 from .objects import Index, Matrix, Vector, is_count
 
@@ -377,7 +377,7 @@ def domain_conditions(expr, ctx: Context) -> list[tuple]:
     with sp.evaluate(False):
         expr = rename_bound(expr).xreplace(ctx.substitution)
         expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.expr)
-    expr = unfold(expr, ctx, Trace())
+    expr = with_zero_log_zero(unfold(expr, ctx, Trace()), ctx)  # 0·log 0 = 0, as the proof reads it
     found = []
 
     def visit(node, scope):

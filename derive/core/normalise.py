@@ -25,7 +25,7 @@ from .objects import (CrossEntropy, Index, LogSoftmax, LogSumExp, Sigmoid, Softm
 VOCABULARY = (Softmax, LogSoftmax, CrossEntropy, Sigmoid, Softplus, LogSumExp)
 
 __all__ = ["RULES", "Trace", "nonnegative", "index_range", "prepare", "simplify", "normal_form", "atomise",
-           "delta_substitute", "canonical", "is_zero", "proves_equal"]
+           "delta_substitute", "with_zero_log_zero", "canonical", "is_zero", "proves_equal"]
 
 RULES: dict[str, str] = {
     # Each rule: the identity, then "when" its side conditions.  Every index, bound and size it meets has been
@@ -380,6 +380,18 @@ def _zero_log_zero(product, ctx, trace):
         return product
     trace.add("zero-log-zero")
     return sp.Mul(*factors)
+
+
+def with_zero_log_zero(expr, ctx: Context):
+    """``expr`` with every ``b·log(b·a)`` read as ``b·log a`` (zero-log-zero), for the instances.
+
+    A counterexample is looked for under the same convention the proof uses, so
+    that a slip in an entropy against a one-hot target is refuted where
+    0·log 0 = 0, rather than left undecided because log 0 is undefined.
+    """
+    if not expr.has(sp.log):
+        return expr
+    return expr.replace(lambda e: e.is_Mul and e.has(sp.log), lambda e: _zero_log_zero(e, ctx, Trace()))
 
 
 def delta_substitute(product, trace):
