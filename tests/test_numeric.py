@@ -680,7 +680,7 @@ def test_a_slip_in_a_library_conclusion_fails_at_every_k(bundled_proofs, proof_i
     slipped = dataclasses.replace(right, formula=wrong(right.formula))
     assert sp.simplify(slipped.formula - right.formula) != 0, slip
     rows = check_conclusion(slipped, NumericSettings(seed=0))
-    for kk in CLASS_COUNTS:
+    for kk in CLASS_COUNTS if right.classes is not None else CLASS_COUNTS[:1]:  # without classes: checked once
         assert any(not r.passed for r in rows if r.k == kk), f"{proof_id} {name} ({slip}) passes at k = {kk}"
     assert not [r for r in rows if r.input_kind.startswith("random") and r.passed], (proof_id, name, slip)
 
