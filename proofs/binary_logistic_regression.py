@@ -11,12 +11,11 @@ First the derivative of the sigmoid, σ'(z) = σ(z)(1 − σ(z)), then the
 gradient of the loss, dL/dz = σ(z) − y, through it.
 """
 
-from derive import D, Case, Proof, Source, as_written, classes, conclusion, exp, log, scalar, sigmoid, step
+from derive import D, Case, Proof, Source, as_written, conclusion, exp, log, scalar, sigmoid, step
 
 SOURCE = Source("Course library: binary logistic regression")
 
-# There are no classes here: the number of classes is required by a case, and unused.
-k = classes("k")
+# There are no classes here: the cases and conclusions give no classes=.
 z = scalar("z")                    # the logit
 y = scalar("y", "nonnegative")     # the target probability of the positive class
 L = scalar("L")                    # the binary cross-entropy
@@ -26,7 +25,7 @@ with as_written():
 
     SIGMOID_DERIVATIVE = Case(
         "sigmoid-derivative", "The derivative of the sigmoid",
-        classes=k, start=D(sigmoid(z), z),
+        start=D(sigmoid(z), z),
         steps=(
             step(D((1 + exp(-z)) ** -1, z), "σ(z) = 1/(1 + e^{−z})"),
             step(exp(-z) / (1 + exp(-z)) ** 2, "chain rule: the derivative of 1/u is −u'/u², and u' = −e^{−z}"),
@@ -38,7 +37,7 @@ with as_written():
 
     GRADIENT = Case(
         "gradient", "The gradient of the binary cross-entropy",
-        classes=k, definitions=LOSS, start=D(L, z),
+        definitions=LOSS, start=D(L, z),
         steps=(
             step(-(y * D(sigmoid(z), z) / sigmoid(z) - (1 - y) * D(sigmoid(z), z) / (1 - sigmoid(z))),
                  "the derivative of log u is u'/u, for both terms"),
@@ -58,7 +57,7 @@ PROOF = Proof(
     claim="σ'(z) = σ(z)(1 − σ(z)) and ∂L/∂z = σ(z) − y",
     cases=[SIGMOID_DERIVATIVE, GRADIENT],
     conclusions=(
-        conclusion("sigmoid-derivative", sigmoid(z) * (1 - sigmoid(z)), of=sigmoid(z), wrt=z, classes=k),
-        conclusion("loss-wrt-logit", sigmoid(z) - y, of=L, wrt=z, classes=k, definitions=LOSS),
+        conclusion("sigmoid-derivative", sigmoid(z) * (1 - sigmoid(z)), of=sigmoid(z), wrt=z),
+        conclusion("loss-wrt-logit", sigmoid(z) - y, of=L, wrt=z, definitions=LOSS),
     ),
 )

@@ -9,12 +9,11 @@ cross-entropy of the logit z_1 − z_2, and its gradient with respect to z_1 is
 agree.
 """
 
-from derive import (D, Case, Proof, Source, Vector, as_written, classes, conclusion, exp, log, scalar, sigmoid, softmax,
-                    step)
+from derive import D, Case, Proof, Source, Vector, as_written, conclusion, exp, log, scalar, sigmoid, softmax, step
 
 SOURCE = Source("Course library: the sigmoid as a two-class softmax")
 
-k = classes("k")                   # required by a case; the classes here are the two entries of z
+# The two classes are the two entries of z, a vector of size 2: the cases give no number of classes.
 z = Vector("z", size=2)            # the two logits
 p = Vector("p", size=2)            # p = softmax(z)
 y = scalar("y", "nonnegative")     # the target probability of the first class
@@ -28,7 +27,7 @@ with as_written():
 
     FIRST = Case(
         "first-class", "The first class: p_1 = σ(z_1 − z_2)",
-        classes=k, definitions=DEFINITIONS, start=p[1],
+        definitions=DEFINITIONS, start=p[1],
         steps=(
             step(exp(z[1]) / (exp(z[1]) + exp(z[2])), "the softmax of two logits"),
             step(1 / (1 + exp(z[2] - z[1])), "divide above and below by e^{z_1}"),
@@ -39,7 +38,7 @@ with as_written():
 
     SECOND = Case(
         "second-class", "The second class: p_2 = 1 − σ(z_1 − z_2)",
-        classes=k, definitions=DEFINITIONS, start=p[2],
+        definitions=DEFINITIONS, start=p[2],
         steps=(
             step(exp(z[2]) / (exp(z[1]) + exp(z[2])), "the softmax of two logits"),
             step(1 - exp(z[1]) / (exp(z[1]) + exp(z[2])), "the two probabilities sum to 1"),
@@ -49,7 +48,7 @@ with as_written():
 
     GRADIENT = Case(
         "gradient", "The gradient with respect to the first logit",
-        classes=k, definitions=DEFINITIONS, start=D(L, z[1]),
+        definitions=DEFINITIONS, start=D(L, z[1]),
         steps=(
             step(D(-(y * log(sigmoid(z[1] - z[2])) + (1 - y) * log(1 - sigmoid(z[1] - z[2]))), z[1]),
                  "p_1 = σ(z_1 − z_2) and p_2 = 1 − σ(z_1 − z_2) (the cases above): the binary cross-entropy of "
@@ -68,6 +67,6 @@ PROOF = Proof(
     claim="softmax(z)_1 = σ(z_1 − z_2) for two logits, and ∂L/∂z_1 = σ(z_1 − z_2) − y = p_1 − y",
     cases=[FIRST, SECOND, GRADIENT],
     conclusions=(
-        conclusion("loss-wrt-first-logit", p[1] - y, of=L, wrt=z[1], classes=k, definitions=DEFINITIONS),
+        conclusion("loss-wrt-first-logit", p[1] - y, of=L, wrt=z[1], definitions=DEFINITIONS),
     ),
 )

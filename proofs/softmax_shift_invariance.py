@@ -12,9 +12,8 @@ softmax(w)_j, and of logsumexp(w) − c, is 0 for every c, so each keeps its
 value at c = 0.
 
 (The identities can also be written in one line, by taking e^c out of
-Σ_n e^{z_n + c}; that step is checked today only for k = 2..K classes, not for
-every k, so the library shows the derivative argument, which is proved for
-every k.)
+Σ_n e^{z_n + c}, which the normaliser's sum-exp-factor rule proves for every k
+as well; the library shows the derivative argument.)
 """
 
 from derive import (D, Case, Proof, Source, Vector, as_written, classes, exp, indices, log, logsumexp, scalar,

@@ -21,7 +21,7 @@ from .defaults import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES
 from .exact import Compared, compare
 from .instances import (CONFIRM_DIGITS, candidate_points, input_name, defined_at, domain_conditions, evaluate,
                         exactly_equal, instances, random_points)
-from .normalise import Trace, is_positive, prepare, proves_equal
+from .normalise import Trace, is_positive, prepare, proves_equal, with_zero_log_zero
 from .validate import free_indices_of, validate, validate_names
 from .verdict import Counterexample, Outcome, Verdict
 
@@ -99,7 +99,8 @@ def _prepared(left, right, ctx, known):
     written = free_indices_of(left, ctx) | free_indices_of(right, ctx)
     as_written = (left, right)
     trace = Trace()
-    left, right = prepare(left, ctx, trace), prepare(right, ctx, trace)
+    # the instances read 0·log 0 as 0 where the proof does (zero-log-zero), so that a slip there is refuted
+    left, right = (with_zero_log_zero(prepare(side, ctx, trace), ctx) for side in (left, right))
     for side, original in ((left, as_written[0]), (right, as_written[1])):
         if side.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or _zero_denominator(side, ctx) is not None:
             raise IllFormed(f"{original} divides by zero")
@@ -140,7 +141,7 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
     exact, numeric, checked, inconclusive = 0, 0, [], 0
     conditions = [c for e in as_written for c in domain_conditions(e, ctx)]
     for instance in instances(left, right, ctx, max_classes, also=written):
-        if not instance.extra and instance.classes not in checked:
+        if not instance.extra and ctx.has_classes and instance.classes not in checked:
             checked.append(instance.classes)
         if exactly_equal(instance, ctx):
             exact += not instance.extra
@@ -156,8 +157,8 @@ def _decide(left, right, ctx, max_classes, known) -> Outcome:
             continue
         numeric += 1
     if inconclusive:
-        return Outcome(Verdict.UNKNOWN, rules=rules,
-                       message=f"no proof, and no conclusive comparison at k={inconclusive}")
+        at = f"at k={inconclusive}" if ctx.has_classes else "at an instance"
+        return Outcome(Verdict.UNKNOWN, rules=rules, message=f"no proof, and no conclusive comparison {at}")
     if exact + numeric == 0:
         return Outcome(Verdict.UNKNOWN, rules=rules, message="no instance satisfies the assumptions")
     verdict = Verdict.VERIFIED if numeric == 0 else Verdict.NUMERIC
@@ -195,13 +196,13 @@ def _counterexample(instance, ctx, point) -> Counterexample:
     left = evaluate(instance.left, point, CONFIRM_DIGITS)
     right = evaluate(instance.right, point, CONFIRM_DIGITS)
     return Counterexample(
-        classes=instance.classes,
+        classes=instance.classes if ctx.has_classes else None,  # a case without classes names only its inputs
         indices=tuple((s.name, v) for s, v in instance.assignment),
         inputs=tuple((input_name(base), tuple(_entry_text(v) for v in values))
                      for base, values in sorted(point.items(), key=lambda kv: input_name(kv[0]))),
         left=_show(left),
         right=_show(right),
-        classes_name=str(ctx.n),
+        classes_name=str(ctx.n) if ctx.has_classes else "",
     )
 
 

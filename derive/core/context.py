@@ -18,7 +18,13 @@ __all__ = [
     "IllFormed",
     "Assumption",
     "as_expression",
+    "NO_CLASSES",
 ]
+
+# The class count of a case that has no classes (a scalar logit z and a label y).  Its name cannot be
+# written with classes('...') by accident, and validation rejects every object that would range over it,
+# so it never reaches an instance, a counterexample or a report.
+NO_CLASSES = sp.Symbol("no classes", integer=True, positive=True)
 
 
 def as_expression(value, what: str = "a step") -> sp.Expr:
@@ -191,6 +197,10 @@ class Context:
     definitions are validated like steps.  ``minimum_classes`` is raised to the
     largest literal index the assumptions name, so ``Equal(j, 3)`` restricts the
     case to ``n >= 3``.
+
+    A case without classes passes ``n = None``: ``n`` is then :data:`NO_CLASSES`,
+    ``has_classes`` is False, and no index, vector, sum or assumption may range
+    over the classes (see :func:`derive.core.validate.needs_classes`).
     """
 
     n: sp.Symbol
@@ -200,6 +210,8 @@ class Context:
     _substitution: dict = field(default=None, compare=False, repr=False, hash=False)
 
     def __post_init__(self):
+        if self.n is None:
+            object.__setattr__(self, "n", NO_CLASSES)
         if not (isinstance(self.n, sp.Symbol) and self.n.is_integer and self.n.is_positive):
             raise IllFormed(f"the number of classes must be a positive integer symbol (use classes('k')), "
                             f"not {self.n!r}")
@@ -222,8 +234,13 @@ class Context:
             if isinstance(a, (OneHot, SumsToOne)) and self.definition(a.vector) is not None:
                 raise IllFormed(f"assumption {a.text()}: {a.vector} is defined, so an assumption about it would "
                                 f"constrain what it is defined from; state it of those vectors instead")
-        from .validate import validate_context  # validation uses the normaliser, which uses this module
+        from .validate import needs_classes, validate_context  # validation uses the normaliser, which uses this
 
+        if not self.has_classes:
+            for a in self.assumptions:
+                problem = needs_classes([v for v in vars(a).values() if isinstance(v, sp.Basic)])
+                if problem:
+                    raise IllFormed(f"assumption {a.text()}: {problem}")
         with sp.evaluate(True):  # a case may be built inside as_written(), where SymPy would not simplify
             validate_context(self)
 
@@ -267,6 +284,11 @@ class Context:
     def _ground(self, index) -> bool:
         """Whether ``index`` is fixed once the number of classes is: a literal, or an expression in ``n``."""
         return not (index.free_symbols - {self.n})
+
+    @property
+    def has_classes(self) -> bool:
+        """Whether the case has classes (a vector of one entry per class, an index over them)."""
+        return self.n != NO_CLASSES
 
     @property
     def substitution(self) -> dict:

@@ -22,7 +22,7 @@ import sympy as sp
 
 from .context import Context
 from .exact import defined, point_values
-from .normalise import Atoms, Trace, atomise, is_zero, simplify, unfold
+from .normalise import Atoms, Trace, atomise, is_zero, simplify, unfold, with_zero_log_zero
 from .binders import rename_bound, walk
 from .objects import Index, Matrix, Vector, is_count
 
@@ -82,11 +82,16 @@ def instances(left, right, ctx: Context, max_classes: int, also=()):
     the assumptions allow is listed, including those where two free indices
     coincide.  At the larger count, one assignment per pattern of coinciding
     indices (``Instance.extra``) looks for statements that hold for small k only.
+
+    A case without classes enumerates no k: nothing in it depends on the class
+    count, so one value stands for all (``Instance.classes`` is that value, and
+    is shown nowhere); only its other counts and indices vary.
     """
     names = sorted(set(free_indices([left, right], ctx)) | set(also), key=lambda s: s.name)
     counts = counts_of([left, right], names, ctx)
     distinct = ctx.distinct_pairs()
-    for n in range(ctx.minimum_classes, max_classes + 1):
+    largest = max_classes if ctx.has_classes else ctx.minimum_classes
+    for n in range(ctx.minimum_classes, largest + 1):
         for count_values in itertools.product(COUNT_VALUES, repeat=len(counts)):
             sizes = {ctx.n: sp.Integer(n), **{c: sp.Integer(v) for c, v in zip(counts, count_values)}}
             ranges = [range(1, _bound(s, sizes, ctx) + 1) for s in names]
@@ -94,7 +99,9 @@ def instances(left, right, ctx: Context, max_classes: int, also=()):
                 instance = _instance(left, right, ctx, sizes, names, values, distinct, extra=False)
                 if instance is not None:
                     yield instance
-    n = max(EXTRA_CLASSES, max_classes + 1, ctx.minimum_classes)
+    if not ctx.has_classes and not counts and not names:
+        return  # the one instance above is the whole statement: there is nothing larger to try
+    n = max(EXTRA_CLASSES, max_classes + 1, ctx.minimum_classes) if ctx.has_classes else ctx.minimum_classes
     sizes = {ctx.n: sp.Integer(n), **{c: sp.Integer(EXTRA_COUNT) for c in counts}}
     bounds = [_bound(s, sizes, ctx) for s in names]
     for blocks in _set_partitions(list(range(len(names)))):
@@ -376,7 +383,7 @@ def domain_conditions(expr, ctx: Context) -> list[tuple]:
     with sp.evaluate(False):
         expr = rename_bound(expr).xreplace(ctx.substitution)
         expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.expr)
-    expr = unfold(expr, ctx, Trace())
+    expr = with_zero_log_zero(unfold(expr, ctx, Trace()), ctx)  # 0·log 0 = 0, as the proof reads it
     found = []
 
     def visit(node, scope):

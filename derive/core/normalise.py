@@ -31,7 +31,7 @@ from .objects import (CrossEntropy, Index, LogSoftmax, LogSumExp, Sigmoid, Softm
 VOCABULARY = (Softmax, LogSoftmax, CrossEntropy, Sigmoid, Softplus, LogSumExp)
 
 __all__ = ["RULES", "Trace", "nonnegative", "index_range", "prepare", "simplify", "normal_form", "atomise",
-           "delta_substitute", "canonical", "is_zero", "proves_equal"]
+           "delta_substitute", "with_zero_log_zero", "canonical", "is_zero", "proves_equal"]
 
 RULES: dict[str, str] = {
     # Each rule: the identity, then "when" its side conditions.  Every index, bound and size it meets has been
@@ -53,6 +53,8 @@ RULES: dict[str, str] = {
                      "an entry of a vector or a non-index scalar",
     "sum-linearity": "Σ (f + g) = Σ f + Σ g; no condition (finite sums)",
     "sum-factor": "Σ c·f(i) = c·Σ f(i); when c does not contain the summation index i",
+    "sum-exp-factor": "Σ_i exp(a + f(i)) = exp(a)·Σ_i exp(f(i)) (and so Σ_i exp(a)·exp(f(i)), which exp-sum "
+                      "merges first); when a does not contain the summation index i",
     "sum-constant": "Σ_{i=a}^{b} c = (b − a + 1)·c; when c does not contain i, a and b are integers and "
                     "b ≥ a − 1 for every value of the indices in force",
     "sum-written-out": "Σ_{i=a}^{b} f(i) = f(a) + … + f(b), and 0 when b = a − 1; when a and b are integers "
@@ -67,6 +69,9 @@ RULES: dict[str, str] = {
     "sum-to-one": "Σ_{i=1}^{n} y_i = 1 (and Σ_j Y_{b,j} = 1 for each row b); when the range is exactly the "
                   "vector's entries (the matrix's columns) and y is assumed one-hot or to sum to one (by rows)",
     "sum-except-delta": "Σ_{i≠m} δ(i, m)·f(i) = 0: the one index where δ(i, m) ≠ 0 is skipped; no condition",
+    "zero-log-zero": "b·log(b·a) = b·log a, so b·log b = 0, reading 0·log 0 as 0 (the convention of entropies "
+                     "and cross-entropies, the limit of t·log t as t → 0⁺); when b is 0 or 1: a Kronecker delta, "
+                     "or an entry of a vector assumed one-hot",
     "log-exp": "log(exp(x)) = x; when x is real",
     "log-product": "log(a·b) = log a + log b and log(a^p) = p·log a; when a and b are positive by their form "
                    "(exp, positive vectors, sums with at least one positive term) and p is real",
@@ -344,7 +349,55 @@ def _simplify(expr, ctx, trace, bound):
         return expr
     if isinstance(expr, sp.log):
         return _log(expr, ctx, trace)
+    if expr.is_Mul:
+        return _zero_log_zero(expr, ctx, trace)
     return expr
+
+
+def _binary(factor, ctx) -> bool:
+    """Whether ``factor`` is 0 or 1 by its form: a Kronecker delta, or an entry of a vector assumed one-hot."""
+    return isinstance(factor, sp.KroneckerDelta) or (isinstance(factor, sp.Indexed) and ctx.one_hot(factor.base)
+                                                     and ctx.definition(factor.base) is None)
+
+
+def _zero_log_zero(product, ctx, trace):
+    """``b·log(b·a) = b·log a`` in a product, for ``b`` that is 0 or 1 (0·log 0 read as 0).
+
+    At b = 1 both sides are log a; at b = 0 both are 0, the left one by the
+    convention.  This is what a cross-entropy or an entropy against a one-hot
+    target means by its terms y_i log y_i where y_i = 0.
+    """
+    factors = list(sp.Mul.make_args(product))
+    binary = [f for f in factors if _binary(f, ctx)]
+    if not binary:
+        return product
+    changed = False
+    for position, factor in enumerate(factors):
+        if not isinstance(factor, sp.log):
+            continue
+        inside = list(sp.Mul.make_args(factor.args[0]))
+        for b in binary:
+            if b in inside:
+                inside.remove(b)
+                factors[position] = sp.log(sp.Mul(*inside))
+                changed = True
+                break
+    if not changed:
+        return product
+    trace.add("zero-log-zero")
+    return sp.Mul(*factors)
+
+
+def with_zero_log_zero(expr, ctx: Context):
+    """``expr`` with every ``b·log(b·a)`` read as ``b·log a`` (zero-log-zero), for the instances.
+
+    A counterexample is looked for under the same convention the proof uses, so
+    that a slip in an entropy against a one-hot target is refuted where
+    0·log 0 = 0, rather than left undecided because log 0 is undefined.
+    """
+    if not expr.has(sp.log):
+        return expr
+    return expr.replace(lambda e: e.is_Mul and e.has(sp.log), lambda e: _zero_log_zero(e, ctx, Trace()))
 
 
 def delta_substitute(product, trace):
@@ -405,7 +458,7 @@ def _sum(expr, ctx, trace, bound):
         trace.add("sum-linearity")
     total = []
     for term in terms:
-        term = _merge_exponentials(term, trace)
+        term = _exponential_apart(_merge_exponentials(term, trace), i, trace)
         constant, varying = [], []
         for factor in sp.Mul.make_args(term):
             (varying if factor.has(i) else constant).append(factor)
@@ -446,6 +499,29 @@ def _merge_exponentials(term, trace):
     # canonical names first, so that e^{Σ_e w_e x_e}·e^{−Σ_{e'} w_{e'} x_{e'}} cancels whatever the sums' index
     exponent = sp.expand(canonical(sp.Add(*[f.args[0] for f in exponentials])))
     return sp.Mul(*rest) * sp.exp(exponent)
+
+
+def _exponential_apart(term, i, trace):
+    """``exp(a + f(i)) = exp(a)·exp(f(i))`` in one term of a sum over ``i``, ``a`` the exponent's terms free of ``i``.
+
+    The identity holds for any a and f(i); split this way, ``exp(a)`` is a factor
+    free of ``i``, which sum-factor then takes out of the sum (e^c out of
+    Σ_n e^{z_n + c}).  Only the exponent is expanded, nothing else.
+    """
+    factors, changed = [], False
+    for factor in sp.Mul.make_args(term):
+        if isinstance(factor, sp.exp) and factor.has(i):
+            parts = sp.Add.make_args(sp.expand(factor.args[0]))
+            free = [p for p in parts if not p.has(i)]
+            if free:
+                factors += [sp.exp(sp.Add(*free)), sp.exp(sp.Add(*[p for p in parts if p.has(i)]))]
+                changed = True
+                continue
+        factors.append(factor)
+    if not changed:
+        return term
+    trace.add("sum-exp-factor")
+    return sp.Mul(*factors)
 
 
 SPLIT = 3  # the largest number of terms sum-split writes out

@@ -18,7 +18,36 @@ from .context import Context, IllFormed, as_expression
 from .normalise import index_range, nonnegative
 from .objects import CrossEntropy, Index, LogSoftmax, LogSumExp, Matrix, Softmax, SumExcept, Vector, is_count
 
-__all__ = ["validate", "validate_context", "validate_names", "as_expression", "names_in", "free_indices_of"]
+__all__ = ["validate", "validate_context", "validate_names", "as_expression", "names_in", "free_indices_of",
+           "needs_classes"]
+
+
+def needs_classes(exprs, owner: str = "case") -> str:
+    """What in ``exprs`` ranges over the classes, as the start of a message; empty if nothing does.
+
+    For a case without classes (a scalar logit and label): a vector with one
+    entry per class (no size given), or a free index that is not over a count
+    (``indices('j')`` ranges over the classes; so does their number itself,
+    which is an integer symbol of the same kind).
+    """
+    found: list[str] = []
+    fix = f"the {owner} has no classes: pass classes=classes('k')"
+
+    def visit(node, scope):
+        if found:
+            return
+        if isinstance(node, sp.IndexedBase) and not node.shape:
+            found.append(f"{node.label} is a vector with one entry per class (it is given no size), but "
+                         f"{fix}, or give {node.label} a size")
+        elif (isinstance(node, sp.Symbol) and node not in scope and not isinstance(node, (sp.Dummy, Index))
+              and node.is_integer and not is_count(node)):
+            found.append(f"{node} is an index over the classes (or their number), but {fix}, "
+                         f"or declare {node} over a count with indices('{node}', over=...)")
+
+    for expr in exprs:
+        if isinstance(expr, sp.Basic):
+            walk(expr, visit)
+    return found[0] if found else ""
 
 
 def names_in(expr) -> set[str]:
@@ -68,6 +97,10 @@ def validate(expr, ctx: Context, known: frozenset = frozenset(), what: str = "")
         if node.is_Pow and node.base == 0 and node.exp.is_negative:
             raise IllFormed(f"{prefix}{expr} divides by zero")
     problems.extend(_name_clashes((expr,), ctx))
+    if not ctx.has_classes:
+        problem = needs_classes([expr])
+        if problem:
+            raise IllFormed(prefix + problem)
 
     def visit(node, scope):
         if isinstance(node, sp.Symbol) and node not in scope and not isinstance(node, sp.Dummy):
@@ -240,6 +273,8 @@ def validate_context(ctx: Context) -> None:
         name = definition.name.label if isinstance(definition.name, sp.IndexedBase) else definition.name
         what = f"the definition of {name}"
         body = definition.body
+        if not ctx.has_classes and needs_classes([definition.name]):
+            raise IllFormed(f"{what}: {needs_classes([definition.name])}")
         if isinstance(body, sp.Lambda):
             _validate_entry(definition.name, body, ctx, what)
         else:

@@ -32,10 +32,11 @@ class Counterexample:
     ``left``/``right`` the value of each side at 30 significant digits,
     confirmed at a higher precision.  ``classes_name`` is what the case calls
     its number of classes (``k``, or ``N`` in a source that uses ``k`` as an
-    index).
+    index).  A case without classes has ``classes`` None and ``classes_name``
+    empty: its counterexamples name only its indices and inputs.
     """
 
-    classes: int
+    classes: int | None
     indices: tuple[tuple[str, int], ...]
     inputs: tuple[tuple[str, tuple[str, ...]], ...]
     left: str
@@ -44,7 +45,7 @@ class Counterexample:
 
     def point(self) -> str:
         """The point alone: the number of classes, the indices and the inputs."""
-        parts = [f"{self.classes_name}={self.classes}"]
+        parts = [f"{self.classes_name}={self.classes}"] if self.classes is not None else []
         parts += [f"{name}={value}" for name, value in self.indices]
         # a vector has at least two entries (k >= 2); one value is a scalar's
         parts += [f"{name}={values[0]}" if len(values) == 1 else f"{name}=({', '.join(values)})"
@@ -72,8 +73,10 @@ class Outcome:
         if self.verdict is Verdict.PROVED:
             return "rules: " + ", ".join(self.rules)
         if self.verdict in (Verdict.VERIFIED, Verdict.NUMERIC):
-            ks = f"k = {self.classes_checked[0]}..{self.classes_checked[-1]}" if self.classes_checked else "no k"
             how = "exactly" if self.verdict is Verdict.VERIFIED else "numerically at 50 digits"
+            if not self.classes_checked:  # a case without classes: its instances are its counts and indices
+                return f"{how} on {self.instances} instances"
+            ks = f"k = {self.classes_checked[0]}..{self.classes_checked[-1]}"
             return f"{how} at {ks}, {self.instances} index assignments"
         if self.verdict is Verdict.REFUTED and self.counterexample is not None:
             return "counterexample: " + self.counterexample.text()

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+import sympy as sp
+
 from ..core.context import Context, Definition, Distinct, Equal, IllFormed, OneHot, SumsToOne, as_expression
+from ..core.validate import needs_classes
 
 __all__ = ["Expect", "Source", "Step", "Case", "Claim", "Proof", "step", "erratum", "ModelError",
            "Conclusion", "conclusion"]
@@ -102,6 +105,13 @@ def _check_slug(value, what: str) -> None:
         raise ModelError(f"{what} {value!r} must be lowercase letters, digits and dashes")
 
 
+def _parts(definitions) -> list:
+    """The names and bodies of a case's definitions, whether still a mapping or already definitions."""
+    if isinstance(definitions, dict):
+        return [x for pair in definitions.items() for x in pair if isinstance(x, sp.Basic)]
+    return [x for d in definitions if isinstance(d, Definition) for x in (d.name, d.body)]
+
+
 def _expectation(value, where: str) -> Expect:
     """``value`` as an :class:`Expect` (``"holds"`` and ``"erratum"`` are accepted as text)."""
     try:
@@ -120,13 +130,16 @@ class Case:
     expression (``{L: cross_entropy(y, yhat, k)}``).  ``conclusion`` says what
     the mechanical derivation should find of the last line: ``HOLDS`` when the
     case's result is right, ``ERRATUM`` when the source's result is wrong.
+    ``classes`` is the number of classes (``classes('k')``), or None for a case
+    without classes (a scalar logit and label): nothing in it may then range over
+    the classes, and the proof that holds it says so, naming the case.
     """
 
     name: str
     title: str
-    classes: object
-    start: object
-    steps: tuple[Step, ...]
+    classes: object = None
+    start: object = None
+    steps: tuple[Step, ...] = ()
     assumptions: tuple = ()
     definitions: object = ()
     source_ref: str = ""
@@ -134,6 +147,8 @@ class Case:
     conclusion: Expect = Expect.HOLDS
     corrects: str = ""
     origin: str = field(default="", compare=False)
+    # What ranges over the classes in a case that gives none; the proof reports it, naming itself and the case.
+    missing_classes: str = field(default="", init=False, compare=False, repr=False)
 
     def __post_init__(self):
         _check_slug(self.name, "case name")
@@ -154,9 +169,15 @@ class Case:
             if not isinstance(s, Step):
                 raise ModelError(f"case {self.name!r}, step {position}: expected step(...) or erratum(...), "
                                  f"got {type(s).__name__}")
+        if self.classes is None:
+            problem = needs_classes([self.start, *(s.expr for s in self.steps), *_parts(self.definitions),
+                                     *(v for a in self.assumptions for v in vars(a).values())])
+            if problem:
+                object.__setattr__(self, "missing_classes", problem)
         try:  # the start and the context are checked here, so that an error names the case's place
             as_expression(self.start, "the start")
-            self.context()
+            if not self.missing_classes:
+                self.context()
         except IllFormed as error:
             raise ModelError(f"case {self.name!r}: {error}") from None
         if not self.origin:
@@ -221,8 +242,9 @@ class Conclusion:
 
     ``formula`` is the claimed value of the partial derivative of ``of`` (a
     defined scalar such as the loss ``L``, or an entry ``ŷ[j]`` of a defined
-    vector) with respect to ``wrt`` (an entry ``z[k]`` of a vector), written in
-    the indices of ``of`` and ``wrt``.  ``classes``, ``definitions`` and
+    vector) with respect to ``wrt`` (an entry ``z[k]`` of a vector, or a
+    scalar), written in the indices of ``of`` and ``wrt``.  ``classes`` (None
+    when there are none, as for a scalar logit), ``definitions`` and
     ``assumptions`` are read as in a :class:`Case`: the assumptions say which
     targets the conclusion is claimed for (``OneHot(y)``, ``SumsToOne(y)``).
     """
@@ -231,12 +253,13 @@ class Conclusion:
     formula: object
     of: object
     wrt: object
-    classes: object
+    classes: object = None
     definitions: tuple = ()
     assumptions: tuple = ()
     source_ref: str = ""
     note: str = ""
     origin: str = field(default="", compare=False)
+    missing_classes: str = field(default="", init=False, compare=False, repr=False)  # as in a Case
 
     def __post_init__(self):
         _check_slug(self.name, "conclusion name")
@@ -249,6 +272,10 @@ class Conclusion:
             object.__setattr__(self, "definitions", definitions)
         else:
             object.__setattr__(self, "definitions", tuple(self.definitions))
+        if self.classes is None:
+            object.__setattr__(self, "missing_classes", needs_classes(
+                [self.formula, self.of, self.wrt, *_parts(self.definitions),
+                 *(v for a in self.assumptions for v in vars(a).values())], "conclusion"))
         if not self.origin:
             object.__setattr__(self, "origin", _origin(3))
 
@@ -256,7 +283,7 @@ class Conclusion:
         return Context(self.classes, self.assumptions, self.definitions)
 
 
-def conclusion(name: str, formula, *, of, wrt, classes, definitions=(), assumptions=(), ref: str = "",
+def conclusion(name: str, formula, *, of, wrt, classes=None, definitions=(), assumptions=(), ref: str = "",
                note: str = "") -> Conclusion:
     """The conclusion ``∂of/∂wrt = formula``, for the numeric checks of ``derive numeric``."""
     return Conclusion(name, formula, of, wrt, classes, definitions, assumptions, ref, note, _origin())
@@ -285,6 +312,8 @@ class Proof:
         for c in self.cases:
             if not isinstance(c, Case):
                 raise ModelError(f"proof {self.id!r}: expected Case, got {type(c).__name__}")
+            if c.missing_classes:
+                raise ModelError(f"proof {self.id!r}, case {c.name!r}: {c.missing_classes}")
         object.__setattr__(self, "claims", tuple(self.claims))
         claimed = [c.name for c in self.claims if isinstance(c, Claim)]
         for c in self.claims:
@@ -303,6 +332,8 @@ class Proof:
                 raise ModelError(f"proof {self.id!r}: expected conclusion(...), got {type(c).__name__}")
             if concluded.count(c.name) > 1:
                 raise ModelError(f"proof {self.id!r}: two conclusions are named {c.name!r}")
+            if c.missing_classes:
+                raise ModelError(f"proof {self.id!r}, conclusion {c.name!r}: {c.missing_classes}")
         if not self.origin:
             object.__setattr__(self, "origin", _origin(3))
 

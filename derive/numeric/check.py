@@ -68,8 +68,10 @@ def check_one(conclusion, k: int, kind: str = "random", target: str | None = Non
 def plan(conclusions, settings: NumericSettings | None = None) -> int:
     """How many units of work :func:`check_conclusions` reports to its progress callback."""
     settings = settings or NumericSettings()
+    conclusions = list(conclusions)
     prepared = [prepare(c) for c in conclusions]
-    return len(settings.classes) * len(LOGIT_KINDS) * sum(len(p.target_kinds) for p in prepared)
+    return len(LOGIT_KINDS) * sum(len(p.target_kinds) * (len(settings.classes) if c.classes is not None else 1)
+                                  for p, c in zip(prepared, conclusions))
 
 
 def check_conclusions(conclusions, settings: NumericSettings | None = None, progress=None) -> list[NumericRow]:
@@ -78,23 +80,27 @@ def check_conclusions(conclusions, settings: NumericSettings | None = None, prog
     ``progress``, if given, is called with the k of each unit of work done.
     """
     settings = settings or NumericSettings()
+    conclusions = list(conclusions)
     prepared = [prepare(c) for c in conclusions]
     for k in settings.classes:
         if isinstance(k, bool) or not isinstance(k, int) or k < 2:
             raise NumericError(f"the number of classes must be an integer of at least 2, not {k!r}")
     found: list[list[NumericRow]] = [[] for _ in prepared]
     for k in settings.classes:
+        # A conclusion without classes does not depend on k: it is checked once, at the first k.
+        todo = [(rows, p) for rows, p, c in zip(found, prepared, conclusions)
+                if c.classes is not None or k == settings.classes[0]]
         with arrays_reused(k):
-            _check_at(k, prepared, found, settings.seed, progress)
+            _check_at(k, todo, settings.seed, progress)
     return [row for rows in found for row in rows]
 
 
-def _check_at(k: int, prepared, found, seed: int, progress) -> None:
+def _check_at(k: int, todo, seed: int, progress) -> None:
     drawn = draw(seed, k)
     plans: dict = {}   # every expression compiled once for this k, then run at every input kind and point
     for kind in LOGIT_KINDS:
         space = Workspace(drawn, kind, plans)
-        for rows, p in zip(found, prepared):
+        for rows, p in todo:
             for target in p.target_kinds:
                 if isinstance(p, GeneralConclusion):
                     rows.extend(general_rows(p, seed, k, kind, target))

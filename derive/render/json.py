@@ -35,6 +35,8 @@ def _outcome(outcome: Outcome) -> dict:
             "right": c.right,
             "classes_name": c.classes_name,
         }
+        if c.classes is None:  # a case without classes: the point is its indices and inputs only
+            del data["counterexample"]["k"], data["counterexample"]["classes_name"]
     return data
 
 

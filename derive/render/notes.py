@@ -260,7 +260,7 @@ def _ranges(case: Case) -> list[Parts]:
 
 
 def _case_view(proof: Proof, case: Case, report, labels: dict[str, str]) -> CaseView:
-    classes_name = latex(case.classes)
+    classes_name = latex(case.classes) if case.classes is not None else ""  # None: a case without classes
     assumptions = _ranges(case)
     assumptions += [_assumption(a, case) for a in case.assumptions]
     if case.definitions:
