@@ -14,8 +14,8 @@ one ``_compile_<Class>`` method per class); sums are read through
 evaluator of :mod:`derive.numeric.evaluate` (scalars, matrices, any sizes)
 because its rows are the reference rows of the bundled proofs and its
 speed is what makes k = 2^20 practical; conclusions beyond one class axis go
-there.  About 400 lines: one class of closures per node kind, which read
-best together.
+there.  Long because it holds one class of closures per node kind, which
+read best together.
 """
 
 from __future__ import annotations

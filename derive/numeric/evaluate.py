@@ -16,7 +16,7 @@ is a new method, not a new branch.  Which indices a sum binds is read from
 
 Not for conclusions about vectors over the classes alone: those are compiled
 once per k by :mod:`derive.numeric.compiled` (the fast path to k = 2^20).
-A little over 400 lines: one method per kind of node and the stable forms of
+Long because it holds one method per kind of node and the stable forms of
 exp and log beside them, which are read together.
 """
 
