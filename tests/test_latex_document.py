@@ -92,6 +92,8 @@ def test_the_standalone_document_of_every_bundled_proof_compiles(notes, tmp_path
         assert proof.id in tex and all(f"derive:{proof.id}:{c.name}" in tex for c in proof.cases)
     log = _compile(tex, tmp_path)
     assert "Output written on notes.pdf" in log
+    # Nothing runs past the margin or off the bottom of a page (the summary of a course spans pages).
+    assert "Overfull" not in log, [line for line in log.splitlines() if "Overfull" in line]
 
 
 def test_the_fragment_compiles_with_the_documented_preamble(notes, tmp_path, capsys):

@@ -145,9 +145,10 @@ def _legend() -> list[str]:
 
 def _summary(report) -> list[str]:
     heads = " & ".join(_macro(Mark(v)) for v, _ in LEGEND)
-    out = [r"\section*{Summary}", r"\begin{center}\small",
-           r"\begin{tabular}{r@{\quad}p{0.5\linewidth}cccccc@{\quad}c}",
-           r"\hline", f"& case & {heads} & as expected \\\\", r"\hline"]
+    # A longtable: the summary of a course runs over several pages, its head repeated on each.
+    out = [r"\section*{Summary}", r"{\small",
+           r"\begin{longtable}{r@{\quad}p{0.5\linewidth}cccccc@{\quad}c}",
+           r"\hline", f"& case & {heads} & as expected \\\\", r"\hline", r"\endhead", r"\hline", r"\endfoot"]
     for p in report.proofs:
         title = p.proof.title
         out.append(f"\\multicolumn{{9}}{{l}}{{\\textbf{{{_inline(prose_parts(title))}}}}} \\\\")
@@ -167,7 +168,7 @@ def _summary(report) -> list[str]:
         if numeric is not None:
             parts, good = numeric
             out.append(f"& \\textit{{{_inline(parts)}}} & \\multicolumn{{6}}{{c}}{{}} & {_ok(good)} \\\\")
-    out += [r"\hline", r"\end{tabular}", r"\end{center}", ""]
+    out += [r"\end{longtable}", "}", ""]
     return out
 
 

@@ -5,6 +5,7 @@ __all__ = ["PREAMBLE"]
 PREAMBLE = r"""% The preamble a derive fragment needs (derive latex --preamble).
 \usepackage{amsmath}
 \usepackage{amssymb}
+\usepackage{longtable}  % the summary table, over several pages
 % Verdict marks: proved, verified up to #1 classes, numeric only, refuted, undecided, not evaluable.
 \providecommand{\deriveproved}{\ensuremath{\checkmark}}
 \providecommand{\deriveverified}[1]{\ensuremath{\checkmark_{k\le #1}}}
