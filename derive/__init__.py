@@ -24,6 +24,9 @@ _EXPORTS = {
     # the vocabulary of derivations
     "classes": "derive.core.objects",
     "indices": "derive.core.objects",
+    "count": "derive.core.objects",
+    "Matrix": "derive.core.objects",
+    "written_out": "derive.core.objects",
     "scalar": "derive.core.objects",
     "Vector": "derive.core.objects",
     "softmax": "derive.core.objects",

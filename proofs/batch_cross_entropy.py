@@ -15,9 +15,8 @@ softmax gradient divided by N:
 
 from sympy import KroneckerDelta
 
-from derive import (D, Case, Proof, Source, SumsToOne, as_written, classes, conclusion, exp, indices, log, mean_over,
-                    scalar, step, sum_over)
-from derive.core.objects import Matrix, count
+from derive import (Case, D, Matrix, Proof, Source, SumsToOne, as_written, classes, conclusion, count, exp, indices,
+                    log, mean_over, scalar, step, sum_over)
 
 SOURCE = Source("Course library: the batch-mean cross-entropy")
 

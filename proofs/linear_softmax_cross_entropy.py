@@ -14,9 +14,8 @@ that is ∂L/∂W = (p − y) xᵀ and ∂L/∂b = p − y.
 
 from sympy import KroneckerDelta
 
-from derive import (D, Case, Proof, Source, SumsToOne, Vector, as_written, classes, conclusion, cross_entropy, exp,
-                    indices, log, scalar, softmax, step, sum_over)
-from derive.core.objects import Matrix, count
+from derive import (Case, D, Matrix, Proof, Source, SumsToOne, Vector, as_written, classes, conclusion, count,
+                    cross_entropy, exp, indices, log, scalar, softmax, step, sum_over)
 
 SOURCE = Source("Course library: a linear layer, softmax and cross-entropy")
 
@@ -89,5 +88,7 @@ PROOF = Proof(
                    definitions=DEFINITIONS, assumptions=(SumsToOne(y),)),
         conclusion("loss-wrt-bias", p[j] - y[j], of=L, wrt=bias[j], classes=k, definitions=DEFINITIONS,
                    assumptions=(SumsToOne(y),)),
+        conclusion("logits-wrt-weights", KroneckerDelta(i, j) * x[d], of=z[i], wrt=W[j, d], classes=k,
+                   definitions=DEFINITIONS, note="the Jacobian of the layer, which the chain rule in W uses"),
     ),
 )

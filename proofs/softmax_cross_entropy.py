@@ -9,9 +9,8 @@ Part 3 combines them with the chain rule.
 
 from sympy import KroneckerDelta
 
-from derive import (D, Case, Distinct, Equal, OneHot, Proof, Source, SumsToOne, Vector, as_written, classes,
-                    conclusion, exp, indices, log, scalar, softmax, step, sum_except, sum_over)
-from derive.core.objects import written_out
+from derive import (Case, D, Distinct, Equal, OneHot, Proof, Source, SumsToOne, Vector, as_written, classes,
+                    conclusion, exp, indices, log, scalar, softmax, step, sum_except, sum_over, written_out)
 
 SOURCE = Source("Math - derivative combining Softmax and Cross-Entropy Loss")
 

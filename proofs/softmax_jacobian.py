@@ -12,9 +12,8 @@ any p that sums to 1, since that is all it uses.
 
 from sympy import KroneckerDelta
 
-from derive import (D, Case, Claim, Distinct, Equal, Proof, Source, SumsToOne, Vector, as_written, classes,
+from derive import (Case, Claim, D, Distinct, Equal, Matrix, Proof, Source, SumsToOne, Vector, as_written, classes,
                     conclusion, exp, indices, softmax, step, sum_over)
-from derive.core.objects import Matrix
 
 SOURCE = Source("Course library: the softmax Jacobian in matrix form")
 

@@ -59,5 +59,7 @@ PROOF = Proof(
     conclusions=(
         conclusion("loss-wrt-logits", (p[j] - y[j]) / T, of=L, wrt=z[j], classes=k, definitions=DEFINITIONS,
                    assumptions=(SumsToOne(y),)),
+        conclusion("softmax-jacobian", p[i] * (KroneckerDelta(i, j) - p[j]) / T, of=p[i], wrt=z[j], classes=k,
+                   definitions=DEFINITIONS, note="the tempered softmax's Jacobian, also divided by T"),
     ),
 )
