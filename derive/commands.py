@@ -41,6 +41,8 @@ def _load(targets):
 
 
 def check_command(args, settings) -> int:
+    """``derive check``: check the proofs and print the report (a table, JSON or GitHub annotations); a warm
+    run with nothing changed is replayed."""
     if args.format is not None:
         if args.json and args.format != "json":
             return fail(f"--json and --format {args.format} ask for two formats: give one")
@@ -155,6 +157,7 @@ def _document_lines(loaded, stream) -> None:
 
 
 def import_command(args) -> int:
+    """``derive import``: write a document's derivation as a proof module."""
     from .documents import is_document
 
     path = Path(args.document)
@@ -177,6 +180,7 @@ def import_command(args) -> int:
 
 
 def numeric_command(args, settings) -> int:
+    """``derive numeric``: the numeric checks of the proofs' conclusions, as tables or JSON."""
     import json
 
     from rich.console import Console
@@ -237,6 +241,7 @@ def numeric_command(args, settings) -> int:
 
 
 def mutate_command(args, settings) -> int:
+    """``derive mutate``: check deliberately wrong variants of every step and count what became of them."""
     from .engine.checking import checker_for
     from .engine.mutate import mutate_proofs
     from .model.mutation import totals
@@ -259,6 +264,7 @@ def mutate_command(args, settings) -> int:
 
 
 def list_command(args) -> int:
+    """``derive list``: the proofs found."""
     from .render.terminal import render_proof_listing
 
     loaded = _load(args.targets)
@@ -267,6 +273,7 @@ def list_command(args) -> int:
 
 
 def show_command(args, settings) -> int:
+    """``derive show``: one proof in full, or with ``--trace`` how each verdict was reached."""
     from .render.terminal import render_proof
 
     loaded = _load(list(args.targets) + [args.proof])
@@ -288,6 +295,7 @@ def show_command(args, settings) -> int:
 
 
 def latex_command(args, settings) -> int:
+    """``derive latex``: the checked proofs as a LaTeX document, a fragment, Markdown or a PDF."""
     if args.preamble:
         from .render.preamble import PREAMBLE
 
