@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     from derive.io.loader import load_paths
-    from derive.engine.mutate import kill_rate, mutate_proof, totals
+    from derive.engine.mutate import mutate_proof
+    from derive.model.mutation import kill_rate, totals
 
     folder = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "proofs"
     loaded = load_paths([folder])

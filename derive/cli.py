@@ -1,15 +1,26 @@
-"""The ``derive`` command.  SymPy is imported only when a command needs it."""
+"""The ``derive`` command line: parse the arguments, resolve them into one
+:class:`~derive.engine.settings.Settings`, and hand both to the command in :mod:`derive.commands`.
+
+Only parsing lives here; what each command does (load, check, render) is :mod:`derive.commands`.
+SymPy is imported only when a command needs it, so that ``derive --help`` is instant.
+"""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
+from .commands import (USAGE_ERROR, check_command, fail, import_command, latex_command, list_command,
+                       mutate_command, numeric_command, show_command)
 from .core.defaults import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES
 from .numeric.rows import NumericSettings
 
-USAGE_ERROR = 2
+# The commands that check, and so need Settings; the others take only their arguments.
+CHECKING = {"check": check_command, "show": show_command, "latex": latex_command, "numeric": numeric_command,
+            "mutate": mutate_command}
+OTHERS = {"list": list_command, "import": import_command}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,10 +45,12 @@ def _parser() -> argparse.ArgumentParser:
 
     numeric = commands.add_parser("numeric", help="check the proofs' conclusions numerically, k = 2 to 2^20")
     _targets(numeric)
+    numeric.set_defaults(targets_after_k=[])
     numeric.add_argument("--seed", type=int, default=None,
                          help=f"seed of the random inputs (default {NumericSettings.seed})")
-    numeric.add_argument("--k", dest="classes", nargs="+", type=_class_count, metavar="K",
-                         help="numbers of classes (default 2 3 10 1000 2^20); 2^20 may be written so")
+    numeric.add_argument("--k", dest="classes", nargs="+", action=_CountsThenTargets, metavar="K",
+                         help="numbers of classes (default 2 3 10 1000 2^20); 2^20 may be written so; "
+                         "proof files or ids after them are targets")
     numeric.add_argument("--json", action="store_true", help="print one JSON document instead of tables")
 
     mutate = commands.add_parser("mutate", help="check deliberately wrong variants of every step (mutation testing)")
@@ -122,8 +135,6 @@ def _numeric_summary(parser) -> None:
 
 def _class_count(text: str) -> int:
     """An integer, or a power written ``2^20`` / ``2**20`` (no text is evaluated)."""
-    import re
-
     match = re.fullmatch(r"\s*(\d+)\s*(?:(?:\^|\*\*)\s*(\d+))?\s*", text)
     if not match or (match.group(2) and int(match.group(2)) > 64):
         raise argparse.ArgumentTypeError(f"not a number of classes: {text!r} (write e.g. 1000 or 2^20)")
@@ -133,9 +144,35 @@ def _class_count(text: str) -> int:
     return value
 
 
-def _fail(message: str) -> int:
-    print(f"derive: {message}", file=sys.stderr)
-    return USAGE_ERROR
+def _looks_like_count(text: str) -> bool:
+    """Whether ``text`` was meant as a number of classes (it starts with a digit), right or wrong."""
+    return bool(re.match(r"\s*[-+]?\d", text))
+
+
+class _CountsThenTargets(argparse.Action):
+    """``--k``: the numbers of classes, then any targets after them.
+
+    ``--k`` takes every word after it (``nargs="+"``), so ``derive numeric --k 2 3 proofs/x.py`` gives it
+    the file too.  A word that is not a number of classes is a target (a file, a folder or a proof id), kept
+    in ``targets_after_k`` for :func:`main` to add to the targets; :func:`derive.commands.numeric_command`
+    refuses one that names nothing.  A word that starts with a digit is meant as a number of classes, and
+    is refused here when it is not one.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        counts, targets = [], []
+        for text in values:
+            try:
+                counts.append(_class_count(text))
+            except argparse.ArgumentTypeError as error:
+                if _looks_like_count(text) and not Path(text).exists():
+                    parser.error(f"argument {option_string}: {error}")
+                targets.append(text)
+        if not counts:
+            parser.error(f"argument {option_string}: expected at least one number of classes "
+                         f"(write e.g. --k 2 1000 2^20)")
+        setattr(namespace, self.dest, counts)
+        namespace.targets_after_k = [*getattr(namespace, "targets_after_k", []), *targets]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,341 +181,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return USAGE_ERROR
+    if args.command == "numeric":
+        args.targets = [*args.targets, *args.targets_after_k]
     settings = None
-    if args.command in ("check", "latex", "numeric", "mutate", "show"):
+    if args.command in CHECKING:
         from .engine.settings import Settings, SettingsError
 
         try:
             settings = Settings.from_cli(args, Path.cwd())
         except SettingsError as error:
-            return _fail(str(error))
+            return fail(str(error))
         if getattr(args, "strict", False):
             print("derive: --strict is deprecated: only PROVED passes by default; it is the same as --accept none",
                   file=sys.stderr)
     try:
         if settings is None:
-            return {"list": _list, "import": _import}[args.command](args)
-        return {"check": _check, "show": _show, "latex": _latex, "numeric": _numeric,
-                "mutate": _mutate}[args.command](args, settings)
+            return OTHERS[args.command](args)
+        return CHECKING[args.command](args, settings)
     except KeyboardInterrupt:
-        return _fail("interrupted")
-
-
-def _console(args):
-    """The console of the report: colours off with --no-color or NO_COLOR, the width of the terminal (or COLUMNS)."""
-    from rich.console import Console
-
-    return Console(no_color=True if args.no_color else None)
-
-
-def _load(targets):
-    from .io.loader import select
-
-    loaded = select(Path.cwd(), list(targets))
-    for error in loaded.errors:
-        print(f"derive: {error.text()}", file=sys.stderr)
-    return loaded
-
-
-def _check(args, settings) -> int:
-    if args.format is not None:
-        if args.json and args.format != "json":
-            return _fail(f"--json and --format {args.format} ask for two formats: give one")
-        args.json = args.format == "json"
-    warm = None if settings.cache is None else _warm_key(args, settings)
-    if warm is not None:
-        from .cache import runs
-
-        replayed = runs.replay(settings.cache, warm)
-        if replayed is not None:
-            stdout, stderr, code = replayed
-            sys.stdout.write(stdout)
-            sys.stderr.write(stderr)
-            return code
-        before = set(sys.modules)
-    from .engine.checking import checker_for
-    from .engine.parallel import check_proofs
-    from .model.report import Report
-    from .render.progress import progress_for
-
-    loaded = _load(args.targets)
-    if not loaded.proofs and not loaded.errors:
-        return _fail("no proofs found (looked in proofs/ under the current directory)")
-    if not loaded.proofs and args.format == "github":
-        from .render.github import render_github
-
-        sys.stdout.write(render_github(Report((), loaded.errors)))
-        return USAGE_ERROR
-    if not loaded.proofs and not args.json:
-        return USAGE_ERROR   # nothing loaded: the errors above are the whole answer
-    checker = checker_for(settings)
-    progress = progress_for(enabled=not args.no_progress)
-    checked = check_proofs([proof for proof, _ in loaded.proofs], settings, checker, progress=progress)
-    report = Report(checked, loaded.errors, settings.accepted)
-    from .cache.runs import Tee
-
-    out, err = Tee(sys.stdout), Tee(sys.stderr)
-    sys.stdout, sys.stderr = out, err
-    try:
-        _print_check(args, loaded, report)
-    finally:
-        sys.stdout, sys.stderr = out._stream, err._stream
-    _cache_warnings(checker)
-    if warm is not None and not loaded.errors and not checker.warnings:
-        _record_warm(args, settings.cache, warm, loaded, report, before, out.text(), err.text())
-    return report.exit_code
-
-
-def _print_check(args, loaded, report) -> None:
-    """What ``derive check`` prints of a checked report (recorded as it is for the warm path)."""
-    from .render.json import render_json
-    from .render.terminal import render_report
-
-    if args.json:
-        sys.stdout.write(render_json(report))
-    elif args.format == "github":
-        from .render.github import render_github
-
-        sys.stdout.write(render_github(report))
-    else:
-        render_report(report, _console(args))
-    _document_lines(loaded, sys.stderr if args.json else sys.stdout)
-    for line in report.ill_formed():
-        print(f"derive: {line}", file=sys.stderr)
-    _not_accepted(report)
-
-
-def _warm_key(args, settings) -> str:
-    """The key of this run of ``derive check`` for :mod:`derive.cache.runs`: its settings (not how many
-    jobs: they do not change the output), what it prints and of what, and what is known before loading."""
-    from dataclasses import replace
-
-    from .cache.runs import question
-
-    shown = {name: getattr(args, name) for name in ("targets", "json", "format", "no_color")}
-    return question([repr(replace(settings, jobs=1)), repr(sorted(shown.items()))], Path.cwd())
-
-
-def _record_warm(args, cache_dir, key, loaded, report, before, stdout, stderr) -> None:
-    """Keep this run's output for the next identical run, with the digests of every file it read."""
-    from .cache import runs
-    from .io.loader import proof_paths
-
-    if not runs.settled(report):
-        return
-    named = [Path(t) for t in args.targets if Path(t).exists()]
-    folders = [p for p in named if p.is_dir()] or ([] if named else proof_paths(Path.cwd()))
-    files = [Path(file) for _, file in loaded.proofs] + [p for p in named if p.is_file()]
-    files += runs.project_modules(before)
-    runs.record(cache_dir, key, files, folders, stdout, stderr, report.exit_code)
-
-
-def _cache_warnings(checker) -> None:
-    for line in checker.warnings:
-        print(f"derive: warning: {line}", file=sys.stderr)
-
-
-def _cache_warnings(checker) -> None:
-    for line in checker.warnings:
-        print(f"derive: warning: {line}", file=sys.stderr)
-
-
-def _not_accepted(report) -> None:
-    """One line on stderr when checks fail only for not being proved for every k, naming the option."""
-    verdicts = report.not_accepted()
-    if verdicts:
-        names = ",".join(v.value.lower() for v in verdicts)
-        print(f"derive: {report.not_accepted_count()} checks are not proved for every k "
-              f"({' or '.join(v.value for v in verdicts)}) and fail the run; --accept {names} or "
-              f"[tool.derive] accept = [...] accepts them", file=sys.stderr)
-
-
-def _document_lines(loaded, stream) -> None:
-    """One line per document read: how many of its equation lines were read (and which were skipped)."""
-    for file, summary in loaded.documents:
-        print(summary.text(file), file=stream)
-
-
-def _import(args) -> int:
-    from .documents import is_document
-
-    path = Path(args.document)
-    if not path.is_file():
-        return _fail(f"{args.document}: no such file")
-    if not is_document(path.name):
-        return _fail(f"{args.document}: not a document (derive import reads .md and .tex files)")
-    from .documents.importer import ImportError_, import_document
-
-    try:
-        text, problems = import_document(path, args.document)
-    except ImportError_ as error:
-        return _fail(str(error))
-    for where, message in problems:
-        print(f"derive: {where}: {message}", file=sys.stderr)
-    status = _write(text, args.output)
-    if status == 0 and args.output:
-        print(f"wrote {args.output}", file=sys.stderr)
-    return status or (USAGE_ERROR if problems else 0)
-
-
-def _numeric(args, settings) -> int:
-    import json
-
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from .numeric.check import NumericError, check_conclusions, plan
-    from .render.numeric_table import numeric_table, row_data
-
-    loaded = _load(args.targets)
-    if not loaded.proofs and not loaded.errors:
-        return _fail("no proofs found (looked in proofs/ under the current directory)")
-    settings = settings.numeric
-    proofs = [proof for proof, _ in loaded.proofs]
-    try:
-        total = sum(plan(p.conclusions, settings) for p in proofs)
-    except NumericError as error:
-        return _fail(str(error))
-    console = Console(stderr=True)
-    results = []
-    with Progress(TextColumn("numeric checks"), BarColumn(), MofNCompleteColumn(), TextColumn("k = {task.fields[k]}"),
-                  TimeElapsedColumn(), console=console, transient=True,
-                  disable=args.json or args.no_progress or not console.is_terminal) as progress:
-        task = progress.add_task("numeric", total=total, k="")
-        for proof in proofs:
-            try:
-                rows = check_conclusions(proof.conclusions, settings,
-                                         lambda k: progress.update(task, advance=1, k=k))
-            except NumericError as error:
-                return _fail(f"proof {proof.id!r}: {error}")
-            results.append((proof, rows))
-    failed = sum(not r.passed for _, rows in results for r in rows)
-    code = 2 if loaded.errors else (1 if failed else 0)
-    if args.json:
-        data = {
-            "schema_version": 1,
-            "seed": settings.seed,
-            "classes": list(settings.classes),
-            "proofs": [{"id": p.id, "rows": [row_data(r) for r in rows]} for p, rows in results],
-            "summary": {"checks": sum(len(rows) for _, rows in results), "failed": failed, "exit_code": code},
-        }
-        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-        return code
-    out = _console(args)
-    for proof, rows in results:
-        if rows:
-            out.print(numeric_table(rows, f"{proof.title}  [{proof.id}]"))
-        else:
-            out.print(f"{proof.title}  [{proof.id}]: no conclusions declared")
-    checks = sum(len(rows) for _, rows in results)
-    out.print(f"{checks} numeric checks (seed {settings.seed}): "
-              + ("all within tolerance" if not failed else f"{failed} FAILED"))
-    return code
-
-
-def _mutate(args, settings) -> int:
-    from .engine.checking import checker_for
-    from .engine.mutate import mutate_proofs, totals
-    from .render.mutation_table import render_mutation, render_mutation_json
-
-    loaded = _load(args.targets)
-    if not loaded.proofs and not loaded.errors:
-        return _fail("no proofs found (looked in proofs/ under the current directory)")
-    checker = checker_for(settings)
-    mutations = mutate_proofs([proof for proof, _ in loaded.proofs], seconds=settings.seconds,
-                              max_classes=settings.max_classes, checker=checker, jobs=settings.jobs)
-    _cache_warnings(checker)
-    if args.json:
-        sys.stdout.write(render_mutation_json(mutations))
-    else:
-        render_mutation(mutations, _console(args))
-    if loaded.errors:
-        return USAGE_ERROR
-    return 1 if totals(mutations)["survivors"] else 0
-
-
-def _list(args) -> int:
-    from .render.terminal import render_proof_listing
-
-    loaded = _load(args.targets)
-    render_proof_listing(loaded.proofs, _console(args))
-    return USAGE_ERROR if loaded.errors else 0
-
-
-def _show(args, settings) -> int:
-    from .render.terminal import render_proof
-
-    loaded = _load(list(args.targets) + [args.proof])
-    if loaded.errors:
-        return USAGE_ERROR
-    console = _console(args)
-    if args.trace is not None:
-        from .engine.explain import ExplainError, explain_proof
-
-        try:
-            for proof, _ in loaded.proofs:
-                explain_proof(proof, console, args.trace, seconds=settings.seconds, max_classes=settings.max_classes)
-        except ExplainError as error:
-            return _fail(str(error))
-        return 0
-    for proof, _ in loaded.proofs:
-        render_proof(proof, console)
-    return 0
-
-
-def _latex(args, settings) -> int:
-    if args.preamble:
-        from .render.preamble import PREAMBLE
-
-        return _write(PREAMBLE, args.output)
-    from .engine.checking import checker_for
-    from .engine.run import check_proof
-    from .model.report import Report
-
-    loaded = _load(args.targets)
-    if not loaded.proofs:
-        return USAGE_ERROR if loaded.errors else _fail("no proofs found (looked in proofs/ under the current "
-                                                       "directory)")
-    checker = checker_for(settings)
-    report = Report(tuple(check_proof(proof, settings, checker) for proof, _ in loaded.proofs), loaded.errors,
-                    settings.accepted)
-    for line in report.ill_formed():
-        print(f"derive: {line}", file=sys.stderr)
-    _cache_warnings(checker)
-    if args.markdown:
-        from .render.markdown import render_markdown
-
-        status = _write(render_markdown(report), args.output)
-    elif args.pdf:
-        from .render.document import render_latex
-        from .render.pdf import PdfError, compile_pdf
-
-        output = Path(args.output or "derive.pdf")
-        try:
-            compile_pdf(render_latex(report), output)
-        except PdfError as error:
-            return _fail(str(error))
-        except OSError as error:
-            return _fail(f"{output}: {error.strerror or error}")
-        print(f"wrote {output}", file=sys.stderr)
-        status = 0
-    else:
-        from .render.document import render_latex
-
-        status = _write(render_latex(report, fragment=args.fragment), args.output)
-    return status or (USAGE_ERROR if loaded.errors else 0)
-
-
-def _write(text: str, output: str | None) -> int:
-    if output is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        Path(output).write_text(text, encoding="utf-8")
-    except OSError as error:
-        return _fail(f"{output}: {error.strerror or error}")
-    return 0
-
+        return fail("interrupted")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -50,7 +50,8 @@ def bundled_mutation(source_proofs, tmp_path_factory, request):
     of each mutant (plain data) in the session's common temporary folder, and reads the parts
     the others checked, waiting for those still being checked.
     """
-    from derive.engine.mutate import MutantResult, check_mutants, group_by_proof, step_mutants
+    from derive.engine.mutate import check_mutants, group_by_proof, step_mutants
+    from derive.model.mutation import MutantResult
 
     work = [item for proof in source_proofs for item in step_mutants(proof)]
     worker = getattr(request.config, "workerinput", None)

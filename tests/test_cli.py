@@ -156,3 +156,30 @@ def test_the_readme_example_checks_as_written(tmp_path):
     result = derive("check", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 proved" in result.stdout
+
+
+def test_numeric_takes_the_words_after_the_class_counts_as_targets(tmp_path):
+    right = 'step(softmax(z, j, k) * (1 - softmax(z, j, k)), "factor")'
+    chosen = write(tmp_path, "tiny.py", GOOD.format(second=right))
+    write(tmp_path, "other.py", GOOD.format(second=right).replace('Proof("tiny", "A tiny proof"',
+                                                                  'Proof("other", "Another proof"'))
+    result = derive("numeric", "--k", "2", "3", str(chosen), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "A tiny proof" in result.stdout and "Another proof" not in result.stdout
+    by_id = derive("numeric", "--k", "2", "other", "--json", cwd=tmp_path)
+    assert by_id.returncode == 0, by_id.stderr
+    data = json.loads(by_id.stdout)
+    assert data["classes"] == [2] and [p["id"] for p in data["proofs"]] == ["other"]
+
+
+@pytest.mark.parametrize("words, message", [
+    (["2", "ten"], "--k 'ten': neither a number of classes (write e.g. 1000 or 2^20) nor a proof file or id"),
+    (["2", "proofs/missing.py"], "--k 'proofs/missing.py': neither a number of classes"),
+    (["2", "2+2"], "argument --k: not a number of classes: '2+2'"),
+    (["tiny"], "argument --k: expected at least one number of classes"),
+])
+def test_numeric_refuses_a_word_after_k_that_is_neither_a_count_nor_a_target(tmp_path, words, message):
+    write(tmp_path, "tiny.py", GOOD.format(second='step(softmax(z, j, k) * (1 - softmax(z, j, k)), "factor")'))
+    result = derive("numeric", "--k", *words, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr

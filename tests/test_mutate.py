@@ -13,9 +13,11 @@ from derive.core.objects import Vector, classes, indices, sum_except, sum_over
 from derive.core.verdict import Verdict
 from derive import D
 from derive.core.checker import check_equal
-from derive.engine.mutate import (OPERATORS, Mutant, Vocabulary, change_constant, change_exponent, classify, drop_term,
-                           exp_for_log, first_instance_refutes, flip_sign, kill_rate, lower_bound_of_sum, mutants,
-                           step_mutants, swap_fraction, swap_indices, swap_vector, totals)
+from derive.engine.mutate import classify, first_instance_refutes, step_mutants
+from derive.engine.mutation_operators import (OPERATORS, Vocabulary, change_constant, change_exponent, drop_term,
+                                              exp_for_log, flip_sign, lower_bound_of_sum, mutants, swap_fraction,
+                                              swap_indices, swap_vector)
+from derive.model.mutation import Mutant, kill_rate, totals
 from derive.engine.checking import CachedChecker, known_names
 from test_cli import derive
 

@@ -142,7 +142,7 @@ def _selected(proof: Proof, selection: list[str]):
 def explain_proof(proof: Proof, console: Console, selection: list[str] = (), *, seconds: float = 5.0,
                   max_classes: int = 4) -> None:
     """Print the trace of every selected step of ``proof`` (``CASE`` or ``CASE:STEP``; all when empty)."""
-    from .run import known_names
+    from .checking import known_names
 
     console.print(Text(f"{proof.title}  [{proof.id}]", style="bold underline"))
     for case, steps in _selected(proof, list(selection)):

@@ -14,7 +14,7 @@ from ..core.verdict import Outcome, Verdict
 from ..model.proof import Case, Proof
 from ..model.report import CaseReport, DerivedReport, ProofReport, StepReport, meets
 
-__all__ = ["Settings", "check_proof", "check_case", "known_names"]
+__all__ = ["Settings", "check_proof", "check_case"]
 
 
 def check_proof(proof: Proof, settings: Settings | None = None, checker: Checker | None = None) -> ProofReport:

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..engine.mutate import ProofMutation, kill_rate, totals
+from ..model.mutation import ProofMutation, kill_rate, totals
 from .unicode import unicode
 
 __all__ = ["mutation_data", "render_mutation_json", "render_mutation"]
