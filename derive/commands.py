@@ -233,7 +233,7 @@ def numeric_command(args, settings) -> int:
         if rows:
             out.print(numeric_table(rows, f"{proof.title}  [{proof.id}]"))
         else:
-            out.print(f"{proof.title}  [{proof.id}]: no conclusions declared")
+            out.print(f"{proof.title}  [{proof.id}]: no conclusions declared", markup=False)
     checks = sum(len(rows) for _, rows in results)
     out.print(f"{checks} numeric checks (seed {settings.seed}): "
               + ("all within tolerance" if not failed else f"{failed} FAILED"))

@@ -56,3 +56,8 @@ def test_derive_numeric_fits_80_columns():
     assert all(cell_len(line.rstrip()) <= WIDTH for line in lines), max(cell_len(line) for line in lines)
     assert "conclusion loss-wrt-logits" in result.stdout and "T = " in result.stdout and "N = 3" in result.stdout
     assert "full, 50 digits" in result.stdout and "all within tolerance" in result.stdout
+
+
+def test_the_title_is_text_not_markup_so_the_proof_id_in_brackets_shows():
+    for width in (WIDTH, 200):   # the narrow layout and the wide table
+        assert "[a-proof]" in rendered(ROWS[:2], width)

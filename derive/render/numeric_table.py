@@ -54,7 +54,7 @@ def _mark(r) -> Text:
 
 
 def _wide_table(rows, title: str) -> Table:
-    table = Table(title=title or None, title_justify="left", title_style="bold", box=box.SIMPLE_HEAVY)
+    table = Table(title=Text(title) if title else None, title_justify="left", title_style="bold", box=box.SIMPLE_HEAVY)
     table.add_column("conclusion", style="bold", overflow="fold")
     table.add_column("k", justify="right", no_wrap=True)
     table.add_column("input kind", overflow="fold")
