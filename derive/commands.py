@@ -28,7 +28,7 @@ def _console(args):
     """The console of the report: colours off with --no-color or NO_COLOR, the width of the terminal (or COLUMNS)."""
     from rich.console import Console
 
-    return Console(no_color=True if args.no_color else None)
+    return Console(no_color=True if args.no_color else None, markup=False)  # user text is never markup
 
 
 def _load(targets):

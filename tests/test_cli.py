@@ -183,3 +183,15 @@ def test_numeric_refuses_a_word_after_k_that_is_neither_a_count_nor_a_target(tmp
     result = derive("numeric", "--k", *words, cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_brackets_in_a_title_claim_or_reason_are_printed_as_written_not_read_as_markup(tmp_path):
+    from scratch_proofs import JACOBIAN
+
+    text = (JACOBIAN.replace('"The softmax Jacobian", Source', '"The softmax Jacobian [v2]", Source')
+            .replace('"quotient rule", ref="line 1"', '"quotient rule [bold]twice[/bold]", ref="line 1"'))
+    write(tmp_path, "jacobian.py", text)
+    shown = derive("show", "softmax-jacobian", cwd=tmp_path)
+    assert "The softmax Jacobian [v2]" in shown.stdout and "[bold]twice[/bold]" in shown.stdout
+    checked = derive("check", "--no-numeric", cwd=tmp_path, columns=200)
+    assert "[v2]" in checked.stdout and "[bold]twice[/bold]" in checked.stdout, checked.stdout
