@@ -429,3 +429,56 @@ def test_the_softmax_jacobian_is_proved_symmetric():
     right = D(softmax(z, m, k), z[j])
     proved, _ = proves_equal(left, right, ctx())
     assert proved
+
+
+# --- renaming bound indices apart ----------------------------------------------------------------
+
+
+def _value(expr, size=3):
+    """``expr`` at k = size with z_a = a/7 and y_a = a² (an oracle independent of the renaming)."""
+    concrete = expr.xreplace({k: size}).doit()
+    values = {z[a]: sp.Rational(a, 7) for a in range(1, size + 1)}
+    values.update({y[a]: sp.Integer(a * a) for a in range(1, size + 1)})
+    return sp.N(concrete.xreplace(values), 30)
+
+
+def test_renaming_bound_indices_gives_equal_results_for_equal_inputs():
+    from derive.core.binders import rename_bound
+
+    first = rename_bound(sum_over(exp(z[i]), i, k))
+    assert rename_bound(sum_over(exp(z[i]), i, k)) == first
+    assert first.limits[0][0] != i and first.function == exp(z[first.limits[0][0]])
+
+
+def test_renaming_an_inner_binder_that_shadows_an_outer_one_keeps_the_meaning():
+    from derive.core.binders import rename_bound
+
+    shadowing = sp.Sum(z[i] * sp.Sum(y[i] * z[i], (i, 1, k)), (i, 1, k))
+    renamed = rename_bound(shadowing)
+    outer, inner = renamed.limits[0][0], renamed.function.atoms(sp.Sum).pop().limits[0][0]
+    assert outer != inner
+    assert _value(renamed) == _value(shadowing)
+
+
+def test_renaming_keeps_clear_of_the_names_it_is_told_to_avoid():
+    from derive.core.binders import rename_bound
+
+    outer = rename_bound(sum_over(z[i], i, k)).limits[0][0]  # a renamed name, bound outside what follows
+    inner = rename_bound(sum_over(exp(z[j]), j, k), avoid={outer}).limits[0][0]
+    assert inner != outer
+
+
+def test_a_derivative_inside_a_sum_by_the_sums_own_index_is_not_captured():
+    # Σ_j ∂(Σ_i e^{z_i})/∂z_j = Σ_j e^{z_j}; a capture would give Σ_j Σ_i e^{z_i} (k times too much)
+    left = sum_over(D(sum_over(exp(z[i]), i, k), z[j]), j, k)
+    assert proves_equal(left, sum_over(exp(z[j]), j, k), ctx())[0]
+    assert not proves_equal(left, k * sum_over(exp(z[j]), j, k), ctx())[0]
+
+
+def test_nested_derivatives_by_entries_of_an_enclosing_sum_are_renamed_apart():
+    # Σ_j Σ_m ∂(Σ_i y_i z_i)/∂z_j · ∂(Σ_i z_i²)/∂z_m = (Σ_j y_j)·(Σ_m 2 z_m)
+    first = D(sum_over(y[i] * z[i], i, k), z[j])
+    second = D(sum_over(z[i] ** 2, i, k), z[m])
+    left = sum_over(sum_over(first * second, m, k), j, k)
+    right = sum_over(y[j], j, k) * sum_over(2 * z[m], m, k)
+    assert proves_equal(left, right, ctx())[0]

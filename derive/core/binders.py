@@ -104,13 +104,83 @@ def _walk(expr, visit, scope):
     _walk(_body(expr), visit, inner)
 
 
-def rename_bound(expr: sp.Basic) -> sp.Basic:
-    """Rename every bound index to a fresh dummy (alpha-renaming, capture-avoiding).
+def rename_bound(expr: sp.Basic, avoid=frozenset()) -> sp.Basic:
+    """Rename every bound index apart (alpha-renaming, capture-avoiding), to names fixed by nesting depth.
 
-    Inner binders are renamed first, so an outer renaming touches only the
-    occurrences it binds; afterwards no bound name can capture a free one.
+    A binder nested in ``d`` others within ``expr`` gets the dummy of number
+    ``o + d`` (its own name kept for display), ``o`` one more than the largest
+    number of a renamed dummy free in ``expr`` or in ``avoid`` (the symbols of
+    the context the result is used in, such as the variable it is
+    differentiated by).  So nested binders never share a name, no bound name
+    equals a free one, and an inner binder that shadows an outer one in the
+    input is renamed by the scope it belongs to.
+
+    The names depend only on the expression, not on a counter: equal inputs
+    give equal outputs, so that SymPy's caches (of derivatives, of
+    assumptions) serve every step that meets the same sum, where fresh dummies
+    made each renaming a new object.  Siblings may share names, which a
+    renaming does not change the meaning of.
     """
-    return _rename(expr, lambda i, depth: sp.Dummy(str(i), integer=True), 0)
+    free = _free_renamed(expr) | {s for s in avoid if _is_renamed(s)}
+    offset = 1 + max(_number(s) for s in free) if free else 0
+    return _rename_apart(expr, {}, offset, 0)
+
+
+def _renamed(original, number: int) -> sp.Dummy:
+    # a negative dummy index never equals one SymPy draws for a fresh Dummy (those are positive)
+    return sp.Dummy(str(original), dummy_index=-1 - number, integer=True)
+
+
+def _is_renamed(s) -> bool:
+    return isinstance(s, sp.Dummy) and s.dummy_index < 0
+
+
+def _number(s) -> int:
+    return -1 - s.dummy_index
+
+
+def _free_renamed(expr) -> set:
+    found = set()
+
+    def visit(node, scope):
+        if _is_renamed(node) and node not in scope:
+            found.add(node)
+
+    walk(expr, visit)
+    return found
+
+
+def _rename_apart(expr, renaming, offset, depth):
+    """``expr`` with each bound index in ``renaming`` (binder in force -> new name) replaced, binders renamed."""
+    if isinstance(expr, sp.Symbol):
+        return renaming.get(expr, expr)
+    if not expr.args:  # not is_Atom: an Indexed is an atom to SymPy, with its indices as arguments
+        return expr
+    if not is_binder(expr):
+        args = [_rename_apart(a, renaming, offset, depth) for a in expr.args]
+        return expr.func(*args) if args != list(expr.args) else expr
+    if isinstance(expr, sp.Lambda):
+        inner, new = dict(renaming), []
+        for position, v in enumerate(expr.variables):
+            new.append(_renamed(v, offset + depth + position))
+            inner[v] = new[-1]
+        return sp.Lambda(tuple(new), _rename_apart(expr.expr, inner, offset, depth + len(new)))
+    if isinstance(expr, SumExcept):
+        i, lo, hi = expr.limits
+        d = _renamed(i, offset + depth)
+        function = _rename_apart(expr.function, {**renaming, i: d}, offset, depth + 1)
+        bounds = [_rename_apart(x, renaming, offset, depth) for x in (lo, hi, expr.skipped)]
+        return SumExcept(function, (d, bounds[0], bounds[1]), bounds[2])
+    # A Sum: its last limit is the outermost; the bounds of an inner limit may use an outer index.
+    limits = list(expr.limits)
+    inner = dict(renaming)
+    for position, t in enumerate(reversed(range(len(limits)))):
+        i, lo, hi = limits[t]
+        lo, hi = (_rename_apart(x, inner, offset, depth + position) for x in (lo, hi))
+        d = _renamed(i, offset + depth + position)
+        inner[i] = d
+        limits[t] = (d, lo, hi)
+    return sp.Sum(_rename_apart(expr.function, inner, offset, depth + len(limits)), *limits)
 
 
 def canonical(expr: sp.Basic) -> sp.Basic:

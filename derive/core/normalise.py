@@ -134,7 +134,8 @@ def _prepare(expr, ctx, trace):
             trace.add("equal-indices")
         expr = replaced
     expr = _derivatives(expr, ctx, trace)
-    return unfold(expr, ctx, trace)
+    # renamed apart once more as a whole: a derivative's result was renamed without its enclosing sums in view
+    return rename_bound(unfold(expr, ctx, trace))
 
 
 def _derivatives(expr, ctx, trace):
@@ -145,7 +146,8 @@ def _derivatives(expr, ctx, trace):
         result = args[0]
         for variable, count in expr.variable_count:
             keep = variable.base if isinstance(variable, sp.Indexed) else variable
-            result = unfold(result, ctx, trace, keep=keep)
+            # apart from the variable's indices too: Σ_i f(i) differentiated by z_i, i bound outside, would capture it
+            result = rename_bound(unfold(result, ctx, trace, keep=keep), avoid=variable.free_symbols)
             result = sp.diff(result, variable, count)
             trace.add("differentiate")
         return rename_bound(result)
