@@ -233,12 +233,12 @@ class BoundedScalar(sp.Symbol):
     def _hashable_content(self):
         return sp.Symbol._hashable_content(self) + (self.interval,)
 
-    def domain_text(self, name: str | None = None, less: str = "<", less_equal: str = "≤") -> str:
-        """The domain as a chain of inequalities, ``0 ≤ ε ≤ 1`` (``less``/``less_equal`` for LaTeX)."""
+    def domain_text(self, name: str | None = None, less: str = "<", less_equal: str = "≤", show=str) -> str:
+        """The domain as a chain of inequalities, ``0 ≤ ε ≤ 1``; LaTeX passes its name, relations and printer."""
         i = self.interval
         left = less if i.left_open else less_equal
         right = less if i.right_open else less_equal
-        return f"{i.start} {left} {self.name if name is None else name} {right} {i.end}"
+        return f"{show(i.start)} {left} {self.name if name is None else name} {right} {show(i.end)}"
 
 
 def _sign_assumptions(interval: sp.Interval) -> dict:
