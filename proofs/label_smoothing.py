@@ -1,7 +1,7 @@
 """Label smoothing: the cross-entropy gradient against a smoothed target.
 
 A course-library derivation.  A target y that sums to 1 (one-hot or soft) is
-smoothed with a weight ε ≥ 0 towards the uniform distribution over the k
+smoothed with a weight 0 ≤ ε ≤ 1 towards the uniform distribution over the k
 classes,
 
     q_i = (1 − ε) y_i + ε/k        (the smoothed target, often written y^ε),
@@ -11,9 +11,13 @@ smoothed target still sums to 1 (the first case), so the usual gradient holds
 with q in place of y (the second case):
 
     ∂L/∂z_j = p_j − q_j = p_j − (1 − ε) y_j − ε/k.
+
+No step uses ε ≤ 1 (each is an identity for every real ε); ε is declared
+over its true domain [0, 1] so that counterexamples and numeric checks take
+it there, its ends included.
 """
 
-from sympy import KroneckerDelta
+from sympy import Interval, KroneckerDelta
 
 from derive import (D, Case, Proof, Source, SumsToOne, Vector, as_written, classes, conclusion, cross_entropy, exp,
                     indices, log, scalar, softmax, step, sum_over)
@@ -22,7 +26,7 @@ SOURCE = Source("Course library: label-smoothed cross-entropy")
 
 k = classes("k")
 i, j, n = indices("i j n")
-eps = scalar("ε", "nonnegative")   # the smoothing weight
+eps = scalar("ε", Interval(0, 1))  # the smoothing weight, 0 ≤ ε ≤ 1
 z = Vector("z")                    # the logits
 p = Vector("p")                    # p = softmax(z)
 y = Vector("y", "nonnegative")     # the target before smoothing

@@ -211,7 +211,7 @@ def test_eps_over_k_written_for_the_sum_of_eps_over_k_is_refuted_with_eps_and_k(
     assert "ε" in _names(point) and point.classes >= 2
     values = _values(point, scalars=("ε",))
     e = values["ε"]
-    assert e > 0, "at ε = 0 the slip agrees"
+    assert 0 < e <= 1, "ε is taken in its domain [0, 1], and at ε = 0 the slip agrees"
     _agrees(point, (1 - e) * sum(values["y"]) + point.classes * e / point.classes, 1 - e + e / point.classes)
 
 
@@ -222,6 +222,7 @@ def test_a_forgotten_smoothing_in_the_gradient_is_refuted_with_eps():
     assert {"ε", "y", "z", "j"} <= _names(point)
     values, at = _values(point, scalars=("ε",)), dict(point.indices)["j"] - 1
     e, n = values["ε"], point.classes
+    assert 0 <= e <= 1, "ε is taken in its domain [0, 1]"
     probability = _softmax(values["z"])[at]
     _agrees(point, probability - ((1 - e) * values["y"][at] + e / n), probability - values["y"][at])
 
@@ -361,7 +362,7 @@ def test_the_notes_name_only_the_sizes_and_parameters_a_case_uses(notes):
     assert "number of classes" not in logistic
     assert "any real $z$" in logistic and r"$y \ge 0$" in logistic
     assert "$T > 0$" in _section(notes, "softmax-temperature")
-    assert r"$\epsilon \ge 0$" in _section(notes, "label-smoothing")
+    assert r"$0 \le \epsilon \le 1$" in _section(notes, "label-smoothing")
     assert r"any $N \ge 1$" in _section(notes, "batch-cross-entropy")
     assert r"any $D \ge 1$" in _section(notes, "linear-softmax-cross-entropy")
     assert "number of classes" not in _section(notes, "sigmoid-two-class-softmax")

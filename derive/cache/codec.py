@@ -167,8 +167,12 @@ def _tree(expr, classes):
         raise Unstorable("a dummy symbol cannot be rebuilt in another process")
     if type(expr) is sp.Symbol:
         return ["Symbol", expr.name, dict(sorted(expr._assumptions_orig.items()))]
-    from ..core.objects import Count, Index
+    from ..core.objects import BoundedScalar, Count, Index
 
+    if type(expr) is BoundedScalar:  # a scalar over an interval is its name and its interval, ends exact
+        interval = expr.interval
+        return ["BoundedScalar", expr.name, _tree(interval.start, classes), _tree(interval.end, classes),
+                bool(interval.left_open), bool(interval.right_open)]
     if type(expr) is Count:  # a count is its name (always a positive integer)
         return ["Count", expr.name]
     if type(expr) is Index:  # an index over a count is its name and its count
@@ -190,6 +194,12 @@ def _rebuild(data, classes, unevaluated):
         _expect(len(args) == 2 and isinstance(args[0], str) and isinstance(args[1], dict)
                 and all(isinstance(v, bool) for v in args[1].values()), "a symbol is not [name, assumptions]")
         return sp.Symbol(args[0], **args[1])
+    if name == "BoundedScalar":
+        _expect(len(args) == 5 and isinstance(args[0], str) and all(isinstance(a, bool) for a in args[3:]),
+                "a bounded scalar is not [name, lower end, upper end, left open, right open]")
+        lo, hi = (_rebuild(a, classes, unevaluated) for a in args[1:3])
+        _expect(lo.is_Rational and hi.is_Rational and lo < hi, "a bounded scalar's ends are not rationals lo < hi")
+        return classes["BoundedScalar"](args[0], sp.Interval(lo, hi, args[3], args[4]))
     if name == "Count":
         _expect(len(args) == 1 and isinstance(args[0], str), "a count is not [name]")
         return classes["Count"](args[0])

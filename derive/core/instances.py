@@ -24,10 +24,10 @@ from .context import Context
 from .exact import defined, point_values
 from .normalise import Atoms, Trace, atomise, is_zero, simplify, unfold, with_zero_log_zero
 from .binders import rename_bound, walk
-from .objects import Index, Matrix, Vector, is_count
+from .objects import BoundedScalar, Index, Matrix, Vector, is_count
 
 __all__ = ["input_name", "Instance", "free_indices", "instances", "exactly_equal", "candidate_points", "evaluate",
-           "domain_conditions", "defined_at"]
+           "domain_conditions", "defined_at", "interval_candidates"]
 
 DIGITS = 50
 CONFIRM_DIGITS = 100
@@ -199,7 +199,7 @@ def _inputs(exprs, ctx: Context) -> list:
 
 
 def _is_scalar(s, ctx) -> bool:
-    return (type(s) is sp.Symbol and not s.is_integer and s != ctx.n and ctx.definition(s) is None)
+    return (type(s) in (sp.Symbol, BoundedScalar) and not s.is_integer and s != ctx.n and ctx.definition(s) is None)
 
 
 def _domain(base) -> str:
@@ -212,6 +212,8 @@ def _domain(base) -> str:
 
 def _scalar_candidates(symbol, rng) -> list[tuple]:
     """Values for a scalar from its domain, simplest first (as 1-tuples, like a vector's entries)."""
+    if isinstance(symbol, BoundedScalar):
+        return [(v,) for v in interval_candidates(symbol.interval)]
     domain = _domain(symbol)
     values = {"positive": [1, 2, Fraction(1, 2), 3, Fraction(3, 2)],
               "nonnegative": [0, 1, 2, Fraction(1, 2), 3],
@@ -219,7 +221,29 @@ def _scalar_candidates(symbol, rng) -> list[tuple]:
     return [(Fraction(v),) for v in values]
 
 
+def interval_candidates(interval) -> list[Fraction]:
+    """Values inside ``interval``, simplest first: the small integers it holds (its closed ends among them),
+    its closed ends, then interior points at simple fractions of its width."""
+    lo, hi = Fraction(int(interval.start.p), int(interval.start.q)), Fraction(int(interval.end.p), int(interval.end.q))
+
+    def inside(v):
+        return (lo < v or (v == lo and not interval.left_open)) and (v < hi or (v == hi and not interval.right_open))
+
+    simple = [Fraction(v) for v in (0, 1, -1, 2, -2, 3)] + [lo, hi]
+    interior = [lo + (hi - lo) * t for t in (Fraction(1, 2), Fraction(1, 3), Fraction(2, 3), Fraction(1, 4),
+                                             Fraction(3, 4), Fraction(1, 5))]
+    found = []
+    for v in simple + interior:
+        if inside(v) and v not in found:
+            found.append(v)
+    return found
+
+
 def _random_scalar(symbol, rng) -> tuple:
+    if isinstance(symbol, BoundedScalar):  # irregular, strictly inside: the ends are among the candidates
+        interval = symbol.interval
+        lo, hi = (Fraction(int(e.p), int(e.q)) for e in (interval.start, interval.end))
+        return (lo + (hi - lo) * Fraction(rng.randint(1, 996), 997),)
     domain = _domain(symbol)
     low = 1 if domain == "positive" else 0 if domain == "nonnegative" else -3000
     return (Fraction(rng.randint(low, 3000), 997),)

@@ -26,6 +26,7 @@ from .binders import Binder, binders, canonical, rename_bound
 from .context import Context, IllFormed, as_expression
 from .objects import (CrossEntropy, Index, LogSoftmax, LogSumExp, Sigmoid, Softmax, Softplus, SumExcept, Vector,
                       is_count)
+from .objects import positive_in_domain
 
 # The objects of the vocabulary that unfold by their own identity (each names its rule below).
 VOCABULARY = (Softmax, LogSoftmax, CrossEntropy, Sigmoid, Softplus, LogSumExp)
@@ -618,6 +619,8 @@ def _positive(expr, ctx) -> bool:
         return True
     if isinstance(expr, (Sigmoid, Softplus)):  # 1/(1 + e^{-x}) and log(1 + e^x) for real x
         return bool(expr.args[0].is_real)
+    if expr.is_Add and positive_in_domain(expr):  # 1 − ε for ε in (0, 1): the scalar's interval decides
+        return True
     if expr.is_Mul or expr.is_Add:
         return all(_positive(a, ctx) for a in expr.args)
     if expr.is_Pow:

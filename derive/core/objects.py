@@ -26,6 +26,8 @@ __all__ = [
     "classes",
     "indices",
     "scalar",
+    "BoundedScalar",
+    "positive_in_domain",
     "Softmax",
     "LogSoftmax",
     "CrossEntropy",
@@ -156,18 +158,127 @@ def is_count(symbol) -> bool:
     return isinstance(symbol, Count)
 
 
-def scalar(name: str, domain: str = "real") -> sp.Symbol:
+def scalar(name: str, domain="real") -> sp.Symbol:
     """A named scalar: the loss ``L`` (a case may define it), or a parameter such as a temperature ``T``.
 
-    ``domain`` is ``"real"``, ``"positive"`` or ``"nonnegative"``; wherever a
-    scalar is not defined, the checker gives it values from its domain (in
-    counterexamples, for instance).
+    ``domain`` is ``"real"``, ``"positive"`` or ``"nonnegative"``, an open
+    interval ``(lo, hi)``, or a SymPy ``Interval`` for any other (``sp.Interval(0, 1)``
+    closed, ``sp.Interval.Ropen(0, 1)``, ...), with finite rational ends;
+    wherever a scalar is not defined, the checker gives it values from its
+    domain (in counterexamples, for instance).
     """
     if not isinstance(name, str):
         raise IllFormed(f"scalar: the name must be text, not {type(name).__name__}")
-    if domain not in _DOMAINS:
-        raise IllFormed(f"scalar {name!r}: domain must be real, positive or nonnegative, not {domain!r}")
-    return sp.Symbol(name, **_DOMAINS[domain])
+    if isinstance(domain, str) and domain in _DOMAINS:
+        return sp.Symbol(name, **_DOMAINS[domain])
+    return BoundedScalar(name, _interval(name, domain))
+
+
+_DOMAIN_FIX = ('write "real", "positive", "nonnegative", an open interval such as (0, 1), or a sympy Interval '
+               '(sp.Interval(0, 1) for 0 ≤ x ≤ 1, sp.Interval.Ropen(0, 1) for 0 ≤ x < 1)')
+
+
+def _interval_end(name, value, domain):
+    """An end of an interval written as a pair: an integer or a rational (never a float, text or a bool)."""
+    from fractions import Fraction
+
+    if isinstance(value, bool) or not isinstance(value, (int, Fraction, sp.Rational)):
+        exact = " (a float is inexact: write sympy.Rational(1, 2), not 0.5)" if isinstance(value, float) else ""
+        raise IllFormed(f"scalar {name!r}: the domain {domain!r} has the end {value!r}, which is not an integer "
+                        f"or a rational{exact}; {_DOMAIN_FIX}")
+    return sp.Rational(value.numerator, value.denominator) if isinstance(value, Fraction) else sp.Rational(value)
+
+
+def _interval(name: str, domain) -> sp.Interval:
+    """The interval ``domain`` stands for, or a one-line error naming the scalar and what to write."""
+    if isinstance(domain, tuple) and len(domain) == 2:
+        lo, hi = (_interval_end(name, end, domain) for end in domain)
+        if not lo < hi:
+            raise IllFormed(f"scalar {name!r}: the interval {domain!r} is empty (its lower end must be below its "
+                            f"upper end); {_DOMAIN_FIX}")
+        return sp.Interval.open(lo, hi)
+    if isinstance(domain, sp.Interval):
+        if not (domain.start.is_Rational and domain.end.is_Rational):
+            raise IllFormed(f"scalar {name!r}: the domain {domain} has an end that is not a finite rational "
+                            f"(for a half-line write \"positive\" or \"nonnegative\"); {_DOMAIN_FIX}")
+        return domain
+    if isinstance(domain, sp.Set):  # an empty set or a single point: sympy's Interval(1, 1) is {1}
+        raise IllFormed(f"scalar {name!r}: the domain {domain} is not an interval with two different ends; "
+                        f"{_DOMAIN_FIX}")
+    raise IllFormed(f"scalar {name!r}: unknown domain {domain!r}; {_DOMAIN_FIX}")
+
+
+class BoundedScalar(sp.Symbol):
+    """A scalar parameter that ranges over an interval with rational ends (a smoothing weight ε in [0, 1]).
+
+    Its interval is part of what it is (as an :class:`Index`'s count is): two
+    scalars of one name over different intervals are different objects, and
+    SymPy keeps the interval through substitutions because it is in the
+    symbol's hashable content.  Its SymPy assumptions are what the interval
+    implies about its sign (positive for (0, 1), nonnegative for [0, 1]),
+    which is all the symbolic rules read; the upper end is used only by
+    :func:`positive_in_domain` and where values are drawn.
+    """
+
+    def __new__(cls, name, interval, **assumptions):
+        assumptions = _sign_assumptions(interval)
+        cls._sanitize(assumptions, cls)
+        obj = sp.Symbol.__xnew__(cls, name, **assumptions)
+        obj.interval = interval
+        return obj
+
+    def __getnewargs_ex__(self):
+        return ((self.name, self.interval), {})
+
+    def _hashable_content(self):
+        return sp.Symbol._hashable_content(self) + (self.interval,)
+
+    def domain_text(self, name: str | None = None, less: str = "<", less_equal: str = "≤", show=str) -> str:
+        """The domain as a chain of inequalities, ``0 ≤ ε ≤ 1``; LaTeX passes its name, relations and printer."""
+        i = self.interval
+        left = less if i.left_open else less_equal
+        right = less if i.right_open else less_equal
+        return f"{show(i.start)} {left} {self.name if name is None else name} {right} {show(i.end)}"
+
+
+def _sign_assumptions(interval: sp.Interval) -> dict:
+    """What an interval says of the sign of its values, as SymPy assumptions."""
+    lo, hi = interval.start, interval.end
+    if lo > 0 or (lo == 0 and interval.left_open):
+        return {"positive": True}
+    if lo == 0:
+        return {"nonnegative": True}
+    if hi < 0 or (hi == 0 and interval.right_open):
+        return {"negative": True}
+    if hi == 0:
+        return {"nonpositive": True}
+    return {"real": True}
+
+
+def positive_in_domain(expr) -> bool:
+    """Whether ``expr``, affine in one :class:`BoundedScalar` ``s`` with rational coefficients (``1 − ε``),
+    is positive at every value of ``s`` in its interval.
+
+    An affine function is positive on an interval when it is positive at each
+    closed end and at least 0 at each open end (it is then positive inside).
+    A sufficient test: False means "not known" (another shape, several scalars).
+    """
+    scalars = [s for s in expr.free_symbols if isinstance(s, BoundedScalar)]
+    if len(scalars) != 1 or expr.free_symbols != set(scalars):
+        return False
+    (s,) = scalars
+    try:
+        poly = sp.Poly(expr, s)
+    except sp.PolynomialError:
+        return False
+    if poly.degree() > 1 or not all(c.is_Rational for c in poly.all_coeffs()):
+        return False
+    interval = s.interval
+    for end, is_open in ((interval.start, interval.left_open), (interval.end, interval.right_open)):
+        value = poly.eval(end)
+        if value < 0 or (value == 0 and not is_open):
+            return False
+    return poly.degree() == 1 or poly.eval(interval.start) > 0
 
 
 _DOMAINS = {"real": {"real": True}, "positive": {"positive": True}, "nonnegative": {"nonnegative": True}}

@@ -16,7 +16,7 @@ import sympy as sp
 from .binders import binders, walk
 from .context import Context, IllFormed, as_expression
 from .normalise import index_range, nonnegative
-from .objects import CrossEntropy, Index, LogSoftmax, LogSumExp, Matrix, Softmax, SumExcept, Vector, is_count
+from .objects import BoundedScalar, CrossEntropy, Index, LogSoftmax, LogSumExp, Matrix, Softmax, SumExcept, Vector, is_count
 
 __all__ = ["validate", "validate_context", "validate_names", "as_expression", "names_in", "free_indices_of",
            "needs_classes"]
@@ -253,6 +253,8 @@ def _name_clashes(exprs, ctx):
 
 
 def _describe(symbol) -> str:
+    if isinstance(symbol, BoundedScalar):
+        return f"one with {symbol.domain_text()}"
     if symbol.is_integer:
         return "an index"
     if symbol.is_positive:

@@ -101,6 +101,9 @@ def _values(p: GeneralConclusion, v, shape, seed, k, kind, target):
     hot = rng.integers(last, size=rows)
     values_domain = domain(v)
     position = LOGIT_KINDS.index(kind)
+    interval = getattr(v, "interval", None)   # a scalar over an interval: its ends are checked too
+    if interval is not None:
+        return _in_interval(interval, kind if v != p.variable else "random", float(scalars[position]))
     if not shape and values_domain == "positive":
         lo, hi = POSITIVE_SCALARS
         return lo + (hi - lo) * float(scalars[position])
@@ -125,6 +128,21 @@ def _values(p: GeneralConclusion, v, shape, seed, k, kind, target):
             return exact_distributions(e)
         return e / np.sum(e, axis=-1, keepdims=True)
     return float(logits) if not shape else logits
+
+
+def _in_interval(interval, kind: str, fraction: float) -> float:
+    """A value of a scalar over ``interval``: its lower end at "all equal" and its upper end at "one dominating"
+    where those ends are closed, else the point at ``fraction`` of its width (strictly inside).
+
+    The variable of a derivative is always drawn inside, so that its finite differences stay in the domain.
+    """
+    lo, hi = float(interval.start), float(interval.end)
+    if kind == "all equal" and not interval.left_open:
+        return lo
+    if kind == "one dominating" and not interval.right_open:
+        return hi
+    value = lo + (hi - lo) * fraction
+    return value if lo < value < hi else (lo + hi) / 2
 
 
 def _free_weights(logits):

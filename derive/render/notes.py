@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 import sympy as sp
 
 from ..core.context import Distinct, Equal, OneHot, SumsToOne
-from ..core.objects import Count
+from ..core.objects import BoundedScalar, Count
 from ..core.verdict import Outcome, Verdict
 from ..model.proof import Case, Expect, Proof
 from ..model.report import HOLDING, NOT_PROVED_FOR_EVERY_K
@@ -253,6 +253,9 @@ def _ranges(case: Case) -> list[Parts]:
     parameters = sorted((s for s in symbols if not s.is_integer and not isinstance(s, sp.Dummy)
                          and s not in labels and s not in defined), key=lambda s: s.name)
     for s in parameters:
+        if isinstance(s, BoundedScalar):  # 0 \le \epsilon \le 1: each end closed or open as declared
+            out.append(_math(s.domain_text(latex(s), "<", "\\le", latex)))
+            continue
         domain = "positive" if s.is_positive else "nonnegative" if s.is_nonnegative else "real"
         out.append(_math(_DOMAIN_WORDS[domain].format(latex(s))) if domain in _DOMAIN_WORDS
                    else _text("any real ") + _math(latex(s)))
