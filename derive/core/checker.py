@@ -214,11 +214,13 @@ def _confirmed_value(side, env, point):
     value = value_at(side, env, point, CONFIRM_DIGITS + 30)
     if isinstance(value, Fraction):
         return sp.N(sp.Rational(value.numerator, value.denominator), CONFIRM_DIGITS)
-    width, middle = value.b - value.a, value.mid
-    if not width <= abs(middle.a) * mpmath.mpf(10) ** -(CONFIRM_DIGITS + 10):
-        raise Refused("the value is not known to enough digits")
+    low, high = (mpmath.mp.make_mpf(end) for end in value._mpi_)  # the endpoints at their full precision
     with mpmath.workdps(CONFIRM_DIGITS + 30):
-        return sp.Float(mpmath.mpf(middle.a), CONFIRM_DIGITS)
+        middle = (low + high) / 2
+        if not high - low <= abs(middle) * mpmath.mpf(10) ** -(CONFIRM_DIGITS + 10):
+            raise Refused("the value is not known to enough digits")
+        digits = mpmath.nstr(middle, CONFIRM_DIGITS + 20, strip_zeros=False)
+    return sp.Float(digits, CONFIRM_DIGITS)  # from text: a Float made from an mpf keeps only double precision
 
 
 def _decide(left, right, ctx, max_classes, known) -> Outcome:
