@@ -23,7 +23,7 @@ from .exact import Compared, compare
 from .exact import LADDER
 from .instances import (CONFIRM_DIGITS, assignments, candidate_points, defined_at, domain_conditions,
                         evaluate, exactly_equal, free_inputs, input_name, instances, random_points,
-                        written_out)
+                        instance_of)
 from .pointwise import MARGIN, Refused, differ_at, value_at
 from .normalise import Trace, is_positive, prepare, proves_equal, with_zero_log_zero
 from .validate import free_indices_of, validate, validate_names
@@ -131,7 +131,7 @@ def refuted_at_first_instance(left, right, ctx: Context, *, seconds: float | Non
             try:
                 counterexample = _direct_search(left, right, first, ctx, as_written)
             except Refused:  # no certain answer without writing the instance out: the way check_equal goes
-                instance = written_out(left, right, ctx, *first)
+                instance = instance_of(left, right, ctx, *first)
                 if exactly_equal(instance, ctx):
                     return None
                 conditions = [c for e in as_written for c in domain_conditions(e, ctx)]

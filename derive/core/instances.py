@@ -27,7 +27,8 @@ from .normalise import Atoms, Trace, atomise, is_zero, simplify, unfold, with_ze
 from .binders import rename_bound, walk
 from .objects import Index, Matrix, Vector, is_count
 
-__all__ = ["input_name", "Instance", "free_indices", "instances", "assignments", "written_out", "free_inputs", "exactly_equal", "candidate_points", "evaluate",
+__all__ = ["input_name", "Instance", "free_indices", "instances", "assignments", "instance_of", "free_inputs",
+           "exactly_equal", "candidate_points", "evaluate",
            "domain_conditions", "defined_at"]
 
 DIGITS = 50
@@ -89,7 +90,7 @@ def instances(left, right, ctx: Context, max_classes: int, also=()):
     is shown nowhere); only its other counts and indices vary.
     """
     for sizes, assignment, extra in assignments(left, right, ctx, max_classes, also):
-        yield written_out(left, right, ctx, sizes, assignment, extra)
+        yield instance_of(left, right, ctx, sizes, assignment, extra)
 
 
 def assignments(left, right, ctx: Context, max_classes: int, also=()):
@@ -155,7 +156,7 @@ def _allowed(ctx, sizes, names, values, distinct) -> dict | None:
     return assignment
 
 
-def written_out(left, right, ctx, sizes, assignment, extra) -> Instance:
+def instance_of(left, right, ctx, sizes, assignment, extra) -> Instance:
     """The instance of ``left == right`` that one item of :func:`assignments` fixes, its sides written out."""
     mapping = {**sizes, **assignment}
     counts = [(c, int(v)) for c, v in sizes.items() if c != ctx.n]
