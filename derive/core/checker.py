@@ -9,6 +9,7 @@ agreement at 50 digits only is NUMERIC.  Anything else is UNKNOWN.
 from __future__ import annotations
 
 import signal
+from fractions import Fraction
 import threading
 import time
 from contextlib import contextmanager
@@ -19,8 +20,11 @@ import sympy as sp
 from .context import Context, IllFormed, as_expression
 from .defaults import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES
 from .exact import Compared, compare
-from .instances import (CONFIRM_DIGITS, candidate_points, input_name, defined_at, domain_conditions, evaluate,
-                        exactly_equal, instances, random_points)
+from .exact import LADDER
+from .instances import (CONFIRM_DIGITS, assignments, candidate_points, defined_at, domain_conditions,
+                        evaluate, exactly_equal, free_inputs, input_name, instances, random_points,
+                        instance_of)
+from .pointwise import MARGIN, Refused, differ_at, value_at
 from .normalise import Trace, is_positive, prepare, proves_equal, with_zero_log_zero
 from .validate import free_indices_of, validate, validate_names
 from .verdict import Counterexample, Outcome, Verdict
@@ -121,16 +125,102 @@ def refuted_at_first_instance(left, right, ctx: Context, *, seconds: float | Non
     try:
         with budget(seconds):
             as_written, (left, right), written = _prepared(left, right, ctx, known)
-            first = next(iter(instances(left, right, ctx, max_classes, also=written)), None)
-            if first is None or exactly_equal(first, ctx):
+            first = next(iter(assignments(left, right, ctx, max_classes, also=written)), None)
+            if first is None:
                 return None
-            conditions = [c for e in as_written for c in domain_conditions(e, ctx)]
-            counterexample, _ = _search(first, ctx, conditions, as_written)
+            try:
+                counterexample = _direct_search(left, right, first, ctx, as_written)
+            except Refused:  # no certain answer without writing the instance out: the way check_equal goes
+                instance = instance_of(left, right, ctx, *first)
+                if exactly_equal(instance, ctx):
+                    return None
+                conditions = [c for e in as_written for c in domain_conditions(e, ctx)]
+                counterexample, _ = _search(instance, ctx, conditions, as_written)
     except (OutOfTime, IllFormed, RecursionError, Exception):  # never a verdict here: check_equal decides
         return None
     if counterexample is None:
         return None
     return Outcome(Verdict.REFUTED, counterexample=counterexample, seconds=time.perf_counter() - started)
+
+
+def _direct_search(left, right, first, ctx, as_written) -> Counterexample | None:
+    """:func:`_search` at the first instance, its sides evaluated directly, never written out.
+
+    The same points in the same order, and the first one where the sides
+    certainly differ and both sides as written are defined; its values are
+    those of the instance written out (the direct evaluator answers only where
+    that holds, else :class:`Refused`).  Without the exact test of the written
+    out instance first: a point where it certainly differs shows it is not
+    identically 0, and without a counterexample the answer is None either way.
+
+    The points are drawn for the inputs of the written-out instance: an input
+    of the prepared sides that the steps as written do not mention (the logits
+    behind a defined softmax) is counted only where the value certainly depends
+    on it, since writing out may cancel it (δ at unequal indices, ``a − a``).
+    """
+    sizes, assignment, _ = first
+    classes = int(sizes[ctx.n])
+    mapping = {**sizes, **assignment}
+    env = {s: int(v) for s, v in mapping.items()}
+    exprs = [left, right, *as_written]
+    simple = candidate_points(exprs, classes, ctx, assignment=assignment)
+    written_inputs = set(free_inputs(as_written, ctx))
+    for base in free_inputs(exprs, ctx):
+        if base not in written_inputs and not _depends_on(base, (left, right), env, simple):
+            raise Refused(f"whether the instance still depends on {input_name(base)}")
+    irregular = random_points(exprs, classes, RANDOM_POINTS, ctx, assignment=assignment)
+    conditions = None
+    for point in simple + irregular:
+        if not differ_at(left, right, env, point, LADDER[0]):
+            continue
+        if conditions is None:
+            conditions = [c for e in as_written for c in domain_conditions(e, ctx)]
+        if defined_at(conditions, mapping, point):
+            values = [_confirmed_value(side, env, point) for side in (left, right)]
+            counts = [(c, int(v)) for c, v in sizes.items() if c != ctx.n]
+            at = tuple(counts) + tuple((s, int(v)) for s, v in assignment.items())
+            return _counterexample(classes, at, ctx, point, *values)
+    return None
+
+
+def _depends_on(base, sides, env, points) -> bool:
+    """Whether one of ``sides`` certainly takes two different values at two points that differ only in ``base``."""
+    reference = points[0]
+    for point in points[1:]:
+        if any(point[b] != reference[b] for b in point if b != base):
+            continue
+        for side in sides:
+            try:
+                a = value_at(side, env, reference, LADDER[0])
+                b = value_at(side, env, point, LADDER[0])
+            except Refused:
+                continue
+            if _certainly_apart(a, b):
+                return True
+    return False
+
+
+def _certainly_apart(a, b) -> bool:
+    if isinstance(a, Fraction) and isinstance(b, Fraction):
+        return a != b
+    a, b = (mpmath.iv.mpf(x.numerator) / x.denominator if isinstance(x, Fraction) else x for x in (a, b))
+    difference = a - b
+    scale = max(mpmath.mpf(1), abs(a.a), abs(a.b), abs(b.a), abs(b.b))
+    return difference.a > scale * MARGIN or difference.b < -scale * MARGIN
+
+
+def _confirmed_value(side, env, point):
+    """The value of one side at ``point`` as :func:`evaluate` gives it at CONFIRM_DIGITS, evaluated directly."""
+    value = value_at(side, env, point, CONFIRM_DIGITS + 30)
+    if isinstance(value, Fraction):
+        return sp.N(sp.Rational(value.numerator, value.denominator), CONFIRM_DIGITS)
+    low, high = (mpmath.mp.make_mpf(end) for end in value._mpi_)  # the endpoints at their full precision
+    with mpmath.workdps(CONFIRM_DIGITS + 30):
+        middle = (low + high) / 2
+        if not high - low <= abs(middle) * mpmath.mpf(10) ** -(CONFIRM_DIGITS + 10):
+            raise Refused("the value is not known to enough digits")
+        digits = mpmath.nstr(middle, CONFIRM_DIGITS + 20, strip_zeros=False)
+    return sp.Float(digits, CONFIRM_DIGITS)  # from text: a Float made from an mpf keeps only double precision
 
 
 def _decide(left, right, ctx, max_classes, known) -> Outcome:
@@ -185,19 +275,19 @@ def _search(instance, ctx, conditions, as_written) -> tuple[Counterexample | Non
     for position, point in enumerate(simple + irregular):
         compared = compare(instance.left, instance.right, point)
         if compared is Compared.DIFFER and defined_at(conditions, mapping, point):
-            return _counterexample(instance, ctx, point), False
+            left = evaluate(instance.left, point, CONFIRM_DIGITS)
+            right = evaluate(instance.right, point, CONFIRM_DIGITS)
+            return _counterexample(instance.classes, instance.assignment, ctx, point, left, right), False
         if position >= len(simple) and compared in (Compared.EQUAL, Compared.AGREE):
             agreed += 1
     return None, agreed == len(irregular) and agreed > 0
 
 
-def _counterexample(instance, ctx, point) -> Counterexample:
+def _counterexample(classes, assignment, ctx, point, left, right) -> Counterexample:
     """The point, with every input the steps mention and the value of each side."""
-    left = evaluate(instance.left, point, CONFIRM_DIGITS)
-    right = evaluate(instance.right, point, CONFIRM_DIGITS)
     return Counterexample(
-        classes=instance.classes if ctx.has_classes else None,  # a case without classes names only its inputs
-        indices=tuple((s.name, v) for s, v in instance.assignment),
+        classes=classes if ctx.has_classes else None,  # a case without classes names only its inputs
+        indices=tuple((s.name, v) for s, v in assignment),
         inputs=tuple((input_name(base), tuple(_entry_text(v) for v in values))
                      for base, values in sorted(point.items(), key=lambda kv: input_name(kv[0]))),
         left=_show(left),

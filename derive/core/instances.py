@@ -21,13 +21,14 @@ from fractions import Fraction
 import sympy as sp
 
 from .context import Context
-from .exact import defined, point_values
+from .exact import LADDER, defined, point_values
+from .pointwise import Refused, defined_here
 from .normalise import Atoms, Trace, atomise, is_zero, simplify, unfold, with_zero_log_zero
 from .binders import rename_bound, walk
 from .objects import BoundedScalar, Index, Matrix, Vector, is_count
 
-__all__ = ["input_name", "Instance", "free_indices", "instances", "exactly_equal", "candidate_points", "evaluate",
-           "domain_conditions", "defined_at", "interval_candidates"]
+__all__ = ["input_name", "Instance", "free_indices", "instances", "assignments", "instance_of", "free_inputs",
+           "exactly_equal", "candidate_points", "evaluate", "domain_conditions", "defined_at", "interval_candidates"]
 
 DIGITS = 50
 CONFIRM_DIGITS = 100
@@ -87,6 +88,16 @@ def instances(left, right, ctx: Context, max_classes: int, also=()):
     count, so one value stands for all (``Instance.classes`` is that value, and
     is shown nowhere); only its other counts and indices vary.
     """
+    for sizes, assignment, extra in assignments(left, right, ctx, max_classes, also):
+        yield instance_of(left, right, ctx, sizes, assignment, extra)
+
+
+def assignments(left, right, ctx: Context, max_classes: int, also=()):
+    """What fixes each instance of :func:`instances`, in its order: ``(sizes, assignment, extra)``.
+
+    ``sizes`` maps the classes and the other counts, ``assignment`` the free
+    indices, to SymPy integers; the two sides are not written out.
+    """
     names = sorted(set(free_indices([left, right], ctx)) | set(also), key=lambda s: s.name)
     counts = counts_of([left, right], names, ctx)
     distinct = ctx.distinct_pairs()
@@ -96,9 +107,9 @@ def instances(left, right, ctx: Context, max_classes: int, also=()):
             sizes = {ctx.n: sp.Integer(n), **{c: sp.Integer(v) for c, v in zip(counts, count_values)}}
             ranges = [range(1, _bound(s, sizes, ctx) + 1) for s in names]
             for values in itertools.product(*ranges):
-                instance = _instance(left, right, ctx, sizes, names, values, distinct, extra=False)
-                if instance is not None:
-                    yield instance
+                assignment = _allowed(ctx, sizes, names, values, distinct)
+                if assignment is not None:
+                    yield sizes, assignment, False
     if not ctx.has_classes and not counts and not names:
         return  # the one instance above is the whole statement: there is nothing larger to try
     n = max(EXTRA_CLASSES, max_classes + 1, ctx.minimum_classes) if ctx.has_classes else ctx.minimum_classes
@@ -107,9 +118,9 @@ def instances(left, right, ctx: Context, max_classes: int, also=()):
     for blocks in _set_partitions(list(range(len(names)))):
         for high in (False, True):
             values = [max(1, bound - b) if high else min(bound, b + 1) for b, bound in zip(blocks, bounds)]
-            instance = _instance(left, right, ctx, sizes, names, values, distinct, extra=True)
-            if instance is not None:
-                yield instance
+            assignment = _allowed(ctx, sizes, names, values, distinct)
+            if assignment is not None:
+                yield sizes, assignment, True
 
 
 def _bound(index, sizes, ctx) -> int:
@@ -133,13 +144,20 @@ def _set_partitions(items):
     yield from grow([], -1)
 
 
-def _instance(left, right, ctx, sizes, names, values, distinct, extra):
+def _allowed(ctx, sizes, names, values, distinct) -> dict | None:
+    """The assignment of ``values`` to the indices ``names``, or None where the assumptions exclude it."""
     assignment = dict(zip(names, (sp.Integer(v) for v in values)))
     mapping = {**sizes, **assignment}
     for a, b in distinct:
         va, vb = a.xreplace(mapping), b.xreplace(mapping)
         if va.is_Integer and vb.is_Integer and va == vb:
             return None
+    return assignment
+
+
+def instance_of(left, right, ctx, sizes, assignment, extra) -> Instance:
+    """The instance of ``left == right`` that one item of :func:`assignments` fixes, its sides written out."""
+    mapping = {**sizes, **assignment}
     counts = [(c, int(v)) for c, v in sizes.items() if c != ctx.n]
     return Instance(int(sizes[ctx.n]), tuple(counts) + tuple((s, int(v)) for s, v in assignment.items()),
                     _explicit(left, mapping), _explicit(right, mapping), extra)
@@ -196,6 +214,11 @@ def _inputs(exprs, ctx: Context) -> list:
         found |= {b for b in vectors if ctx.definition(b) is None}
         found |= {s for s in e.free_symbols if _is_scalar(s, ctx) and s not in labels}
     return sorted(found, key=input_name)
+
+
+def free_inputs(exprs, ctx: Context) -> list:
+    """The inputs the points give values to for ``exprs`` (see :func:`candidate_points`), by name."""
+    return _inputs(exprs, ctx)
 
 
 def _is_scalar(s, ctx) -> bool:
@@ -419,9 +442,21 @@ def domain_conditions(expr, ctx: Context) -> list[tuple]:
 
 
 def defined_at(conditions, mapping: dict, point: dict) -> bool:
-    """Whether every condition certainly holds at the instance ``mapping`` (k, indices) and the input ``point``."""
+    """Whether every condition certainly holds at the instance ``mapping`` (k, indices) and the input ``point``.
+
+    Each condition is first evaluated directly (:mod:`derive.core.pointwise`,
+    no SymPy object built); where that gives no certain answer, its instance
+    is written out and evaluated as before.
+    """
+    env = {s: int(v) for s, v in mapping.items()}
     for node, binders in conditions:
         for values in _binder_values(binders, mapping):
+            if all(v.is_Integer for v in values.values()):
+                try:
+                    defined_here(node, {**env, **{s: int(v) for s, v in values.items()}}, point, LADDER[0])
+                    continue
+                except Refused:
+                    pass
             concrete = at_instance(node, {**mapping, **values}).doit()
             if defined(concrete, point) is not True:
                 return False
