@@ -241,13 +241,17 @@ def class_rows(prepared: ClassConclusion, space: Workspace, target: str | None) 
 # Scalars, matrices, vectors of any size.
 
 
-def _general_compare(p: GeneralConclusion, at_point: Point, values: dict, directions, backend, h):
+def _general_compare(p: GeneralConclusion, at_point: Point, values: dict, directions, backend, h, rewrites=None):
     """Formula against central differences along each direction: (errors, tolerances, references).
 
     For a Jacobian, F and the contracted formula are arrays over its output indices, compared entry by entry.
+    ``rewrites`` is the conclusion's (see :class:`~derive.numeric.evaluate.Evaluator`).
     """
+    rewrites = rewrites if rewrites is not None else {}
+
     def evaluator(inputs, bounds=True):
-        return Evaluator(inputs, p.definitions, at_point.sizes, p.classes, at_point.fixed, backend, bounds)
+        return Evaluator(inputs, p.definitions, at_point.sizes, p.classes, at_point.fixed, backend, bounds,
+                         rewrites)
 
     ev = evaluator(values)
     unit = backend.unit
@@ -296,8 +300,12 @@ def _basis(shape, picks, convert):
         yield convert(e) if shape else convert(np.asarray(1.0))
 
 
-def general_rows(p: GeneralConclusion, seed: int, k: int, kind: str, target) -> list[NumericRow]:
-    """The rows of one conclusion at one k and input: directional; full and 50 digits where small."""
+def general_rows(p: GeneralConclusion, seed: int, k: int, kind: str, target, rewrites=None) -> list[NumericRow]:
+    """The rows of one conclusion at one k and input: directional; full and 50 digits where small.
+
+    ``rewrites``, if given, is kept by the caller for this conclusion and shared by its rows at every k.
+    """
+    rewrites = rewrites if rewrites is not None else {}
     drawn = point(p, seed, k, kind, target)
     shape = np.shape(drawn.values[p.variable])
     picks = covered_entries(p)
@@ -305,16 +313,17 @@ def general_rows(p: GeneralConclusion, seed: int, k: int, kind: str, target) -> 
     try:
         with np.errstate(all="ignore"):
             rows = [_row(p.name, k, drawn.label, METHOD_DIRECTIONAL,
-                         *_general_compare(p, drawn, drawn.values, [drawn.direction], FLOAT, H_FLOAT))]
+                         *_general_compare(p, drawn, drawn.values, [drawn.direction], FLOAT, H_FLOAT, rewrites))]
             if k <= FULL_UP_TO and covered <= FULL_MOST_ENTRIES:
                 basis = _basis(shape, picks, lambda e: e if shape else float(e))
                 rows.append(_row(p.name, k, drawn.label, METHOD_FULL,
-                                 *_general_compare(p, drawn, drawn.values, basis, FLOAT, H_FLOAT)))
+                                 *_general_compare(p, drawn, drawn.values, basis, FLOAT, H_FLOAT, rewrites)))
                 if k <= MP_ALWAYS_UP_TO or any(_close_to_tolerance(r) for r in rows):
                     def compare():
                         exact = {v: (MP.array(x) if np.ndim(x) else mpmath.mpf(x)) for v, x in drawn.values.items()}
                         convert = (lambda e: MP.array(e)) if shape else (lambda e: mpmath.mpf(float(e)))
-                        return _general_compare(p, drawn, exact, _basis(shape, picks, convert), MP, mpmath.mpf(H_MP))
+                        return _general_compare(p, drawn, exact, _basis(shape, picks, convert), MP, mpmath.mpf(H_MP),
+                                                rewrites)
                     rows.append(_row(p.name, k, drawn.label, METHOD_MP, *_at_50_digits(compare),
                                      floor=10.0 ** -MP_DIGITS))
     except NumericError as error:

@@ -38,13 +38,18 @@ class Dispatcher:
     ``Printer._print``); a node with none is refused by :meth:`unsupported`."""
 
     prefix = "_eval_"
+    _methods: dict = {}   # (dispatcher class, node class) -> the method's name, found once
 
     def dispatch(self, expr, *args):
-        for cls in type(expr).__mro__:
-            method = getattr(self, self.prefix + cls.__name__, None)
-            if method is not None:
-                return method(expr, *args)
-        return self.unsupported(expr)
+        key = (type(self), type(expr))
+        name = Dispatcher._methods.get(key)
+        if name is None:
+            name = next((self.prefix + cls.__name__ for cls in type(expr).__mro__
+                         if getattr(self, self.prefix + cls.__name__, None) is not None), "")
+            Dispatcher._methods[key] = name
+        if not name:
+            return self.unsupported(expr)
+        return getattr(self, name)(expr, *args)
 
     def unsupported(self, expr):
         raise NumericError(f"cannot evaluate {expr.func.__name__} numerically")
@@ -71,10 +76,15 @@ class Evaluator(Dispatcher):
     operation by operation as in :mod:`derive.numeric.compiled` (each operation adds
     its own rounding |result|; a sum of n terms ``levels(n) · Σ|terms|``; an
     input carries |x|); without ``bounds`` it is not computed.
+
+    ``rewrites`` keeps what the walk derives from the expressions alone (a
+    definition's entry, the vocabulary unfolded, a sum's index renamed apart),
+    so that evaluators of one conclusion that share it derive each once, with
+    the same symbols each time, and only the arithmetic is repeated.
     """
 
     def __init__(self, inputs: dict, definitions: dict, sizes: dict, classes, fixed=None, backend=FLOAT,
-                 bounds=True):
+                 bounds=True, rewrites: dict | None = None):
         self.inputs = inputs
         self.definitions = definitions
         self.sizes = sizes
@@ -83,6 +93,21 @@ class Evaluator(Dispatcher):
         self.b = backend
         self.bounds = bounds
         self.index_sizes: dict = {}   # the indices bound by sums, with their ranges
+        # for one conclusion's definitions only: its keys are expressions, read with these definitions
+        self.rewrites = rewrites if rewrites is not None else {}
+
+    def _rewritten(self, key, derive):
+        """``derive()``, once per ``key`` among the evaluators sharing ``rewrites``."""
+        found = self.rewrites.get(key)
+        if found is None:
+            found = self.rewrites[key] = derive()
+        return found
+
+    def _definition_entry(self, base, indices):
+        return self._rewritten(("entry", base, indices), lambda: self.definitions[base].entry(*indices))
+
+    def _unfolded(self, expr):
+        return self._rewritten(("unfold", expr), expr.unfold)
 
     # -- shapes ----------------------------------------------------------------------------------
     def size_of(self, symbol) -> int:
@@ -124,7 +149,7 @@ class Evaluator(Dispatcher):
         return self._shaped(x, axes), bound
 
     def _eval_unfolded(self, expr, axes):
-        return self.value(expr.unfold(), axes)
+        return self.value(self._unfolded(expr), axes)
 
     _eval_Softmax = _eval_LogSoftmax = _eval_LogSumExp = _eval_CrossEntropy = _eval_SumExcept = _eval_unfolded
 
@@ -194,7 +219,7 @@ class Evaluator(Dispatcher):
     def _entry(self, expr, axes):
         base, idx = expr.base, expr.indices
         if base in self.definitions:
-            return self.value(self.definitions[base].entry(*idx), axes)
+            return self.value(self._definition_entry(base, idx), axes)
         if base not in self.inputs:
             raise NumericError(f"no values for {base}")
         x = self.inputs[base]
@@ -311,20 +336,22 @@ class Evaluator(Dispatcher):
         """A defined entry or scalar, and the vocabulary, unfolded until something else shows."""
         while True:
             if isinstance(expr, sp.Indexed) and expr.base in self.definitions:
-                expr = self.definitions[expr.base].entry(*expr.indices)
+                expr = self._definition_entry(expr.base, expr.indices)
             elif isinstance(expr, sp.Symbol) and expr in self.definitions:
                 expr = self.definitions[expr].body
             elif isinstance(expr, (Softmax, LogSumExp)):
-                expr = expr.unfold()
+                expr = self._unfolded(expr)
             else:
                 return expr
 
     def _sum_of_exp(self, expr):
         """The sum, if ``expr`` is a sum of exponentials ``Σ e^f``."""
-        expr = self._resolve(expr)
-        if isinstance(expr, sp.Sum) and len(binders(expr)) == 1 and isinstance(expr.function, sp.exp):
-            return expr
-        return None
+        def found():
+            resolved = self._resolve(expr)
+            if isinstance(resolved, sp.Sum) and len(binders(resolved)) == 1 and isinstance(resolved.function, sp.exp):
+                return (resolved,)
+            return (None,)
+        return self._rewritten(("sum of exp", expr), found)[0]
 
     def _log(self, argument, axes):
         """``log argument``, taken apart where its pieces are known to be positive, so that nothing overflows."""
@@ -388,9 +415,12 @@ class Evaluator(Dispatcher):
         own = i.count if isinstance(i, Index) else None
         if own is not None and own != outer.hi:
             raise NumericError(f"the index {i} ranges over {own}, not {outer.hi}")
-        bound_index = sp.Dummy(i.name, integer=True, positive=True)
+        def renamed():   # apart from every index in scope; the same symbol each time this sum is met here
+            fresh = sp.Dummy(i.name, integer=True, positive=True)
+            return fresh, function.xreplace({i: fresh})
+        bound_index, function = self._rewritten(("sum", function, i, outer.hi, axes), renamed)
         self.index_sizes[bound_index] = size
-        function, axes = function.xreplace({i: bound_index}), axes + (bound_index,)
+        axes = axes + (bound_index,)
         if inner:
             value, error = self._sum(function, inner, axes, self._total)
         else:
