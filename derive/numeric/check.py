@@ -28,7 +28,8 @@ from __future__ import annotations
 from .backends import EPS
 from .compare import METHOD_DIRECTIONAL, METHOD_FULL, METHOD_MP, class_row, class_rows, general_rows
 from .conclusions import TARGET_KINDS, GeneralConclusion, prepare
-from .inputs import LOGIT_KINDS, Workspace, draw
+from .evaluate import Memo
+from .inputs import LOGIT_KINDS, GeneralSpace, Workspace, draw
 from .memory import arrays_reused
 from .rows import CLASS_COUNTS, NumericError, NumericRow, NumericSettings
 
@@ -99,12 +100,14 @@ def check_conclusions(conclusions, settings: NumericSettings | None = None, prog
 def _check_at(k: int, todo, seed: int, progress) -> None:
     drawn = draw(seed, k)
     plans: dict = {}   # every expression compiled once for this k, then run at every input kind and point
+    general_drawn: dict = {}   # the inputs of general conclusions at this k, drawn once
     for kind in LOGIT_KINDS:
         space = Workspace(drawn, kind, plans)
+        general = GeneralSpace(general_drawn, Memo())
         for rows, p, rewritten in todo:
             for target in p.target_kinds:
                 if isinstance(p, GeneralConclusion):
-                    rows.extend(general_rows(p, seed, k, kind, target, rewritten))
+                    rows.extend(general_rows(p, seed, k, kind, target, rewritten, general))
                 else:
                     rows.extend(class_rows(p, space, target))
                 if progress is not None:

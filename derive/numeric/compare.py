@@ -37,8 +37,8 @@ import numpy as np
 from .backends import EPS, FLOAT, MP
 from .compiled import evaluator_for, formula_along
 from .conclusions import ClassConclusion, GeneralConclusion
-from .evaluate import Evaluator, domain
-from .inputs import Point, Workspace, covered_entries, kind_label, point
+from .evaluate import Evaluator, Memo, domain
+from .inputs import GeneralSpace, Point, Workspace, covered_entries, kind_label, point
 from .rows import NumericError, NumericRow
 
 __all__ = ["METHOD_DIRECTIONAL", "METHOD_FULL", "METHOD_MP", "class_row", "class_rows", "general_rows",
@@ -241,17 +241,30 @@ def class_rows(prepared: ClassConclusion, space: Workspace, target: str | None) 
 # Scalars, matrices, vectors of any size.
 
 
-def _general_compare(p: GeneralConclusion, at_point: Point, values: dict, directions, backend, h, rewrites=None):
+def _general_compare(p: GeneralConclusion, at_point: Point, values: dict, directions, backend, h, rewrites=None,
+                     memo: Memo | None = None):
     """Formula against central differences along each direction: (errors, tolerances, references).
 
     For a Jacobian, F and the contracted formula are arrays over its output indices, compared entry by entry.
-    ``rewrites`` is the conclusion's (see :class:`~derive.numeric.evaluate.Evaluator`).
+    ``rewrites`` is the conclusion's and ``memo`` is shared by the rows at one input kind (see
+    :class:`~derive.numeric.evaluate.Evaluator`); with a memo, the moved points are kept in it too, so that
+    rows at the same input (the target kinds) move the variable to the very same arrays.
     """
     rewrites = rewrites if rewrites is not None else {}
 
     def evaluator(inputs, bounds=True):
         return Evaluator(inputs, p.definitions, at_point.sizes, p.classes, at_point.fixed, backend, bounds,
-                         rewrites)
+                         rewrites, memo)
+
+    def kept(what, arrays, compute):
+        if memo is None or not isinstance(arrays[0], np.ndarray):
+            return compute()
+        key = (what,) + tuple(id(a) for a in arrays[:2]) + arrays[2:]
+        found = memo.get(key, arrays[:2])
+        if found is None:
+            found = (compute(),)
+            memo.put(key, arrays[:2], found)
+        return found[0]
 
     ev = evaluator(values)
     unit = backend.unit
@@ -263,11 +276,11 @@ def _general_compare(p: GeneralConclusion, at_point: Point, values: dict, direct
     two = backend.number(2)
     errors, tolerances, references = [], [], []
     for u in directions:
-        v = x * u if domain(p.variable) == "positive" else u
+        v = kept("scaled", (x, u), lambda: x * u) if domain(p.variable) == "positive" else u
 
         def at(t):
             moved = dict(values)
-            moved[p.variable] = x + t * v
+            moved[p.variable] = kept("moved", (x, v, backend.name, str(t)), lambda: x + t * v)
             return evaluator(moved, bounds=False).value(p.of, p.of_axes)[0]
 
         if p.of_axes:
@@ -300,30 +313,34 @@ def _basis(shape, picks, convert):
         yield convert(e) if shape else convert(np.asarray(1.0))
 
 
-def general_rows(p: GeneralConclusion, seed: int, k: int, kind: str, target, rewrites=None) -> list[NumericRow]:
+def general_rows(p: GeneralConclusion, seed: int, k: int, kind: str, target, rewrites=None,
+                 space: GeneralSpace | None = None) -> list[NumericRow]:
     """The rows of one conclusion at one k and input: directional; full and 50 digits where small.
 
-    ``rewrites``, if given, is kept by the caller for this conclusion and shared by its rows at every k.
+    ``rewrites``, if given, is kept by the caller for this conclusion and shared by its rows at every k;
+    ``space``, if given, holds the inputs drawn at this k and the values shared at this input kind.
     """
     rewrites = rewrites if rewrites is not None else {}
-    drawn = point(p, seed, k, kind, target)
+    memo = space.memo if space is not None else None
+    drawn = point(p, seed, k, kind, target, space.drawn if space is not None else None)
     shape = np.shape(drawn.values[p.variable])
     picks = covered_entries(p)
     covered = int(np.prod(np.shape(np.zeros(shape)[picks]) if picks else shape)) if shape else 1
     try:
         with np.errstate(all="ignore"):
             rows = [_row(p.name, k, drawn.label, METHOD_DIRECTIONAL,
-                         *_general_compare(p, drawn, drawn.values, [drawn.direction], FLOAT, H_FLOAT, rewrites))]
+                         *_general_compare(p, drawn, drawn.values, [drawn.direction], FLOAT, H_FLOAT, rewrites, memo))]
             if k <= FULL_UP_TO and covered <= FULL_MOST_ENTRIES:
                 basis = _basis(shape, picks, lambda e: e if shape else float(e))
                 rows.append(_row(p.name, k, drawn.label, METHOD_FULL,
-                                 *_general_compare(p, drawn, drawn.values, basis, FLOAT, H_FLOAT, rewrites)))
+                                 *_general_compare(p, drawn, drawn.values, basis, FLOAT, H_FLOAT, rewrites,
+                                                   memo)))
                 if k <= MP_ALWAYS_UP_TO or any(_close_to_tolerance(r) for r in rows):
                     def compare():
                         exact = {v: (MP.array(x) if np.ndim(x) else mpmath.mpf(x)) for v, x in drawn.values.items()}
                         convert = (lambda e: MP.array(e)) if shape else (lambda e: mpmath.mpf(float(e)))
                         return _general_compare(p, drawn, exact, _basis(shape, picks, convert), MP, mpmath.mpf(H_MP),
-                                                rewrites)
+                                                rewrites, memo)
                     rows.append(_row(p.name, k, drawn.label, METHOD_MP, *_at_50_digits(compare),
                                      floor=10.0 ** -MP_DIGITS))
     except NumericError as error:
