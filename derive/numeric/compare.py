@@ -163,7 +163,9 @@ def _class_compare(prepared: ClassConclusion, values: dict, true_class: int, k: 
     # F depends on the inputs only through the arrays it reads: conclusions of one proof about one
     # function (and target kinds that give the same arrays) share its evaluations
     function = ("F", prepared.of, prepared.of_index, prepared.definitions, true_class)
-    inputs_key = tuple(sorted((str(v), v.domain, id(x)) for v, x in values.items()))
+    # the vectors come in the order of prepared.vectors (sorted by name): a key is the same for every
+    # conclusion with the same vectors
+    inputs_key = tuple((v, id(x)) for v, x in values.items())
     f_bound = ev.value(prepared.of, prepared.of_index)[1] if space is None else \
         space.remember(function + ("bound",) + inputs_key, tuple(values.values()),
                        lambda: ev.value(prepared.of, prepared.of_index)[1])
@@ -182,7 +184,7 @@ def _class_compare(prepared: ClassConclusion, values: dict, true_class: int, k: 
                 return evaluator_for(prepared, moved, k, true_class, backend, bounds=False, memo=memo,
                                      plans=plans).value(prepared.of, prepared.of_index)[0]
             moved[base] = space.remember(("moved", id(x), id(v), float(t)), (x, v), lambda: x + t * v)
-            key = function + tuple(sorted((str(w), w.domain, id(y)) for w, y in moved.items()))
+            key = function + tuple((w, id(y)) for w, y in moved.items())
             return space.remember(key, tuple(moved.values()),
                                   lambda: evaluator_for(prepared, moved, k, true_class, backend, bounds=False,
                                                         memo=memo, plans=plans).value(prepared.of,

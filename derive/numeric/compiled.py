@@ -107,6 +107,16 @@ class Evaluator:
         self.memo[key + (id(array),)] = (array, value)
         return value
 
+    def _remember_all(self, key, arrays: tuple, compute):
+        """``compute()``, once per tuple of arrays (each keyed by identity, as in :meth:`_remember`)."""
+        key = key + tuple(id(a) for a in arrays)
+        found = self.memo.get(key)
+        if found is not None and all(a is b for a, b in zip(found[0], arrays)):
+            return found[1]
+        value = compute()
+        self.memo[key] = (arrays, value)
+        return value
+
     # -- the expression tree --------------------------------------------------------------------
     def value(self, expr, axis=None):
         """``(value, bound)`` of ``expr``; an array over 1..k when ``axis`` (an index) occurs in it."""
@@ -415,10 +425,13 @@ def formula_along(prepared, ev: Evaluator, direction):
             # Σ_k L_j R_k v_k = L_j (Σ_k R_k v_k)
             if np.ndim(rv) == 0:
                 rv, rb = ev._broadcast(rv), ev._broadcast(rb)
-            weighted = rv * direction
-            s = ev.backend.total(weighted)
-            size = ev._remember(("abs",), direction, lambda: abs(direction))
-            sb = ev.backend.total((rb + (ev._levels + 1) * abs(rv)) * size)
+
+            def along(rv=rv, rb=rb):
+                weighted = rv * direction
+                size = ev._remember(("abs",), direction, lambda: abs(direction))
+                return ev.backend.total(weighted), ev.backend.total((rb + (ev._levels + 1) * abs(rv)) * size)
+            # the same factor in k (ŷ_k) comes back in other conclusions and target kinds at these logits
+            s, sb = ev._remember_all(("along", ev.backend.name), (rv, rb, direction), along)
             value = lv * s
             error = lb * abs(s) + abs(lv) * sb + abs(value)
         if first:   # nothing to add to yet: no rounding
