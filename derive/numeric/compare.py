@@ -73,11 +73,12 @@ def _difference(at, h, two):
     """D(h) and twice the Richardson estimate of its truncation error."""
     d1 = (at(h) - at(-h)) / (two * h)
     d2 = (at(two * h) - at(-two * h)) / (two * two * h)
-    return d1, two * abs(d2 - d1) / 3
+    # array times number, never number times array: an mpf would print an array before giving way to it
+    return d1, abs(d2 - d1) * two / 3
 
 
 def _tolerance(truncation, unit, f_bound, h, own_bound, two):
-    return two * (truncation + unit * f_bound / h + unit * own_bound)
+    return (truncation + f_bound * unit / h + own_bound * unit) * two
 
 
 def largest(values) -> float:
@@ -180,10 +181,10 @@ def _class_compare(prepared: ClassConclusion, values: dict, true_class: int, k: 
         def at(t):
             moved = dict(values)
             if space is None:
-                moved[base] = x + t * v
+                moved[base] = x + v * t   # v * t: an mpf times an array would print the array first
                 return evaluator_for(prepared, moved, k, true_class, backend, bounds=False, memo=memo,
                                      plans=plans).value(prepared.of, prepared.of_index)[0]
-            moved[base] = space.remember(("moved", id(x), id(v), float(t)), (x, v), lambda: x + t * v)
+            moved[base] = space.remember(("moved", id(x), id(v), float(t)), (x, v), lambda: x + v * t)
             key = function + tuple((w, id(y)) for w, y in moved.items())
             return space.remember(key, tuple(moved.values()),
                                   lambda: evaluator_for(prepared, moved, k, true_class, backend, bounds=False,
@@ -282,7 +283,7 @@ def _general_compare(p: GeneralConclusion, at_point: Point, values: dict, direct
 
         def at(t):
             moved = dict(values)
-            moved[p.variable] = kept("moved", (x, v, backend.name, str(t)), lambda: x + t * v)
+            moved[p.variable] = kept("moved", (x, v, backend.name, str(t)), lambda: x + v * t)
             return evaluator(moved, bounds=False).value(p.of, p.of_axes)[0]
 
         if p.of_axes:

@@ -74,8 +74,10 @@ class Evaluator:
         # Compiled closures depend on everything fixed at compile time, and on nothing else: the
         # working precision too, for the mpmath constants (a rational is rounded when it is made).
         precision = mpmath.mp.prec if backend is MP else None
-        shape = (backend.name, bounds, k, n, definitions, tuple(sorted(self.fixed.items(), key=str)),
-                 tuple(sorted((str(v), getattr(v, "domain", "")) for v in inputs)), precision)
+        # (the inputs and fixed indices in the order they are given, which is the conclusion's own: printing
+        # the symbols to sort them would cost more than the evaluation at small k)
+        shape = (backend.name, bounds, k, n, definitions, tuple(self.fixed.items()),
+                 tuple((v, getattr(v, "domain", "")) for v in inputs), precision)
         self._plans = (plans if plans is not None else {}).setdefault(shape, {})
 
     # -- helpers used while running -------------------------------------------------------------
