@@ -1,6 +1,11 @@
 """Time the numeric checks at k = 2^20, and beside them a full finite-difference Jacobian check.
 
-Run from the repository root:  .venv/bin/python bench/numeric.py [--seed N] [--repeat N]
+Run from the repository root:  .venv/bin/python bench/numeric.py [--seed N] [--repeat N] [--per-proof]
+
+With --per-proof it first times, in CPU seconds (user + system, so that other work on a shared
+machine counts less than in wall-clock time), every numeric check of each bundled proof at the
+default class counts, one proof at a time as `derive check` runs them; the first run of a process
+is the cold one (nothing compiled, no memory yet touched), the later ones warm.
 
 Part 1 times, at k = 2^20, the directional check of every bundled conclusion (one check: one
 conclusion, one input kind, one target kind, O(k) work) and then every check of every
@@ -36,14 +41,38 @@ def timed(work, repeat: int):
     return min(seconds), statistics.median(seconds), result
 
 
+def per_proof(loaded, seed: int, repeat: int) -> None:
+    """CPU seconds of each proof's numeric checks at the default class counts: the cold run, then the median."""
+    print(f"Per proof: every numeric check at k = 2, 3, 10, 1000, 2^20 (seed {seed}), CPU seconds; the first "
+          f"run cold, then the median of {repeat} more\n")
+    print(f"{'proof':<32} {'rows':>5} {'cold s':>8} {'warm s':>8}")
+    settings = NumericSettings(seed=seed)
+    cold_total = warm_total = 0.0
+    for proof, _ in loaded.proofs:
+        if not proof.conclusions:
+            continue
+        seconds = []
+        for _ in range(1 + repeat):
+            started = time.process_time()
+            rows = check_conclusions(proof.conclusions, settings)
+            seconds.append(time.process_time() - started)
+        warm = statistics.median(seconds[1:]) if repeat else seconds[0]
+        cold_total, warm_total = cold_total + seconds[0], warm_total + warm
+        print(f"{proof.id:<32} {len(rows):>5} {seconds[0]:>8.2f} {warm:>8.2f}")
+    print(f"{'every proof':<32} {'':>5} {cold_total:>8.2f} {warm_total:>8.2f}\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=5, help="runs of each timing (best and median shown)")
     parser.add_argument("--conclusion", default="loss-wrt-logits", help="the conclusion of part 2")
+    parser.add_argument("--per-proof", action="store_true", help="first time each proof's checks (CPU seconds)")
     args = parser.parse_args()
     loaded = load_paths([ROOT / "proofs"])
     conclusions = [c for proof, _ in loaded.proofs for c in proof.conclusions]
+    if args.per_proof:
+        per_proof(loaded, args.seed, args.repeat)
 
     print(f"Part 1: the numeric check at k = 2^20 = {BIG} (seed {args.seed}, best and median of {args.repeat})\n")
     print(f"{'conclusion':<24} {'input':<18} {'best ms':>9} {'median ms':>10}  pass")

@@ -28,7 +28,8 @@ from __future__ import annotations
 from .backends import EPS
 from .compare import METHOD_DIRECTIONAL, METHOD_FULL, METHOD_MP, class_row, class_rows, general_rows
 from .conclusions import TARGET_KINDS, GeneralConclusion, prepare
-from .inputs import LOGIT_KINDS, Workspace, draw
+from .evaluate import Memo
+from .inputs import LOGIT_KINDS, GeneralSpace, Workspace, draw
 from .memory import arrays_reused
 from .rows import CLASS_COUNTS, NumericError, NumericRow, NumericSettings
 
@@ -86,9 +87,10 @@ def check_conclusions(conclusions, settings: NumericSettings | None = None, prog
         if isinstance(k, bool) or not isinstance(k, int) or k < 2:
             raise NumericError(f"the number of classes must be an integer of at least 2, not {k!r}")
     found: list[list[NumericRow]] = [[] for _ in prepared]
+    rewrites = [{} for _ in prepared]   # each conclusion's symbolic work, done once for every k (general ones)
     for k in settings.classes:
         # A conclusion without classes does not depend on k: it is checked once, at the first k.
-        todo = [(rows, p) for rows, p, c in zip(found, prepared, conclusions)
+        todo = [(rows, p, r) for rows, p, r, c in zip(found, prepared, rewrites, conclusions)
                 if c.classes is not None or k == settings.classes[0]]
         with arrays_reused(k):
             _check_at(k, todo, settings.seed, progress)
@@ -98,12 +100,14 @@ def check_conclusions(conclusions, settings: NumericSettings | None = None, prog
 def _check_at(k: int, todo, seed: int, progress) -> None:
     drawn = draw(seed, k)
     plans: dict = {}   # every expression compiled once for this k, then run at every input kind and point
+    general_drawn: dict = {}   # the inputs of general conclusions at this k, drawn once
     for kind in LOGIT_KINDS:
         space = Workspace(drawn, kind, plans)
-        for rows, p in todo:
+        general = GeneralSpace(general_drawn, Memo())
+        for rows, p, rewritten in todo:
             for target in p.target_kinds:
                 if isinstance(p, GeneralConclusion):
-                    rows.extend(general_rows(p, seed, k, kind, target))
+                    rows.extend(general_rows(p, seed, k, kind, target, rewritten, general))
                 else:
                     rows.extend(class_rows(p, space, target))
                 if progress is not None:

@@ -37,8 +37,8 @@ import numpy as np
 from .backends import EPS, FLOAT, MP
 from .compiled import evaluator_for, formula_along
 from .conclusions import ClassConclusion, GeneralConclusion
-from .evaluate import Evaluator, domain
-from .inputs import Point, Workspace, covered_entries, kind_label, point
+from .evaluate import Evaluator, Memo, domain
+from .inputs import GeneralSpace, Point, Workspace, covered_entries, kind_label, point
 from .rows import NumericError, NumericRow
 
 __all__ = ["METHOD_DIRECTIONAL", "METHOD_FULL", "METHOD_MP", "class_row", "class_rows", "general_rows",
@@ -73,11 +73,12 @@ def _difference(at, h, two):
     """D(h) and twice the Richardson estimate of its truncation error."""
     d1 = (at(h) - at(-h)) / (two * h)
     d2 = (at(two * h) - at(-two * h)) / (two * two * h)
-    return d1, two * abs(d2 - d1) / 3
+    # array times number, never number times array: an mpf would print an array before giving way to it
+    return d1, abs(d2 - d1) * two / 3
 
 
 def _tolerance(truncation, unit, f_bound, h, own_bound, two):
-    return two * (truncation + unit * f_bound / h + unit * own_bound)
+    return (truncation + f_bound * unit / h + own_bound * unit) * two
 
 
 def largest(values) -> float:
@@ -163,7 +164,9 @@ def _class_compare(prepared: ClassConclusion, values: dict, true_class: int, k: 
     # F depends on the inputs only through the arrays it reads: conclusions of one proof about one
     # function (and target kinds that give the same arrays) share its evaluations
     function = ("F", prepared.of, prepared.of_index, prepared.definitions, true_class)
-    inputs_key = tuple(sorted((str(v), v.domain, id(x)) for v, x in values.items()))
+    # the vectors come in the order of prepared.vectors (sorted by name): a key is the same for every
+    # conclusion with the same vectors
+    inputs_key = tuple((v, id(x)) for v, x in values.items())
     f_bound = ev.value(prepared.of, prepared.of_index)[1] if space is None else \
         space.remember(function + ("bound",) + inputs_key, tuple(values.values()),
                        lambda: ev.value(prepared.of, prepared.of_index)[1])
@@ -178,11 +181,11 @@ def _class_compare(prepared: ClassConclusion, values: dict, true_class: int, k: 
         def at(t):
             moved = dict(values)
             if space is None:
-                moved[base] = x + t * v
+                moved[base] = x + v * t   # v * t: an mpf times an array would print the array first
                 return evaluator_for(prepared, moved, k, true_class, backend, bounds=False, memo=memo,
                                      plans=plans).value(prepared.of, prepared.of_index)[0]
-            moved[base] = space.remember(("moved", id(x), id(v), float(t)), (x, v), lambda: x + t * v)
-            key = function + tuple(sorted((str(w), w.domain, id(y)) for w, y in moved.items()))
+            moved[base] = space.remember(("moved", id(x), id(v), float(t)), (x, v), lambda: x + v * t)
+            key = function + tuple((w, id(y)) for w, y in moved.items())
             return space.remember(key, tuple(moved.values()),
                                   lambda: evaluator_for(prepared, moved, k, true_class, backend, bounds=False,
                                                         memo=memo, plans=plans).value(prepared.of,
@@ -241,13 +244,30 @@ def class_rows(prepared: ClassConclusion, space: Workspace, target: str | None) 
 # Scalars, matrices, vectors of any size.
 
 
-def _general_compare(p: GeneralConclusion, at_point: Point, values: dict, directions, backend, h):
+def _general_compare(p: GeneralConclusion, at_point: Point, values: dict, directions, backend, h, rewrites=None,
+                     memo: Memo | None = None):
     """Formula against central differences along each direction: (errors, tolerances, references).
 
     For a Jacobian, F and the contracted formula are arrays over its output indices, compared entry by entry.
+    ``rewrites`` is the conclusion's and ``memo`` is shared by the rows at one input kind (see
+    :class:`~derive.numeric.evaluate.Evaluator`); with a memo, the moved points are kept in it too, so that
+    rows at the same input (the target kinds) move the variable to the very same arrays.
     """
+    rewrites = rewrites if rewrites is not None else {}
+
     def evaluator(inputs, bounds=True):
-        return Evaluator(inputs, p.definitions, at_point.sizes, p.classes, at_point.fixed, backend, bounds)
+        return Evaluator(inputs, p.definitions, at_point.sizes, p.classes, at_point.fixed, backend, bounds,
+                         rewrites, memo)
+
+    def kept(what, arrays, compute):
+        if memo is None or not isinstance(arrays[0], np.ndarray):
+            return compute()
+        key = (what,) + tuple(id(a) for a in arrays[:2]) + arrays[2:]
+        found = memo.get(key, arrays[:2])
+        if found is None:
+            found = (compute(),)
+            memo.put(key, arrays[:2], found)
+        return found[0]
 
     ev = evaluator(values)
     unit = backend.unit
@@ -259,11 +279,11 @@ def _general_compare(p: GeneralConclusion, at_point: Point, values: dict, direct
     two = backend.number(2)
     errors, tolerances, references = [], [], []
     for u in directions:
-        v = x * u if domain(p.variable) == "positive" else u
+        v = kept("scaled", (x, u), lambda: x * u) if domain(p.variable) == "positive" else u
 
         def at(t):
             moved = dict(values)
-            moved[p.variable] = x + t * v
+            moved[p.variable] = kept("moved", (x, v, backend.name, str(t)), lambda: x + v * t)
             return evaluator(moved, bounds=False).value(p.of, p.of_axes)[0]
 
         if p.of_axes:
@@ -296,25 +316,34 @@ def _basis(shape, picks, convert):
         yield convert(e) if shape else convert(np.asarray(1.0))
 
 
-def general_rows(p: GeneralConclusion, seed: int, k: int, kind: str, target) -> list[NumericRow]:
-    """The rows of one conclusion at one k and input: directional; full and 50 digits where small."""
-    drawn = point(p, seed, k, kind, target)
+def general_rows(p: GeneralConclusion, seed: int, k: int, kind: str, target, rewrites=None,
+                 space: GeneralSpace | None = None) -> list[NumericRow]:
+    """The rows of one conclusion at one k and input: directional; full and 50 digits where small.
+
+    ``rewrites``, if given, is kept by the caller for this conclusion and shared by its rows at every k;
+    ``space``, if given, holds the inputs drawn at this k and the values shared at this input kind.
+    """
+    rewrites = rewrites if rewrites is not None else {}
+    memo = space.memo if space is not None else None
+    drawn = point(p, seed, k, kind, target, space.drawn if space is not None else None)
     shape = np.shape(drawn.values[p.variable])
     picks = covered_entries(p)
     covered = int(np.prod(np.shape(np.zeros(shape)[picks]) if picks else shape)) if shape else 1
     try:
         with np.errstate(all="ignore"):
             rows = [_row(p.name, k, drawn.label, METHOD_DIRECTIONAL,
-                         *_general_compare(p, drawn, drawn.values, [drawn.direction], FLOAT, H_FLOAT))]
+                         *_general_compare(p, drawn, drawn.values, [drawn.direction], FLOAT, H_FLOAT, rewrites, memo))]
             if k <= FULL_UP_TO and covered <= FULL_MOST_ENTRIES:
                 basis = _basis(shape, picks, lambda e: e if shape else float(e))
                 rows.append(_row(p.name, k, drawn.label, METHOD_FULL,
-                                 *_general_compare(p, drawn, drawn.values, basis, FLOAT, H_FLOAT)))
+                                 *_general_compare(p, drawn, drawn.values, basis, FLOAT, H_FLOAT, rewrites,
+                                                   memo)))
                 if k <= MP_ALWAYS_UP_TO or any(_close_to_tolerance(r) for r in rows):
                     def compare():
                         exact = {v: (MP.array(x) if np.ndim(x) else mpmath.mpf(x)) for v, x in drawn.values.items()}
                         convert = (lambda e: MP.array(e)) if shape else (lambda e: mpmath.mpf(float(e)))
-                        return _general_compare(p, drawn, exact, _basis(shape, picks, convert), MP, mpmath.mpf(H_MP))
+                        return _general_compare(p, drawn, exact, _basis(shape, picks, convert), MP, mpmath.mpf(H_MP),
+                                                rewrites, memo)
                     rows.append(_row(p.name, k, drawn.label, METHOD_MP, *_at_50_digits(compare),
                                      floor=10.0 ** -MP_DIGITS))
     except NumericError as error:

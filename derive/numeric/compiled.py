@@ -74,8 +74,10 @@ class Evaluator:
         # Compiled closures depend on everything fixed at compile time, and on nothing else: the
         # working precision too, for the mpmath constants (a rational is rounded when it is made).
         precision = mpmath.mp.prec if backend is MP else None
-        shape = (backend.name, bounds, k, n, definitions, tuple(sorted(self.fixed.items(), key=str)),
-                 tuple(sorted((str(v), getattr(v, "domain", "")) for v in inputs)), precision)
+        # (the inputs and fixed indices in the order they are given, which is the conclusion's own: printing
+        # the symbols to sort them would cost more than the evaluation at small k)
+        shape = (backend.name, bounds, k, n, definitions, tuple(self.fixed.items()),
+                 tuple((v, getattr(v, "domain", "")) for v in inputs), precision)
         self._plans = (plans if plans is not None else {}).setdefault(shape, {})
 
     # -- helpers used while running -------------------------------------------------------------
@@ -105,6 +107,16 @@ class Evaluator:
             return found[1]
         value = compute()
         self.memo[key + (id(array),)] = (array, value)
+        return value
+
+    def _remember_all(self, key, arrays: tuple, compute):
+        """``compute()``, once per tuple of arrays (each keyed by identity, as in :meth:`_remember`)."""
+        key = key + tuple(id(a) for a in arrays)
+        found = self.memo.get(key)
+        if found is not None and all(a is b for a, b in zip(found[0], arrays)):
+            return found[1]
+        value = compute()
+        self.memo[key] = (arrays, value)
         return value
 
     # -- the expression tree --------------------------------------------------------------------
@@ -415,10 +427,13 @@ def formula_along(prepared, ev: Evaluator, direction):
             # Σ_k L_j R_k v_k = L_j (Σ_k R_k v_k)
             if np.ndim(rv) == 0:
                 rv, rb = ev._broadcast(rv), ev._broadcast(rb)
-            weighted = rv * direction
-            s = ev.backend.total(weighted)
-            size = ev._remember(("abs",), direction, lambda: abs(direction))
-            sb = ev.backend.total((rb + (ev._levels + 1) * abs(rv)) * size)
+
+            def along(rv=rv, rb=rb):
+                weighted = rv * direction
+                size = ev._remember(("abs",), direction, lambda: abs(direction))
+                return ev.backend.total(weighted), ev.backend.total((rb + (ev._levels + 1) * abs(rv)) * size)
+            # the same factor in k (ŷ_k) comes back in other conclusions and target kinds at these logits
+            s, sb = ev._remember_all(("along", ev.backend.name), (rv, rb, direction), along)
             value = lv * s
             error = lb * abs(s) + abs(lv) * sb + abs(value)
         if first:   # nothing to add to yet: no rounding

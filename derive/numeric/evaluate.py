@@ -22,6 +22,7 @@ exp and log beside them, which are read together.
 
 from __future__ import annotations
 
+import mpmath
 import numpy as np
 import sympy as sp
 
@@ -30,7 +31,7 @@ from ..core.objects import Index, Sigmoid, Softmax, LogSumExp
 from .backends import FLOAT, MP
 from .rows import NumericError
 
-__all__ = ["Dispatcher", "Evaluator", "domain"]
+__all__ = ["Dispatcher", "Evaluator", "Memo", "domain"]
 
 
 class Dispatcher:
@@ -38,13 +39,18 @@ class Dispatcher:
     ``Printer._print``); a node with none is refused by :meth:`unsupported`."""
 
     prefix = "_eval_"
+    _methods: dict = {}   # (dispatcher class, node class) -> the method's name, found once
 
     def dispatch(self, expr, *args):
-        for cls in type(expr).__mro__:
-            method = getattr(self, self.prefix + cls.__name__, None)
-            if method is not None:
-                return method(expr, *args)
-        return self.unsupported(expr)
+        key = (type(self), type(expr))
+        name = Dispatcher._methods.get(key)
+        if name is None:
+            name = next((self.prefix + cls.__name__ for cls in type(expr).__mro__
+                         if getattr(self, self.prefix + cls.__name__, None) is not None), "")
+            Dispatcher._methods[key] = name
+        if not name:
+            return self.unsupported(expr)
+        return getattr(self, name)(expr, *args)
 
     def unsupported(self, expr):
         raise NumericError(f"cannot evaluate {expr.func.__name__} numerically")
@@ -71,10 +77,20 @@ class Evaluator(Dispatcher):
     operation by operation as in :mod:`derive.numeric.compiled` (each operation adds
     its own rounding |result|; a sum of n terms ``levels(n) · Σ|terms|``; an
     input carries |x|); without ``bounds`` it is not computed.
+
+    ``rewrites`` keeps what the walk derives from the expressions alone (a
+    definition's entry, the vocabulary unfolded, a sum's index renamed apart),
+    so that evaluators of one conclusion that share it derive each once, with
+    the same symbols each time, and only the arithmetic is repeated.
+    ``memo``, a :class:`Memo`, keeps the values of sums between evaluators
+    that share it, keyed by the sum, the sizes and the identity of the input
+    arrays it reads: a sum that does not read the moved variable (``W x`` when
+    the bias moves), or that target kinds and conclusions have in common, is
+    computed once.  Its values are those the walk would compute again.
     """
 
     def __init__(self, inputs: dict, definitions: dict, sizes: dict, classes, fixed=None, backend=FLOAT,
-                 bounds=True):
+                 bounds=True, rewrites: dict | None = None, memo: "Memo | None" = None):
         self.inputs = inputs
         self.definitions = definitions
         self.sizes = sizes
@@ -83,6 +99,59 @@ class Evaluator(Dispatcher):
         self.b = backend
         self.bounds = bounds
         self.index_sizes: dict = {}   # the indices bound by sums, with their ranges
+        # for one conclusion's definitions only: its keys are expressions, read with these definitions
+        self.rewrites = rewrites if rewrites is not None else {}
+        self.memo = memo
+        if memo is not None:   # what a sum's value depends on besides its expression and the inputs it reads
+            self._context = (backend.name, mpmath.mp.prec if backend is MP else None,
+                             tuple(sorted(((str(c), c, n) for c, n in sizes.items()), key=lambda t: t[0])),
+                             tuple(sorted(((str(i), i, n) for i, n in self.fixed.items()), key=lambda t: t[0])))
+
+    def _remembered(self, what, expr, axes, compute):
+        """``compute()`` for a sum ``expr`` over ``axes``, or its value from the memo; (value, bound)."""
+        if self.memo is None:
+            return compute()
+        reads = self._rewritten(("reads", expr), lambda: self._inputs_read(expr))
+        arrays = tuple(self.inputs[v] for v in reads)
+        key = (what, expr, axes, tuple(self.size_of(a) for a in axes), self._context,
+               tuple(id(a) for a in arrays))
+        # a value computed with bounds serves an evaluation without them (the value is computed alike)
+        for bounded in (True,) if self.bounds else (False, True):
+            found = self.memo.get(key + (bounded,), arrays)
+            if found is not None:
+                return found[0], (found[1] if self.bounds else None)
+        result = compute()
+        self.memo.put(key + (self.bounds,), arrays, result)
+        return result
+
+    def _inputs_read(self, expr) -> tuple:
+        """The inputs ``expr`` reads, through definitions (more, never fewer: a label counts as its vector)."""
+        found, seen = set(), set()
+
+        def collect(node):
+            for sub in sp.preorder_traversal(node):
+                if isinstance(sub, (sp.IndexedBase, sp.Symbol)):
+                    if sub in self.definitions and sub not in seen:
+                        seen.add(sub)
+                        body = self.definitions[sub].body
+                        collect(body.expr if isinstance(body, sp.Lambda) else body)
+                    elif sub in self.inputs:
+                        found.add(sub)
+        collect(expr)
+        return tuple(sorted(found, key=lambda v: (str(v), domain(v))))
+
+    def _rewritten(self, key, derive):
+        """``derive()``, once per ``key`` among the evaluators sharing ``rewrites``."""
+        found = self.rewrites.get(key)
+        if found is None:
+            found = self.rewrites[key] = derive()
+        return found
+
+    def _definition_entry(self, base, indices):
+        return self._rewritten(("entry", base, indices), lambda: self.definitions[base].entry(*indices))
+
+    def _unfolded(self, expr):
+        return self._rewritten(("unfold", expr), expr.unfold)
 
     # -- shapes ----------------------------------------------------------------------------------
     def size_of(self, symbol) -> int:
@@ -124,12 +193,13 @@ class Evaluator(Dispatcher):
         return self._shaped(x, axes), bound
 
     def _eval_unfolded(self, expr, axes):
-        return self.value(expr.unfold(), axes)
+        return self.value(self._unfolded(expr), axes)
 
     _eval_Softmax = _eval_LogSoftmax = _eval_LogSumExp = _eval_CrossEntropy = _eval_SumExcept = _eval_unfolded
 
     def _eval_Sum(self, expr, axes):
-        return self._sum(expr.function, binders(expr), axes, self._total)
+        return self._remembered("sum", expr, axes, lambda: self._sum(expr.function, binders(expr), axes,
+                                                                      self._total))
 
     def _eval_KroneckerDelta(self, expr, axes):
         left, right = (self._index_values(a, axes) for a in expr.args)
@@ -194,7 +264,7 @@ class Evaluator(Dispatcher):
     def _entry(self, expr, axes):
         base, idx = expr.base, expr.indices
         if base in self.definitions:
-            return self.value(self.definitions[base].entry(*idx), axes)
+            return self.value(self._definition_entry(base, idx), axes)
         if base not in self.inputs:
             raise NumericError(f"no values for {base}")
         x = self.inputs[base]
@@ -311,20 +381,22 @@ class Evaluator(Dispatcher):
         """A defined entry or scalar, and the vocabulary, unfolded until something else shows."""
         while True:
             if isinstance(expr, sp.Indexed) and expr.base in self.definitions:
-                expr = self.definitions[expr.base].entry(*expr.indices)
+                expr = self._definition_entry(expr.base, expr.indices)
             elif isinstance(expr, sp.Symbol) and expr in self.definitions:
                 expr = self.definitions[expr].body
             elif isinstance(expr, (Softmax, LogSumExp)):
-                expr = expr.unfold()
+                expr = self._unfolded(expr)
             else:
                 return expr
 
     def _sum_of_exp(self, expr):
         """The sum, if ``expr`` is a sum of exponentials ``Σ e^f``."""
-        expr = self._resolve(expr)
-        if isinstance(expr, sp.Sum) and len(binders(expr)) == 1 and isinstance(expr.function, sp.exp):
-            return expr
-        return None
+        def found():
+            resolved = self._resolve(expr)
+            if isinstance(resolved, sp.Sum) and len(binders(resolved)) == 1 and isinstance(resolved.function, sp.exp):
+                return (resolved,)
+            return (None,)
+        return self._rewritten(("sum of exp", expr), found)[0]
 
     def _log(self, argument, axes):
         """``log argument``, taken apart where its pieces are known to be positive, so that nothing overflows."""
@@ -388,9 +460,12 @@ class Evaluator(Dispatcher):
         own = i.count if isinstance(i, Index) else None
         if own is not None and own != outer.hi:
             raise NumericError(f"the index {i} ranges over {own}, not {outer.hi}")
-        bound_index = sp.Dummy(i.name, integer=True, positive=True)
+        def renamed():   # apart from every index in scope; the same symbol each time this sum is met here
+            fresh = sp.Dummy(i.name, integer=True, positive=True)
+            return fresh, function.xreplace({i: fresh})
+        bound_index, function = self._rewritten(("sum", function, i, outer.hi, axes), renamed)
         self.index_sizes[bound_index] = size
-        function, axes = function.xreplace({i: bound_index}), axes + (bound_index,)
+        axes = axes + (bound_index,)
         if inner:
             value, error = self._sum(function, inner, axes, self._total)
         else:
@@ -424,4 +499,37 @@ class Evaluator(Dispatcher):
             db = fb + top_bound + abs(d)
             sb = _reduced(np.sum(e * (db + 1), axis=-1), f) + self.b.levels(n) * s
             return value, _reduced(top_bound[..., 0], f) + sb / s + abs(log_s) + abs(value)
-        return self._sum(expr.function.args[0], binders(expr), axes, reduce)
+        return self._remembered("logsumexp", expr, axes,
+                                lambda: self._sum(expr.function.args[0], binders(expr), axes, reduce))
+
+
+class Memo:
+    """Values of sums shared by evaluators (see :class:`Evaluator`), up to ``most_bytes`` of arrays.
+
+    Each entry keeps the input arrays it was computed from, so that an identity in its key is never
+    reused by another array; the oldest entries go first when it is full.
+    """
+
+    def __init__(self, most_bytes: int = 256 * 2**20):
+        self.most_bytes = most_bytes
+        self.entries: dict = {}
+        self.size = 0
+
+    def get(self, key, arrays):
+        found = self.entries.get(key)
+        if found is None or len(found[0]) != len(arrays) or any(a is not b for a, b in zip(found[0], arrays)):
+            return None
+        return found[1]
+
+    def put(self, key, arrays, result) -> None:
+        size = sum(np.asarray(x).nbytes for x in result if x is not None)
+        if size > self.most_bytes:
+            return
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.size -= old[2]
+        self.entries[key] = (arrays, result, size)
+        self.size += size
+        while self.size > self.most_bytes:
+            oldest = next(iter(self.entries))
+            self.size -= self.entries.pop(oldest)[2]

@@ -26,7 +26,7 @@ import sympy as sp
 from .conclusions import ClassConclusion, GeneralConclusion
 from .evaluate import domain
 
-__all__ = ["LOGIT_KINDS", "Draw", "Point", "Workspace", "count_values", "covered_entries", "draw",
+__all__ = ["LOGIT_KINDS", "Draw", "GeneralSpace", "Point", "Workspace", "count_values", "covered_entries", "draw",
            "exact_distributions", "kind_label", "point", "true_class"]
 
 LOGIT_KINDS = ("random", "scale 1e3", "one dominating", "all equal")
@@ -179,23 +179,62 @@ class Point:
     label: str
 
 
-def point(p: GeneralConclusion, seed: int, k: int, kind: str, target) -> Point:
+def _drawn(p: GeneralConclusion, v, shape, seed, k, kind, target, drawn: dict | None):
+    """:func:`_values`, once per (seed, k) and everything it reads, when ``drawn`` keeps them: conclusions and
+    target kinds at one input then share the very arrays (the numeric memos key on their identity)."""
+    if drawn is None:
+        return _values(p, v, shape, seed, k, kind, target)
+    values_domain = domain(v)
+    key = ("input", seed, k, str(v), values_domain, shape, kind,
+           target if values_domain == "nonnegative" else None,
+           v == p.variable or values_domain == "positive", v in p.sums_to_one, p.one_hot.get(v) is not None)
+    if key not in drawn:
+        drawn[key] = _values(p, v, shape, seed, k, kind, target)
+    return drawn[key]
+
+
+def point(p: GeneralConclusion, seed: int, k: int, kind: str, target, drawn: dict | None = None) -> Point:
+    """The inputs of a general conclusion at one k, input kind and target kind.
+
+    ``drawn``, if given, keeps the arrays drawn at (seed, k) for the next calls (never changed after).
+    """
     sizes = {p.classes: k, **count_values(p.counts, k)}
-    values = {v: _values(p, v, _shape(p, v, sizes), seed, k, kind, target) for v in p.inputs}
+    values = {v: _drawn(p, v, _shape(p, v, sizes), seed, k, kind, target, drawn) for v in p.inputs}
     fixed = {at: true_class(seed, k) for at in p.one_hot.values() if at is not None}
     shape = _shape(p, p.variable, sizes)
-    direction = _rng(seed, k, "direction").uniform(-1.0, 1.0, shape)
+    if drawn is None:
+        direction = _rng(seed, k, "direction").uniform(-1.0, 1.0, shape)
+    else:
+        if ("direction", seed, k, shape) not in drawn:
+            drawn[("direction", seed, k, shape)] = _rng(seed, k, "direction").uniform(-1.0, 1.0, shape)
+        direction = drawn[("direction", seed, k, shape)]
     picks = covered_entries(p)
     if picks:   # only the entries the formula covers move (z[1] of z, not z[2])
-        covered = np.zeros(shape)
-        covered[picks] = direction[picks]
-        direction = covered
+        key = ("covered", seed, k, shape, repr(picks))
+        if drawn is None or key not in drawn:
+            covered = np.zeros(shape)
+            covered[picks] = direction[picks]
+            if drawn is None:
+                direction = covered
+            else:
+                drawn[key] = covered
+        if drawn is not None:
+            direction = drawn[key]
     label = kind_label(kind, target)
     named = [f"{c} = {sizes[c]}" for c in p.counts]
     named += [f"{v} = {values[v]:.4g}" for v in p.inputs if not isinstance(v, sp.IndexedBase) and v != p.variable]
     if named:   # after the kinds, comma-separated like them, so the label still starts "kind, "
         label += ", " + ", ".join(named)
     return Point(values, sizes, fixed, direction if shape else float(direction), label)
+
+
+class GeneralSpace:
+    """What the rows of general conclusions at one (seed, k) share: the inputs drawn (``drawn``, for every
+    input kind) and, at one input kind, the memo of values (:class:`~derive.numeric.evaluate.Memo`)."""
+
+    def __init__(self, drawn: dict, memo):
+        self.drawn = drawn
+        self.memo = memo
 
 
 def covered_entries(p: GeneralConclusion):
