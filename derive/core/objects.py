@@ -273,12 +273,17 @@ def positive_in_domain(expr) -> bool:
         return False
     if poly.degree() > 1 or not all(c.is_Rational for c in poly.all_coeffs()):
         return False
+    slope, offset = ([0] + poly.all_coeffs())[-2:]   # expr = slope·s + offset, exactly
+
+    def at(x):
+        return slope * x + offset
+
     interval = s.interval
     for end, is_open in ((interval.start, interval.left_open), (interval.end, interval.right_open)):
-        value = poly.eval(end)
+        value = at(end)
         if value < 0 or (value == 0 and not is_open):
             return False
-    return poly.degree() == 1 or poly.eval(interval.start) > 0
+    return poly.degree() == 1 or at(interval.start) > 0
 
 
 _DOMAINS = {"real": {"real": True}, "positive": {"positive": True}, "nonnegative": {"nonnegative": True}}
