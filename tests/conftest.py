@@ -49,6 +49,11 @@ def _rank(item) -> int:
     return next((n for n, prefix in enumerate(LONGEST_FIRST) if where.startswith(prefix)), len(LONGEST_FIRST))
 
 
+def pytest_configure(config):
+    # pytest-xdist declares the mark; without it (plain pytest) the mark is declared here and does nothing
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one pytest-xdist worker")
+
+
 def pytest_collection_modifyitems(config, items):
     """Longest tests first (LONGEST_FIRST); the tests that share a module-scoped fixture of their own module
     form one xdist group, so that under ``--dist loadgroup`` the fixture is built once, not on every worker."""
