@@ -26,6 +26,8 @@ LONGEST_FIRST = (
     "test_numeric.py::test_the_library_declares_its_conclusions",
     "test_numeric.py::test_every_bundled_conclusion_passes",
     "test_mutants.py",
+    "test_mutate.py::test_no_mutant_of_a_bundled_proof_survives",
+    "test_mutate.py::test_every_operator_kills_on_the_bundled_proofs",
     "test_precommit.py",
     "test_library.py",
     "test_package.py",
