@@ -13,6 +13,61 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
+# The longest tests, longest first (measured with --durations): under pytest-xdist with the README's
+# `--dist loadgroup --no-loadscope-reorder`, tests are handed out one at a time (a group at a time) in the
+# order of the collection, so starting the longest first lets the workers finish together instead of one
+# of them running an end-to-end test alone at the end.  Only the order changes: every test runs.
+LONGEST_FIRST = (
+    "test_cache_runs.py::test_cold_warm_one_job_and_two_jobs_give_the_same_json[proofs]",
+    "test_xdist.py",
+    "test_latex_document.py",
+    "test_numeric.py::test_weights_of_a_linear_layer",
+    "test_numeric.py::test_a_slip_in_a_library_conclusion_fails_at_every_k",
+    "test_numeric.py::test_the_library_declares_its_conclusions",
+    "test_numeric.py::test_every_bundled_conclusion_passes",
+    "test_mutants.py",
+    "test_mutate.py::test_no_mutant_of_a_bundled_proof_survives",
+    "test_mutate.py::test_every_operator_kills_on_the_bundled_proofs",
+    "test_precommit.py",
+    "test_library.py",
+    "test_package.py",
+    "test_plugin.py",
+    "test_numeric.py::test_a_jacobian_with_respect_to_the_entries_of_a_matrix",
+    "test_golden.py",
+    "test_properties.py",
+    "test_numeric.py::test_a_wrong_batch_formula_fails_at_every_k",
+    "test_strict.py",
+    "test_sphinx.py",
+    "test_front_ends.py",
+    "test_warm_path.py",
+    "test_cache.py",
+    "test_cache_runs.py",
+    "test_numeric.py",
+)
+
+
+def _rank(item) -> int:
+    where = item.nodeid.rsplit("/", 1)[-1]
+    return next((n for n, prefix in enumerate(LONGEST_FIRST) if where.startswith(prefix)), len(LONGEST_FIRST))
+
+
+def pytest_configure(config):
+    # pytest-xdist declares the mark; without it (plain pytest) the mark is declared here and does nothing
+    config.addinivalue_line("markers", "xdist_group(name): run these tests on one pytest-xdist worker")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Longest tests first (LONGEST_FIRST); the tests that share a module-scoped fixture of their own module
+    form one xdist group, so that under ``--dist loadgroup`` the fixture is built once, not on every worker."""
+    items.sort(key=_rank)   # stable: the order within a rank is the order of the files
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        info = getattr(item, "_fixtureinfo", None)
+        definitions = [d for ds in (info.name2fixturedefs.values() if info else ()) for d in ds]
+        if any(d.scope == "module" and d.baseid == module for d in definitions):
+            item.add_marker(pytest.mark.xdist_group(module))
+
+
 @pytest.fixture(scope="session")
 def bundled_proofs():
     from derive.io.loader import load_paths

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from commands import derive
+from commands import derive_here
 
 from derive.core.verdict import Verdict
 from derive.model.proof import Expect
@@ -114,7 +114,7 @@ def test_the_default_demands_proved_and_the_proof_meets_it(proof):
 
 
 def _derive(*args):
-    return derive("check", "--no-cache", *args, columns=200)
+    return derive_here("check", "--no-cache", *args, columns=200)
 
 
 def test_derive_check_shows_the_claims_first_and_counts_them():

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from commands import ROOT, derive
+from commands import ROOT, derive_here
 
 DOCUMENTS = ROOT / "tests" / "documents"
 CORPUS = DOCUMENTS / "corpus"
@@ -26,7 +26,7 @@ def test_help_imports_neither_sympy_nor_the_document_parser():
 
 def test_check_reads_a_markdown_document_and_counts_its_lines(tmp_path):
     shutil.copy(DOCUMENTS / "cross_entropy_gradient.md", tmp_path / "notes.md")
-    run = derive("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
+    run = derive_here("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert "notes.md: 19 of 19 equation lines read, 0 not read" in run.stdout
     assert "1 refuted" in run.stdout and "2 do not" in run.stdout
@@ -34,7 +34,7 @@ def test_check_reads_a_markdown_document_and_counts_its_lines(tmp_path):
 
 def test_json_names_each_step_by_file_line_and_column_and_carries_its_readings(tmp_path):
     shutil.copy(DOCUMENTS / "cross_entropy_gradient.md", tmp_path / "notes.md")
-    run = derive("check", "notes.md", "--json", "--no-cache", "--no-numeric", cwd=tmp_path)
+    run = derive_here("check", "notes.md", "--json", "--no-cache", "--no-numeric", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     cases = {c["name"]: c for c in report["proofs"][0]["cases"]}
@@ -51,19 +51,19 @@ def test_json_names_each_step_by_file_line_and_column_and_carries_its_readings(t
 
 def test_latex_writes_the_checked_notes_of_a_document(tmp_path):
     shutil.copy(DOCUMENTS / "softmax_cross_entropy.md", tmp_path / "notes.md")
-    run = derive("latex", "notes.md", "--no-cache", "--no-numeric", "-o", "notes.tex", cwd=tmp_path)
+    run = derive_here("latex", "notes.md", "--no-cache", "--no-numeric", "-o", "notes.tex", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     tex = (tmp_path / "notes.tex").read_text(encoding="utf-8")
     assert "\\begin{document}" in tex and "\\end{document}" in tex
     assert "Part 3, line 1" in tex and "sum without limits" in tex
-    again = derive("latex", "notes.md", "--no-cache", "--no-numeric", "-o", "again.tex", cwd=tmp_path)
+    again = derive_here("latex", "notes.md", "--no-cache", "--no-numeric", "-o", "again.tex", cwd=tmp_path)
     assert again.returncode == 0 and (tmp_path / "again.tex").read_text(encoding="utf-8") == tex
 
 
 def test_an_unread_line_fails_the_run_and_is_counted(tmp_path):
     text = (CORPUS / "sign_error.md").read_text(encoding="utf-8").replace("&= p_j - y_j", "&= p_j - y_j \\oint")
     (tmp_path / "notes.md").write_text(text, encoding="utf-8")
-    run = derive("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
+    run = derive_here("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
     assert run.returncode == 2
     assert "notes.md: 2 of 3 equation lines read, 1 not read" in run.stdout
     assert "not read: '\\oint' is not part of the maths derive reads" in run.stderr
@@ -74,7 +74,7 @@ def test_documents_in_a_proofs_folder_are_found_when_they_declare_themselves(tmp
     shutil.copy(CORPUS / "recombination.md", tmp_path / "proofs" / "recombination.md")
     shutil.copy(CORPUS / "written_out.tex", tmp_path / "proofs" / "written_out.tex")
     (tmp_path / "proofs" / "README.md").write_text("# Proofs\n\nSome $x = y$ prose.\n", encoding="utf-8")
-    run = derive("list", cwd=tmp_path)
+    run = derive_here("list", cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert "recombination" in run.stdout and "written-out" in run.stdout and "README" not in run.stdout
 
@@ -93,7 +93,7 @@ def test_an_imported_module_gives_the_verdicts_of_its_document(document, tmp_pat
     from derive.engine.run import Settings, check_proof
 
     source = DOCUMENTS / document
-    run = derive("import", str(source), "-o", str(tmp_path / "imported.py"), cwd=tmp_path)
+    run = derive_here("import", str(source), "-o", str(tmp_path / "imported.py"), cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     loaded = load_paths([tmp_path / "imported.py"])
     assert not loaded.errors, loaded.errors

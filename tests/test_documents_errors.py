@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from commands import derive
+from commands import derive_here
 
 FRONT = """\
 ---
@@ -37,7 +37,7 @@ def _column_of(path: Path, line: int, text: str) -> int:
 def test_an_unknown_name_is_named_at_its_column_with_what_to_declare(tmp_path):
     path = _write(tmp_path, "notes.md", FRONT + "# Notes\n\n$$\\frac{\\partial}{\\partial z_j} e^{z_j} = e^{z_j} "
                   "+ \\lambda$$\n")
-    run = derive("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
+    run = derive_here("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
     assert run.returncode == 2
     column = _column_of(path, 10, "\\lambda")
     assert f"notes.md:10:{column}: not read: unknown name '\\lambda': declare it under 'derive:'" in run.stderr
@@ -49,7 +49,7 @@ def test_an_unknown_name_is_named_at_its_column_with_what_to_declare(tmp_path):
 def test_an_unparseable_token_gets_a_caret_under_it(tmp_path):
     path = _write(tmp_path, "notes.md", FRONT + "# Notes\n\n$$\\frac{\\partial}{\\partial z_j} e^{z_j} = "
                   "\\int e^{z_j}$$\n")
-    run = derive("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
+    run = derive_here("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
     assert run.returncode == 2
     column = _column_of(path, 10, "\\int")
     assert f"notes.md:10:{column}: not read: '\\int' is not part of the maths derive reads" in run.stderr
@@ -62,7 +62,7 @@ def test_an_unparseable_token_gets_a_caret_under_it(tmp_path):
 
 def test_a_vector_where_a_number_is_meant_and_no_free_index_is_ambiguous(tmp_path):
     path = _write(tmp_path, "notes.md", FRONT + "# Notes\n\n$$p = \\frac{e^{z_j}}{\\sum_{i=1}^{k} e^{z_i}}$$\n")
-    run = derive("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
+    run = derive_here("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
     assert run.returncode == 2
     column = _column_of(path, 10, "p =")
     assert f"notes.md:10:{column}: not read: ambiguous: p stands for a number here" in run.stderr
@@ -78,7 +78,7 @@ def test_declarations_that_give_one_name_two_meanings_are_refused_at_the_second(
         \\section{Two meanings}
         \\[ \\frac{\\partial}{\\partial z_j} e^{z_j} = e^{z_j} \\]
         """)
-    run = derive("check", "notes.tex", "--no-cache", "--no-numeric", cwd=tmp_path)
+    run = derive_here("check", "notes.tex", "--no-cache", "--no-numeric", cwd=tmp_path)
     assert run.returncode == 2
     column = _column_of(path, 4, "z:")
     assert f"notes.tex:4:{column}: 'z' is declared both as an index and as a vector: declare it once" in run.stderr
@@ -87,7 +87,7 @@ def test_declarations_that_give_one_name_two_meanings_are_refused_at_the_second(
 def test_a_key_declared_differently_in_the_document_and_its_sidecar_names_both(tmp_path):
     _write(tmp_path, "notes.md", FRONT + "# Notes\n\n$$\\frac{\\partial}{\\partial z_j} e^{z_j} = e^{z_j}$$\n")
     sidecar = _write(tmp_path, "notes.derive.yaml", "derive:\n  classes: K\n")
-    run = derive("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
+    run = derive_here("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
     assert run.returncode == 2
     assert f"{sidecar.name}:2:3: 'classes' is declared twice with different values (first at notes.md:3:3): " \
            f"keep one" in run.stderr
@@ -96,7 +96,7 @@ def test_a_key_declared_differently_in_the_document_and_its_sidecar_names_both(t
 def test_a_refused_reading_leaves_the_line_unread_and_says_what_to_write(tmp_path):
     front = FRONT.replace("  definitions:", "  readings: {sum-without-limits: refuse}\n  definitions:")
     path = _write(tmp_path, "notes.md", front + "# Notes\n\n$$p_j = \\frac{e^{z_j}}{\\sum_i e^{z_i}}$$\n")
-    run = derive("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
+    run = derive_here("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
     assert run.returncode == 2
     column = _column_of(path, 11, "\\sum_i")
     assert f"notes.md:11:{column}: not read: a sum without limits is read over 1..k; this reading is refused" \
@@ -105,7 +105,7 @@ def test_a_refused_reading_leaves_the_line_unread_and_says_what_to_write(tmp_pat
 
 def test_a_document_without_a_class_count_is_told_to_declare_one(tmp_path):
     _write(tmp_path, "notes.md", "# Notes\n\n$$\\frac{\\partial}{\\partial z_j} e^{z_j} = e^{z_j}$$\n")
-    run = derive("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
+    run = derive_here("check", "notes.md", "--no-cache", "--no-numeric", cwd=tmp_path)
     assert run.returncode == 2
     assert "the number of classes is not declared: add 'classes: k' under 'derive:'" in run.stderr
 

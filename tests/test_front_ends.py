@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from commands import derive
+from commands import derive_here
 from scratch_proofs import JACOBIAN, WRONG, scratch_repository
 from test_plugin import outcomes, pytest_in
 
@@ -55,7 +55,7 @@ def _cli_results(data) -> dict[str, bool]:
 def test_the_plugin_and_the_command_line_give_the_same_verdicts_and_numeric_checks(tmp_path):
     scratch_repository(tmp_path, **{"jacobian.py": JACOBIAN, "wrong.py": WRONG, "concluded.py": CONCLUDED})
     (tmp_path / "pyproject.toml").write_text('[tool.derive]\nproofs = ["proofs"]\n')
-    checked = derive("check", "--json", "--no-cache", cwd=tmp_path)
+    checked = derive_here("check", "--json", "--no-cache", cwd=tmp_path)
     assert checked.returncode == 1, checked.stderr
     cli = _cli_results(json.loads(checked.stdout))
     # the wrong step and the wrong conclusion fail, the right ones pass: the oracle is the fixture itself
@@ -78,7 +78,7 @@ def test_the_plugin_and_the_command_line_keep_one_cache_in_the_project_root(tmp_
     scratch_repository(tmp_path, **{"jacobian.py": JACOBIAN})
     (tmp_path / "pyproject.toml").write_text('[tool.derive]\nproofs = ["proofs"]\n')
     inner = tmp_path / "proofs"
-    checked = derive("check", "--no-numeric", ".", cwd=inner)
+    checked = derive_here("check", "--no-numeric", ".", cwd=inner)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert (tmp_path / CACHE_DIR).is_dir() and not (inner / CACHE_DIR).exists()
     entries = sorted(p.name for p in (tmp_path / CACHE_DIR).glob("*.json"))
@@ -91,7 +91,7 @@ def test_the_plugin_and_the_command_line_keep_one_cache_in_the_project_root(tmp_
 def test_an_unknown_key_of_tool_derive_is_a_one_line_error_in_both(tmp_path):
     scratch_repository(tmp_path, **{"jacobian.py": JACOBIAN})
     (tmp_path / "pyproject.toml").write_text('[tool.derive]\nproofs = ["proofs"]\nbudjet = 10\n')
-    checked = derive("check", cwd=tmp_path)
+    checked = derive_here("check", cwd=tmp_path)
     assert checked.returncode == 2
     assert checked.stderr.strip().endswith("[tool.derive] has no setting 'budjet': the settings are proofs, accept")
     result = pytest_in(tmp_path)

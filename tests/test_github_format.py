@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import yaml
-from commands import derive
+from commands import derive_here
 from scratch_proofs import JACOBIAN, WRONG, scratch_repository
 
 from derive.render.github import annotation
@@ -60,7 +60,7 @@ def test_special_characters_are_escaped_as_github_documents_and_read_back_unchan
 
 def test_a_refuted_step_is_an_error_on_its_own_file_and_line(tmp_path):
     scratch_repository(tmp_path)
-    result = derive("check", "--format", "github", "--no-progress", "--no-numeric", cwd=tmp_path)
+    result = derive_here("check", "--format", "github", "--no-progress", "--no-numeric", cwd=tmp_path)
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
     commands = [parse(line) for line in lines if line.startswith("::")]
@@ -84,14 +84,14 @@ def test_a_refuted_step_is_an_error_on_its_own_file_and_line(tmp_path):
 
 def test_a_passing_run_prints_no_command_and_exits_0(tmp_path):
     scratch_repository(tmp_path, **{"jacobian.py": JACOBIAN})
-    result = derive("check", "--format", "github", "--no-progress", "--no-numeric", cwd=tmp_path)
+    result = derive_here("check", "--format", "github", "--no-progress", "--no-numeric", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["derive: 1 proof, 7 steps: 6 proved, 1 refuted — ok"]
 
 
 def test_a_proof_that_cannot_be_loaded_is_an_error_on_its_line(tmp_path):
     scratch_repository(tmp_path, **{"broken.py": "from derive import step\n\nx = (\n"})
-    result = derive("check", "--format", "github", "--no-progress", cwd=tmp_path)
+    result = derive_here("check", "--format", "github", "--no-progress", cwd=tmp_path)
     assert result.returncode == 2
     level, properties, message = parse(result.stdout.splitlines()[0])
     assert level == "error" and properties["file"] == "proofs/broken.py" and properties["line"].isdigit()
@@ -99,7 +99,7 @@ def test_a_proof_that_cannot_be_loaded_is_an_error_on_its_line(tmp_path):
 
 
 def test_json_and_github_together_are_refused(tmp_path):
-    result = derive("check", "--json", "--format", "github", cwd=tmp_path)
+    result = derive_here("check", "--json", "--format", "github", cwd=tmp_path)
     assert result.returncode == 2 and "two formats" in result.stderr
 
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from scratch_proofs import JACOBIAN, WRONG, scratch_repository
-from commands import ROOT, derive
+from commands import ROOT, derive_here
 
 from derive.io.loader import load_paths
 from derive.numeric.check import NumericSettings
@@ -150,7 +150,7 @@ def test_the_readme_links_the_schema_instead_of_repeating_it():
 ])
 def test_the_exit_code_is_the_documented_one_and_the_summary_says_it(tmp_path, files, code):
     scratch_repository(tmp_path, **files)
-    result = derive("check", "--json", "--no-progress", cwd=tmp_path)
+    result = derive_here("check", "--json", "--no-progress", cwd=tmp_path)
     data = json.loads(result.stdout)
     assert result.returncode == data["summary"]["exit_code"] == code, result.stderr
     assert data["summary"]["ok"] is (code == 0)

@@ -19,7 +19,7 @@ from derive.engine.mutation_operators import (OPERATORS, Vocabulary, change_cons
                                               swap_indices, swap_vector)
 from derive.model.mutation import Mutant, kill_rate, totals
 from derive.engine.checking import CachedChecker, known_names
-from test_cli import derive
+from commands import derive, derive_here
 
 k = classes("k")
 i, j, m = indices("i j m")
@@ -222,7 +222,7 @@ def falling(tmp_path):
 
 
 def test_mutate_json_gives_counts_per_proof_and_in_total_and_exit_1_with_a_survivor(falling):
-    result = derive("mutate", "--json", "--max-k", "3", cwd=falling)
+    result = derive_here("mutate", "--json", "--max-k", "3", cwd=falling)
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)
     (proof,) = data["proofs"]
@@ -235,16 +235,16 @@ def test_mutate_json_gives_counts_per_proof_and_in_total_and_exit_1_with_a_survi
 
 
 def test_mutate_exits_0_when_every_mutant_is_killed_and_lists_none(falling):
-    result = derive("mutate", "--max-k", "5", cwd=falling)
+    result = derive_here("mutate", "--max-k", "5", cwd=falling)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no survivors" in result.stdout and "survivor " not in result.stdout
 
 
 def test_mutate_lists_each_survivor_in_the_terminal(falling):
-    result = derive("mutate", "--max-k", "3", cwd=falling)
+    result = derive_here("mutate", "--max-k", "3", cwd=falling)
     assert result.returncode == 1
     lines = [line for line in result.stdout.splitlines() if line.startswith("survivor ")]
-    assert len(lines) == json.loads(derive("mutate", "--json", "--max-k", "3", cwd=falling).stdout)["total"][
+    assert len(lines) == json.loads(derive_here("mutate", "--json", "--max-k", "3", cwd=falling).stdout)["total"][
         "survivors"]
     assert all("falling / closed-form / step 1" in line for line in lines)
 
@@ -264,5 +264,5 @@ def test_mutate_with_two_jobs_gives_the_same_json_as_one(falling):
 
 
 def test_mutate_on_a_missing_path_is_a_usage_error(tmp_path):
-    result = derive("mutate", "nowhere/proof.py", cwd=tmp_path)
+    result = derive_here("mutate", "nowhere/proof.py", cwd=tmp_path)
     assert result.returncode == 2 and "nowhere/proof.py: no such file or directory" in result.stderr

@@ -13,7 +13,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from commands import ROOT, derive
+from commands import ROOT, derive, derive_here
 
 from derive import D, OneHot, Proof, Source, SumsToOne, Vector, classes, conclusion, indices, log, scalar, softmax
 from derive.numeric import evaluate as numeric_evaluate
@@ -310,7 +310,7 @@ WRONG_JACOBIAN = "KroneckerDelta(j, m) * p[j] + p[j] * p[m]"
 
 
 def test_numeric_command_prints_the_table_and_exits_0(tmp_path):
-    result = derive("numeric", "--k", "2", "1000", cwd=tiny(tmp_path, RIGHT_JACOBIAN))
+    result = derive_here("numeric", "--k", "2", "1000", cwd=tiny(tmp_path, RIGHT_JACOBIAN))
     assert result.returncode == 0, result.stdout + result.stderr
     for header in ("conclusion", "input kind", "method", "max abs err", "max rel err", "tolerance", "pass"):
         assert header in result.stdout
@@ -334,37 +334,37 @@ def test_numeric_command_json_is_byte_identical_for_a_seed_and_differs_across_se
 
 
 def test_numeric_command_fails_with_exit_1_on_a_wrong_conclusion(tmp_path):
-    result = derive("numeric", "--k", "2", "1000", cwd=tiny(tmp_path, WRONG_JACOBIAN))
+    result = derive_here("numeric", "--k", "2", "1000", cwd=tiny(tmp_path, WRONG_JACOBIAN))
     assert result.returncode == 1
     assert "FAIL" in result.stdout
 
 
 def test_numeric_command_refuses_a_bad_class_count_in_one_line(tmp_path):
-    result = derive("numeric", "--k", "1", cwd=tiny(tmp_path, RIGHT_JACOBIAN))
+    result = derive_here("numeric", "--k", "1", cwd=tiny(tmp_path, RIGHT_JACOBIAN))
     assert result.returncode == 2 and "at least 2" in result.stderr
-    result = derive("numeric", "--k", "2+2", cwd=tiny(tmp_path, RIGHT_JACOBIAN))
+    result = derive_here("numeric", "--k", "2+2", cwd=tiny(tmp_path, RIGHT_JACOBIAN))
     assert result.returncode == 2 and "not a number of classes" in result.stderr
 
 
 def test_numeric_command_names_the_conclusion_it_cannot_check(tmp_path):
-    result = derive("numeric", "--k", "2", cwd=tiny(tmp_path, "p[j] / (p[j] + p[m])"))
+    result = derive_here("numeric", "--k", "2", cwd=tiny(tmp_path, "p[j] / (p[j] + p[m])"))
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "conclusion 'jacobian'" in lines[0] and "tiny.py:" in lines[0], result.stderr
 
 
 def test_check_includes_the_numeric_summary_and_counts_it_towards_the_exit_code(tmp_path):
-    good = derive("check", cwd=tiny(tmp_path, RIGHT_JACOBIAN))
+    good = derive_here("check", cwd=tiny(tmp_path, RIGHT_JACOBIAN))
     assert good.returncode == 0, good.stdout + good.stderr
     assert "numeric: 1 conclusion, " in good.stdout and "all within tolerance" in good.stdout
-    bad = derive("check", "--json", cwd=tiny(tmp_path, WRONG_JACOBIAN))
+    bad = derive_here("check", "--json", cwd=tiny(tmp_path, WRONG_JACOBIAN))
     assert bad.returncode == 1
     data = json.loads(bad.stdout)
     proof = data["proofs"][0]
     assert all(s["ok"] for c in proof["cases"] for s in c["steps"])   # every step holds ...
     assert proof["numeric"]["checks"] > proof["numeric"]["passed"]    # ... but the conclusion is wrong
     assert proof["ok"] is False and data["summary"]["numeric"]["failed"] > 0
-    skipped = derive("check", "--json", "--no-numeric", cwd=tiny(tmp_path, WRONG_JACOBIAN))
+    skipped = derive_here("check", "--json", "--no-numeric", cwd=tiny(tmp_path, WRONG_JACOBIAN))
     assert skipped.returncode == 0 and json.loads(skipped.stdout)["proofs"][0]["numeric"] is None
 
 
@@ -375,17 +375,17 @@ def test_the_readme_numeric_example_passes_as_written(tmp_path):
     code = re.search(r"copy this into\s+`proofs/softmax_gradient.py`.*?```python\n(.*?)```", readme, re.S).group(1)
     (tmp_path / "proofs").mkdir()
     (tmp_path / "proofs" / "softmax_gradient.py").write_text(code)
-    result = derive("numeric", "--k", "2", "1000", cwd=tmp_path)
+    result = derive_here("numeric", "--k", "2", "1000", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "32 numeric checks (seed 0): all within tolerance" in result.stdout
 
 
 def test_the_notes_show_the_numeric_checks_unless_told_not_to(tmp_path):
     folder = tiny(tmp_path, RIGHT_JACOBIAN)
-    shown = derive("latex", "--markdown", "--no-cache", cwd=folder)
+    shown = derive_here("latex", "--markdown", "--no-cache", cwd=folder)
     assert shown.returncode == 0, shown.stderr
     assert "Numeric checks of the conclusions" in shown.stdout and "jacobian" in shown.stdout
-    left_out = derive("latex", "--markdown", "--no-cache", "--no-numeric", cwd=folder)
+    left_out = derive_here("latex", "--markdown", "--no-cache", "--no-numeric", cwd=folder)
     assert left_out.returncode == 0 and "Numeric checks of the conclusions" not in left_out.stdout
 
 
@@ -756,7 +756,7 @@ PROOF = Proof("kl", "KL", Source("Test notes"), "d z / d z",
 def test_numeric_command_with_a_nonnegative_soft_target_under_a_log_exits_2_in_one_line(tmp_path):
     (tmp_path / "proofs").mkdir()
     (tmp_path / "proofs" / "kl.py").write_text(KL_FILE)
-    result = derive("numeric", "--k", "2", cwd=tmp_path)
+    result = derive_here("numeric", "--k", "2", cwd=tmp_path)
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "conclusion 'kl'" in lines[0] and "Traceback" not in result.stderr, result.stderr

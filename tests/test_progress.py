@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 from scratch_proofs import scratch_repository
-from commands import derive
+from commands import derive_here
 
 from derive.io.loader import load_paths
 from derive.engine.parallel import check_proofs
@@ -57,8 +57,8 @@ def test_the_bar_shows_nothing_for_a_run_shorter_than_a_moment(tmp_path):
 
 def test_derive_check_writes_progress_lines_to_stderr_in_a_log_and_none_with_no_progress(tmp_path):
     scratch_repository(tmp_path)
-    logged = derive("check", "--json", cwd=tmp_path)
-    quiet = derive("check", "--json", "--no-progress", cwd=tmp_path)
+    logged = derive_here("check", "--json", cwd=tmp_path)
+    quiet = derive_here("check", "--json", "--no-progress", cwd=tmp_path)
     assert logged.returncode == quiet.returncode == 1
     assert [line.split(":")[0] for line in logged.stderr.splitlines()] == ["checked softmax-jacobian",
                                                                           "checked wrong-diagonal"]

@@ -10,7 +10,7 @@ import sys
 
 import mpmath
 import pytest
-from commands import ROOT, derive
+from commands import ROOT, derive_here
 from scratch_proofs import JACOBIAN, scratch_repository
 
 from derive.io.config import Accepted, AcceptError, ConfigError, configured_accept, resolve_accepted
@@ -55,7 +55,7 @@ def test_the_example_statements_are_true_by_an_independent_oracle():
 
 def _check(tmp_path, *args, files=None):
     scratch_repository(tmp_path, **(files or {"gauss.py": GAUSS}))
-    result = derive("check", "--json", "--no-progress", "--no-cache", "--no-numeric", *args, cwd=tmp_path)
+    result = derive_here("check", "--json", "--no-progress", "--no-cache", "--no-numeric", *args, cwd=tmp_path)
     return result, json.loads(result.stdout)
 
 
@@ -123,7 +123,7 @@ def test_unknown_accept_values_are_a_one_line_error_with_exit_2(tmp_path, args, 
     if config is not None:
         (tmp_path / "pyproject.toml").write_text(f"[tool.derive]\n{config}\n")
     for command in ("check", "latex"):
-        result = derive(command, "--no-cache", *args, cwd=tmp_path)
+        result = derive_here(command, "--no-cache", *args, cwd=tmp_path)
         assert result.returncode == 2, result.stderr
         assert message in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
@@ -137,7 +137,7 @@ def test_strict_is_a_deprecated_spelling_of_accept_none(tmp_path):
     assert data["summary"]["accepted"] == ["PROVED"]
     assert "derive: --strict is deprecated: only PROVED passes by default; it is the same as --accept none" \
         in result.stderr
-    proved = derive("check", "--strict", "--no-cache", "--no-progress", cwd=scratch_repository(
+    proved = derive_here("check", "--strict", "--no-cache", "--no-progress", cwd=scratch_repository(
         tmp_path / "jacobian", **{"jacobian.py": JACOBIAN}))
     assert proved.returncode == 0, proved.stderr
 
@@ -231,7 +231,7 @@ def test_claims_pass_only_when_every_comparison_is_proved_or_accepted():
 
 def test_the_notes_mark_verified_and_numeric_lines_as_not_proved_for_every_k(tmp_path):
     scratch_repository(tmp_path, **{"gauss.py": GAUSS, "trig.py": PYTHAGORAS})
-    strict = derive("latex", "--markdown", "--no-cache", "--no-numeric", cwd=tmp_path)
+    strict = derive_here("latex", "--markdown", "--no-cache", "--no-numeric", cwd=tmp_path)
     assert strict.returncode == 0, strict.stderr
     text = strict.stdout
     assert r"$\checkmark_{k \le K}$ verified exactly on every instance up to K classes, not proved for every k" in text
@@ -242,13 +242,13 @@ def test_the_notes_mark_verified_and_numeric_lines_as_not_proved_for_every_k(tmp
             "unless the run accepts NUMERIC (--accept numeric).") in text
     rows = [line for line in text.splitlines() if line.startswith(("| by instances |", "| numerically only |"))]
     assert len(rows) == 2 and all(row.endswith(r"| $\times$ |") for row in rows)  # neither came out as expected
-    accepting = derive("latex", "--markdown", "--no-cache", "--no-numeric", "--accept", "verified,numeric",
+    accepting = derive_here("latex", "--markdown", "--no-cache", "--no-numeric", "--accept", "verified,numeric",
                        cwd=tmp_path)
     assert ("It is verified exactly at k = 2, 3, 4 only, which this run accepts (--accept verified)."
             in accepting.stdout)
     rows = [line for line in accepting.stdout.splitlines()
             if line.startswith(("| by instances |", "| numerically only |"))]
     assert len(rows) == 2 and all(row.endswith(r"| $\checkmark$ |") for row in rows)
-    latex = derive("latex", "--no-cache", "--no-numeric", cwd=tmp_path).stdout
+    latex = derive_here("latex", "--no-cache", "--no-numeric", cwd=tmp_path).stdout
     assert r"\textit{Line 1 is not proved for every k.} It is verified exactly at k = 2, 3, 4 only" in latex
     assert r"\tag*{\deriveverified{4}}" in latex and r"\tag*{\derivenumeric}" in latex

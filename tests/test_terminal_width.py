@@ -11,7 +11,7 @@ import sys
 from fractions import Fraction
 
 import pytest
-from commands import ROOT, derive
+from commands import ROOT, derive_here
 from rich.cells import cell_len
 from scratch_proofs import JACOBIAN, scratch_repository
 
@@ -61,9 +61,9 @@ def counterexample_values(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     folder = scratch_repository(tmp_path_factory.mktemp("course"), **{"jacobian.py": JACOBIAN, "rounded.py": ROUNDED})
-    table = derive("check", "--no-progress", "--no-numeric", cwd=folder, columns=WIDTH)
-    report = derive("check", "--json", "--no-progress", "--no-numeric", cwd=folder)
-    bundled = derive("check", "--no-progress", cwd=ROOT, columns=WIDTH)
+    table = derive_here("check", "--no-progress", "--no-numeric", cwd=folder, columns=WIDTH)
+    report = derive_here("check", "--json", "--no-progress", "--no-numeric", cwd=folder)
+    bundled = derive_here("check", "--no-progress", cwd=ROOT, columns=WIDTH)
     return table, json.loads(report.stdout), bundled
 
 
@@ -142,7 +142,7 @@ def test_every_subcommand_runs_with_the_common_options(command, tmp_path):
     scratch_repository(tmp_path, **{"tiny.py": TINY})
     parsed = _parser().parse_args([*command, "--no-progress", "--no-color"])
     assert parsed.no_progress and parsed.no_color
-    result = derive(*command, "--no-progress", "--no-color", cwd=tmp_path, columns=WIDTH)
+    result = derive_here(*command, "--no-progress", "--no-color", cwd=tmp_path, columns=WIDTH)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() and not result.stderr.strip()
     assert "\x1b[" not in result.stdout
@@ -150,6 +150,6 @@ def test_every_subcommand_runs_with_the_common_options(command, tmp_path):
 
 def test_derive_latex_runs_with_no_progress(tmp_path):
     scratch_repository(tmp_path, **{"jacobian.py": JACOBIAN})
-    result = derive("latex", "--markdown", "--no-progress", "--no-numeric", cwd=tmp_path)
+    result = derive_here("latex", "--markdown", "--no-progress", "--no-numeric", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "$$" in result.stdout

@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from commands import derive
+from commands import derive_here
 from scratch_proofs import WRONG, scratch_repository
 
 
 def trace(tmp_path, *selection):
     scratch_repository(tmp_path, **{"wrong.py": WRONG})
-    result = derive("show", "wrong-diagonal", "--trace", *selection, cwd=tmp_path)
+    result = derive_here("show", "wrong-diagonal", "--trace", *selection, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -58,11 +58,11 @@ def test_the_whole_proof_is_traced_when_no_step_is_named(tmp_path):
 
 def test_an_unknown_case_or_step_is_a_one_line_error_naming_what_exists(tmp_path):
     scratch_repository(tmp_path, **{"wrong.py": WRONG})
-    missing = derive("show", "wrong-diagonal", "--trace", "nowhere", cwd=tmp_path)
+    missing = derive_here("show", "wrong-diagonal", "--trace", "nowhere", cwd=tmp_path)
     assert missing.returncode == 2
     assert missing.stderr.strip() == ("derive: proof 'wrong-diagonal' has no case 'nowhere' "
                                       "(its cases: diagonal)")
-    beyond = derive("show", "wrong-diagonal", "--trace", "diagonal:3", cwd=tmp_path)
+    beyond = derive_here("show", "wrong-diagonal", "--trace", "diagonal:3", cwd=tmp_path)
     assert beyond.returncode == 2 and "has steps 1..2, not '3'" in beyond.stderr
 
 
@@ -70,7 +70,7 @@ def test_the_trace_fits_80_columns_and_keeps_its_indentation_where_it_wraps(tmp_
     from rich.cells import cell_len
 
     scratch_repository(tmp_path, **{"wrong.py": WRONG})
-    result = derive("show", "wrong-diagonal", "--trace", cwd=tmp_path, columns=80)
+    result = derive_here("show", "wrong-diagonal", "--trace", cwd=tmp_path, columns=80)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert max(cell_len(line) for line in lines) <= 80

@@ -66,9 +66,16 @@ def budget(seconds: float | None):
         yield
     finally:
         # Disarm first: an alarm that arrives while cleaning up is ignored, never raised later elsewhere.
-        armed[0] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        # One that arrives before the flag is cleared is caught here and the cleanup done again: otherwise
+        # it would leave the block with the repeating timer still set, to interrupt whatever runs next.
+        while True:
+            try:
+                armed[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                break
+            except OutOfTime:
+                continue
 
 
 def check_equal(left, right, ctx: Context, *, seconds: float | None = DEFAULT_BUDGET,
