@@ -100,3 +100,25 @@ def test_a_failure_inside_sympy_is_unknown_never_a_verdict(monkeypatch):
     outcome = check_equal(z[j], z[j], Context(k), seconds=2)
     assert outcome.verdict is Verdict.UNKNOWN
     assert outcome.message == "no verdict: SymPy failed (PolynomialError: an internal failure)"
+
+
+def test_an_alarm_after_every_budget_block_was_left_raises_nothing_and_stops_the_timer():
+    import signal
+    import time
+
+    from derive.core.checker import budget
+
+    with budget(10):
+        pass
+    handler_before = signal.getsignal(signal.SIGALRM)
+    # a timer left running by mistake, with a budget's handler installed: it must neither raise nor repeat
+    with budget(10):
+        stray = signal.getsignal(signal.SIGALRM)
+    signal.signal(signal.SIGALRM, stray)
+    signal.setitimer(signal.ITIMER_REAL, 0.01, 0.01)
+    try:
+        time.sleep(0.1)   # would raise OutOfTime here if a stray alarm escaped
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, handler_before)

@@ -54,28 +54,35 @@ def budget(seconds: float | None):
     if not seconds or threading.current_thread() is not threading.main_thread():
         yield
         return
-    armed = [True]
+    token = object()
 
     def expire(signum, frame):
-        if armed[0]:
+        if _ACTIVE and _ACTIVE[-1] is token:
             raise OutOfTime()
+        if not _ACTIVE:  # a stray alarm once every block was left: stop the timer, raise nothing
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
     previous = signal.signal(signal.SIGALRM, expire)
+    _ACTIVE.append(token)
     signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
     try:
         yield
     finally:
-        # Disarm first: an alarm that arrives while cleaning up is ignored, never raised later elsewhere.
-        # One that arrives before the flag is cleared is caught here and the cleanup done again: otherwise
-        # it would leave the block with the repeating timer still set, to interrupt whatever runs next.
+        # Leave the block first, so that an alarm arriving while cleaning up (or delivered late, after the
+        # handler of an enclosing block is back) is never raised outside it; then stop the timer.
         while True:
             try:
-                armed[0] = False
+                if token in _ACTIVE:
+                    _ACTIVE.remove(token)
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, previous)
                 break
             except OutOfTime:
                 continue
+
+
+# The budget blocks in force in the main thread, innermost last: an alarm raises only in the innermost.
+_ACTIVE: list = []
 
 
 def check_equal(left, right, ctx: Context, *, seconds: float | None = DEFAULT_BUDGET,
