@@ -209,11 +209,25 @@ def _inputs(exprs, ctx: Context) -> list:
     """The free inputs of ``exprs``: undefined vectors, and undefined scalars (non-index symbols), by name."""
     found = set()
     for e in exprs:
-        vectors = _vectors(e)
-        labels = {b.label for b in e.atoms(sp.IndexedBase)}
-        found |= {b for b in vectors if ctx.definition(b) is None}
-        found |= {s for s in e.free_symbols if _is_scalar(s, ctx) and s not in labels}
+        found |= _inputs_of(e, ctx)
     return sorted(found, key=input_name)
+
+
+_INPUTS: dict = {}
+
+
+def _inputs_of(e, ctx: Context) -> frozenset:
+    """The free inputs of one expression (remembered: the same sides are asked for at every point search)."""
+    key = (e, ctx)
+    found = _INPUTS.get(key)
+    if found is None:
+        labels = {b.label for b in e.atoms(sp.IndexedBase)}
+        found = frozenset({b for b in _vectors(e) if ctx.definition(b) is None}
+                          | {s for s in e.free_symbols if _is_scalar(s, ctx) and s not in labels})
+        if len(_INPUTS) >= 1024:
+            _INPUTS.clear()
+        _INPUTS[key] = found
+    return found
 
 
 def free_inputs(exprs, ctx: Context) -> list:
@@ -417,6 +431,9 @@ def evaluate(expr, point: dict, digits: int = DIGITS):
 # --- where an expression as written is defined ----------------------------------------------------
 
 
+_CONDITIONS: dict = {}
+
+
 def domain_conditions(expr, ctx: Context) -> list[tuple]:
     """The parts of ``expr`` as written that may be undefined, each with the sums that bind it.
 
@@ -426,7 +443,22 @@ def domain_conditions(expr, ctx: Context) -> list[tuple]:
     definitions and with every derivative replaced by the function it
     differentiates: a derivative is undefined wherever that function is.
     ``binders`` lists the :class:`~derive.core.binders.Binder` in force, outermost first.
+
+    Remembered (a pure function of ``expr`` and ``ctx``): a step is checked
+    against the one before and the one after, and each of its mutants against
+    the same step before it.
     """
+    key = (expr, ctx)
+    found = _CONDITIONS.get(key)
+    if found is None:
+        found = tuple(_domain_conditions(expr, ctx))
+        if len(_CONDITIONS) >= 1024:
+            _CONDITIONS.clear()
+        _CONDITIONS[key] = found
+    return list(found)
+
+
+def _domain_conditions(expr, ctx):
     with sp.evaluate(False):
         expr = rename_bound(expr).xreplace(ctx.substitution)
         expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.expr)
