@@ -450,6 +450,17 @@ def test_renaming_bound_indices_gives_equal_results_for_equal_inputs():
     assert first.limits[0][0] != i and first.function == exp(z[first.limits[0][0]])
 
 
+def test_renaming_bound_indices_twice_changes_nothing_and_keeps_the_written_name():
+    from derive.core.binders import rename_bound
+
+    nested = sp.Sum(z[i] * sp.Sum(y[j] * exp(z[j]), (j, 1, k)), (i, 1, k))
+    once = rename_bound(nested)
+    assert rename_bound(once) is once  # the same object, so SymPy's caches serve every later pass
+    outer, inner = once.limits[0][0], once.function.atoms(sp.Sum).pop().limits[0][0]
+    assert (outer.name, inner.name) == ("i", "j")
+    assert _value(once) == _value(nested)
+
+
 def test_renaming_an_inner_binder_that_shadows_an_outer_one_keeps_the_meaning():
     from derive.core.binders import rename_bound
 
