@@ -47,10 +47,7 @@ def free_indices(exprs, ctx: Context) -> list[sp.Symbol]:
     """The free index symbols of ``exprs`` (not the number of classes, not a count), by name."""
     found = set()
     for e in exprs:
-        for s in e.free_symbols:
-            if (isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy) and s.is_integer and s != ctx.n
-                    and not is_count(s)):
-                found.add(s)
+        found |= _symbols_of(e, ctx)[0]
     return sorted(found, key=lambda s: s.name)
 
 
@@ -58,14 +55,34 @@ def counts_of(exprs, names, ctx: Context) -> list[sp.Symbol]:
     """The counts other than the classes that ``exprs`` and the indices ``names`` depend on, by name."""
     found = set()
     for e in exprs:
-        found |= {s for s in e.free_symbols if is_count(s)}
-        for base in e.atoms(sp.IndexedBase):
-            for size in base.shape or ():
-                found |= {s for s in size.free_symbols if is_count(s)}
+        found |= _symbols_of(e, ctx)[1]
     for s in names:
         if isinstance(s, Index):
             found |= {c for c in s.count.free_symbols if is_count(c)}
     return sorted(found, key=lambda s: s.name)
+
+
+_SYMBOLS: dict = {}
+
+
+def _symbols_of(e, ctx: Context) -> tuple[frozenset, frozenset]:
+    """The free index symbols of ``e`` and the counts it depends on (remembered: asked again at every check of
+    the same side, as each of a step's mutants is checked against the step before it)."""
+    key = (e, ctx)
+    found = _SYMBOLS.get(key)
+    if found is None:
+        free = e.free_symbols
+        found_indices = frozenset(s for s in free if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
+                                  and s.is_integer and s != ctx.n and not is_count(s))
+        counts = {s for s in free if is_count(s)}
+        for base in e.atoms(sp.IndexedBase):
+            for size in base.shape or ():
+                counts |= {s for s in size.free_symbols if is_count(s)}
+        found = (found_indices, frozenset(counts))
+        if len(_SYMBOLS) >= 1024:
+            _SYMBOLS.clear()
+        _SYMBOLS[key] = found
+    return found
 
 
 EXTRA_CLASSES = 8  # one larger class count, tried for a refutation only (never counted towards VERIFIED)
