@@ -450,6 +450,17 @@ def test_renaming_bound_indices_gives_equal_results_for_equal_inputs():
     assert first.limits[0][0] != i and first.function == exp(z[first.limits[0][0]])
 
 
+def test_renaming_bound_indices_twice_changes_nothing_and_keeps_the_written_name():
+    from derive.core.binders import rename_bound
+
+    nested = sp.Sum(z[i] * sp.Sum(y[j] * exp(z[j]), (j, 1, k)), (i, 1, k))
+    once = rename_bound(nested)
+    assert rename_bound(once) is once  # the same object, so SymPy's caches serve every later pass
+    outer, inner = once.limits[0][0], once.function.atoms(sp.Sum).pop().limits[0][0]
+    assert (outer.name, inner.name) == ("i", "j")
+    assert _value(once) == _value(nested)
+
+
 def test_renaming_an_inner_binder_that_shadows_an_outer_one_keeps_the_meaning():
     from derive.core.binders import rename_bound
 
@@ -482,3 +493,31 @@ def test_nested_derivatives_by_entries_of_an_enclosing_sum_are_renamed_apart():
     left = sum_over(sum_over(first * second, m, k), j, k)
     right = sum_over(y[j], j, k) * sum_over(2 * z[m], m, k)
     assert proves_equal(left, right, ctx())[0]
+
+
+# --- what is remembered between checks gives what a fresh computation gives -------------------------------
+
+
+def test_a_remembered_validation_reports_the_same_fault_every_time():
+    from derive.core.context import IllFormed
+    from derive.core.validate import validate
+
+    wrong = sum_over(z[i], i, k) * sp.Float(0.5)
+    messages = []
+    for _ in range(2):
+        with pytest.raises(IllFormed) as raised:
+            validate(wrong, ctx())
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1] and "float" in messages[0]
+    validate(sum_over(z[i], i, k) * sp.Rational(1, 2), ctx())  # an equal-looking exact one is not refused
+
+
+def test_remembered_domain_conditions_are_a_fresh_list_with_the_same_parts():
+    from derive.core.instances import domain_conditions
+
+    expr = log(sum_over(exp(z[i]), i, k)) + 1 / p[j]
+    first = domain_conditions(expr, ctx())
+    first.append("changed by a caller")
+    second = domain_conditions(expr, ctx())
+    assert "changed by a caller" not in second
+    assert sorted(type(node).__name__ for node, _ in second) == ["Pow", "log"]  # log Σ e^{z_i} and 1/p_j

@@ -128,7 +128,9 @@ def rename_bound(expr: sp.Basic, avoid=frozenset()) -> sp.Basic:
 
 def _renamed(original, number: int) -> sp.Dummy:
     # a negative dummy index never equals one SymPy draws for a fresh Dummy (those are positive)
-    return sp.Dummy(str(original), dummy_index=-1 - number, integer=True)
+    # its name, not str(): a Dummy prints with a leading "_", so renaming a renamed index would make a new
+    # name at every pass, and equal inputs would no longer give identical results
+    return sp.Dummy(original.name, dummy_index=-1 - number, integer=True)
 
 
 def _is_renamed(s) -> bool:
@@ -164,12 +166,17 @@ def _rename_apart(expr, renaming, offset, depth):
         for position, v in enumerate(expr.variables):
             new.append(_renamed(v, offset + depth + position))
             inner[v] = new[-1]
-        return sp.Lambda(tuple(new), _rename_apart(expr.expr, inner, offset, depth + len(new)))
+        body = _rename_apart(expr.expr, inner, offset, depth + len(new))
+        if tuple(new) == tuple(expr.variables) and body == expr.expr:
+            return expr  # already so named: rebuilding it would only cost SymPy's constructor
+        return sp.Lambda(tuple(new), body)
     if isinstance(expr, SumExcept):
         i, lo, hi = expr.limits
         d = _renamed(i, offset + depth)
         function = _rename_apart(expr.function, {**renaming, i: d}, offset, depth + 1)
         bounds = [_rename_apart(x, renaming, offset, depth) for x in (lo, hi, expr.skipped)]
+        if d == i and function == expr.function and bounds == [lo, hi, expr.skipped]:
+            return expr
         return SumExcept(function, (d, bounds[0], bounds[1]), bounds[2])
     # A Sum: its last limit is the outermost; the bounds of an inner limit may use an outer index.
     limits = list(expr.limits)
@@ -180,7 +187,10 @@ def _rename_apart(expr, renaming, offset, depth):
         d = _renamed(i, offset + depth + position)
         inner[i] = d
         limits[t] = (d, lo, hi)
-    return sp.Sum(_rename_apart(expr.function, inner, offset, depth + len(limits)), *limits)
+    function = _rename_apart(expr.function, inner, offset, depth + len(limits))
+    if function == expr.function and all(tuple(new) == tuple(old) for new, old in zip(limits, expr.limits)):
+        return expr  # already so named: rebuilding it would only cost SymPy's constructor
+    return sp.Sum(function, *limits)
 
 
 def canonical(expr: sp.Basic) -> sp.Basic:

@@ -47,10 +47,7 @@ def free_indices(exprs, ctx: Context) -> list[sp.Symbol]:
     """The free index symbols of ``exprs`` (not the number of classes, not a count), by name."""
     found = set()
     for e in exprs:
-        for s in e.free_symbols:
-            if (isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy) and s.is_integer and s != ctx.n
-                    and not is_count(s)):
-                found.add(s)
+        found |= _symbols_of(e, ctx)[0]
     return sorted(found, key=lambda s: s.name)
 
 
@@ -58,14 +55,34 @@ def counts_of(exprs, names, ctx: Context) -> list[sp.Symbol]:
     """The counts other than the classes that ``exprs`` and the indices ``names`` depend on, by name."""
     found = set()
     for e in exprs:
-        found |= {s for s in e.free_symbols if is_count(s)}
-        for base in e.atoms(sp.IndexedBase):
-            for size in base.shape or ():
-                found |= {s for s in size.free_symbols if is_count(s)}
+        found |= _symbols_of(e, ctx)[1]
     for s in names:
         if isinstance(s, Index):
             found |= {c for c in s.count.free_symbols if is_count(c)}
     return sorted(found, key=lambda s: s.name)
+
+
+_SYMBOLS: dict = {}
+
+
+def _symbols_of(e, ctx: Context) -> tuple[frozenset, frozenset]:
+    """The free index symbols of ``e`` and the counts it depends on (remembered: asked again at every check of
+    the same side, as each of a step's mutants is checked against the step before it)."""
+    key = (e, ctx)
+    found = _SYMBOLS.get(key)
+    if found is None:
+        free = e.free_symbols
+        found_indices = frozenset(s for s in free if isinstance(s, sp.Symbol) and not isinstance(s, sp.Dummy)
+                                  and s.is_integer and s != ctx.n and not is_count(s))
+        counts = {s for s in free if is_count(s)}
+        for base in e.atoms(sp.IndexedBase):
+            for size in base.shape or ():
+                counts |= {s for s in size.free_symbols if is_count(s)}
+        found = (found_indices, frozenset(counts))
+        if len(_SYMBOLS) >= 1024:
+            _SYMBOLS.clear()
+        _SYMBOLS[key] = found
+    return found
 
 
 EXTRA_CLASSES = 8  # one larger class count, tried for a refutation only (never counted towards VERIFIED)
@@ -209,11 +226,25 @@ def _inputs(exprs, ctx: Context) -> list:
     """The free inputs of ``exprs``: undefined vectors, and undefined scalars (non-index symbols), by name."""
     found = set()
     for e in exprs:
-        vectors = _vectors(e)
-        labels = {b.label for b in e.atoms(sp.IndexedBase)}
-        found |= {b for b in vectors if ctx.definition(b) is None}
-        found |= {s for s in e.free_symbols if _is_scalar(s, ctx) and s not in labels}
+        found |= _inputs_of(e, ctx)
     return sorted(found, key=input_name)
+
+
+_INPUTS: dict = {}
+
+
+def _inputs_of(e, ctx: Context) -> frozenset:
+    """The free inputs of one expression (remembered: the same sides are asked for at every point search)."""
+    key = (e, ctx)
+    found = _INPUTS.get(key)
+    if found is None:
+        labels = {b.label for b in e.atoms(sp.IndexedBase)}
+        found = frozenset({b for b in _vectors(e) if ctx.definition(b) is None}
+                          | {s for s in e.free_symbols if _is_scalar(s, ctx) and s not in labels})
+        if len(_INPUTS) >= 1024:
+            _INPUTS.clear()
+        _INPUTS[key] = found
+    return found
 
 
 def free_inputs(exprs, ctx: Context) -> list:
@@ -417,6 +448,9 @@ def evaluate(expr, point: dict, digits: int = DIGITS):
 # --- where an expression as written is defined ----------------------------------------------------
 
 
+_CONDITIONS: dict = {}
+
+
 def domain_conditions(expr, ctx: Context) -> list[tuple]:
     """The parts of ``expr`` as written that may be undefined, each with the sums that bind it.
 
@@ -426,7 +460,22 @@ def domain_conditions(expr, ctx: Context) -> list[tuple]:
     definitions and with every derivative replaced by the function it
     differentiates: a derivative is undefined wherever that function is.
     ``binders`` lists the :class:`~derive.core.binders.Binder` in force, outermost first.
+
+    Remembered (a pure function of ``expr`` and ``ctx``): a step is checked
+    against the one before and the one after, and each of its mutants against
+    the same step before it.
     """
+    key = (expr, ctx)
+    found = _CONDITIONS.get(key)
+    if found is None:
+        found = tuple(_domain_conditions(expr, ctx))
+        if len(_CONDITIONS) >= 1024:
+            _CONDITIONS.clear()
+        _CONDITIONS[key] = found
+    return list(found)
+
+
+def _domain_conditions(expr, ctx):
     with sp.evaluate(False):
         expr = rename_bound(expr).xreplace(ctx.substitution)
         expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: e.expr)

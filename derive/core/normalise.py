@@ -149,10 +149,26 @@ def _derivatives(expr, ctx, trace):
             keep = variable.base if isinstance(variable, sp.Indexed) else variable
             # apart from the variable's indices too: Σ_i f(i) differentiated by z_i, i bound outside, would capture it
             result = rename_bound(unfold(result, ctx, trace, keep=keep), avoid=variable.free_symbols)
-            result = sp.diff(result, variable, count)
+            result = _differentiated(result, variable, count)
             trace.add("differentiate")
         return rename_bound(result)
     return expr.func(*args) if args != list(expr.args) else expr
+
+
+_DIFFERENTIATED: dict = {}
+
+
+def _differentiated(expr, variable, count):
+    """``sp.diff(expr, variable, count)``, remembered: each mutant of a step differentiates the same terms again,
+    and SymPy asks at every partial result whether it is zero, which is most of the cost."""
+    key = (expr, variable, count)
+    found = _DIFFERENTIATED.get(key)
+    if found is None:
+        found = sp.diff(expr, variable, count)
+        if len(_DIFFERENTIATED) >= 1024:
+            _DIFFERENTIATED.clear()
+        _DIFFERENTIATED[key] = found
+    return found
 
 
 def unfold(expr, ctx: Context, trace: Trace, keep=None):

@@ -84,8 +84,32 @@ def validate(expr, ctx: Context, known: frozenset = frozenset(), what: str = "")
 
     ``known`` is the set of names a step may use (empty: any name); ``what``
     names the expression in the message (``"the definition of ŷ"``).
+
+    Remembered (a pure function of its arguments): a step is checked against
+    the one before and the one after, and each of its mutants against the same
+    step before it.
     """
     expr = as_expression(expr)
+    key = (expr, ctx, frozenset(known), what)
+    problem = _VALIDATED.get(key, _UNSEEN)
+    if problem is _UNSEEN:
+        try:
+            _validate(expr, ctx, known, what)
+            problem = None
+        except IllFormed as error:
+            problem = str(error)
+        if len(_VALIDATED) >= 1024:
+            _VALIDATED.clear()
+        _VALIDATED[key] = problem
+    if problem is not None:
+        raise IllFormed(problem)
+
+
+_VALIDATED: dict = {}
+_UNSEEN = object()
+
+
+def _validate(expr, ctx, known, what) -> None:
     prefix = f"{what}: " if what else ""
     if expr.has(sp.zoo, sp.nan) or expr.has(sp.oo):
         raise IllFormed(f"{prefix}{expr} divides by zero or is infinite")
