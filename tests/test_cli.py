@@ -195,3 +195,11 @@ def test_brackets_in_a_title_claim_or_reason_are_printed_as_written_not_read_as_
     assert "The softmax Jacobian [v2]" in shown.stdout and "[bold]twice[/bold]" in shown.stdout
     checked = derive("check", "--no-numeric", cwd=tmp_path, columns=200)
     assert "[v2]" in checked.stdout and "[bold]twice[/bold]" in checked.stdout, checked.stdout
+
+
+def test_a_folder_given_with_a_trailing_slash_is_a_folder_not_a_proof_id(tmp_path):
+    from scratch_proofs import JACOBIAN
+
+    write(tmp_path, "jacobian.py", JACOBIAN)
+    result = derive("check", "--no-numeric", "proofs/", cwd=tmp_path)
+    assert result.returncode == 0 and "no proof with id" not in result.stderr, result.stderr

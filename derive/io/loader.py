@@ -157,8 +157,9 @@ def load_paths(paths: list[Path]) -> Loaded:
 
 def select(root: Path, targets: list[str]) -> Loaded:
     """Load what the command line names: files or folders, proof ids, or by default ``proofs/``."""
-    paths = [Path(t) for t in targets if Path(t).exists() or t.endswith(".py") or "/" in t or _is_document(Path(t))]
-    ids = [t for t in targets if t not in {str(p) for p in paths}]
+    named = [t for t in targets if Path(t).exists() or t.endswith(".py") or "/" in t or _is_document(Path(t))]
+    paths = [Path(t) for t in named]
+    ids = [t for t in targets if t not in named]   # as written: Path("proofs/") prints as "proofs"
     if not paths:
         paths = proof_paths(root)
     loaded = load_paths(paths)
