@@ -122,3 +122,31 @@ def test_an_alarm_after_every_budget_block_was_left_raises_nothing_and_stops_the
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, handler_before)
+
+
+def test_an_enclosing_budget_still_runs_out_after_an_inner_block_is_left():
+    import time
+
+    from derive.core.checker import _ACTIVE, OutOfTime, budget
+
+    with pytest.raises(OutOfTime):
+        with budget(0.3):
+            with budget(5):
+                pass
+            time.sleep(3)   # the outer block's alarm must still come, though the inner one disarmed its own
+    assert _ACTIVE == []
+
+
+def test_no_budget_block_is_left_in_force_after_a_block_is_interrupted_while_it_is_set_up():
+    from derive.core.checker import _ACTIVE, OutOfTime, budget
+
+    # many short outer budgets, each running out while inner blocks are entered and left in a loop
+    for _ in range(20):
+        try:
+            with budget(0.01):
+                while True:
+                    with budget(5):
+                        pass
+        except OutOfTime:
+            pass
+        assert _ACTIVE == []

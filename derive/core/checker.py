@@ -62,14 +62,20 @@ def budget(seconds: float | None):
         if not _ACTIVE:  # a stray alarm once every block was left: stop the timer, raise nothing
             signal.setitimer(signal.ITIMER_REAL, 0)
 
-    previous = signal.signal(signal.SIGALRM, expire)
-    _ACTIVE.append(token)
-    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT)
+    # An enclosing block's timer, to be set again for what is left of it when this block is left.
+    enclosing, repeat = signal.getitimer(signal.ITIMER_REAL)
+    entered = time.monotonic()
+    previous = signal.getsignal(signal.SIGALRM)
     try:
+        # Set up inside the try: an enclosing block's alarm arriving in the middle of it must still
+        # find the cleanup below, or this block's handler and a running timer would outlive it.
+        signal.signal(signal.SIGALRM, expire)
+        _ACTIVE.append(token)
+        # never past an enclosing block's own deadline, which the inner blocks of a loop would postpone for ever
+        signal.setitimer(signal.ITIMER_REAL, min(seconds, enclosing) if enclosing > 0 else seconds, REPEAT)
         yield
     finally:
-        # Leave the block first, so that an alarm arriving while cleaning up (or delivered late, after the
-        # handler of an enclosing block is back) is never raised outside it; then stop the timer.
+        # Leave the block first, so that an alarm arriving while cleaning up is never raised outside it.
         while True:
             try:
                 if token in _ACTIVE:
@@ -79,6 +85,11 @@ def budget(seconds: float | None):
                 break
             except OutOfTime:
                 continue
+        if enclosing > 0 and _ACTIVE:
+            # The enclosing block's timer again, for what is left of it (at once if that is past): from here
+            # an alarm is the enclosing block's, raised in it.
+            left = enclosing - (time.monotonic() - entered)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-6), repeat)
 
 
 # The budget blocks in force in the main thread, innermost last: an alarm raises only in the innermost.
