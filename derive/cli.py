@@ -15,6 +15,7 @@ from pathlib import Path
 from .commands import (USAGE_ERROR, check_command, fail, import_command, latex_command, list_command,
                        mutate_command, numeric_command, show_command)
 from .core.defaults import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES
+from .io.config import class_count
 from .numeric.rows import NumericSettings
 
 # The commands that check, and so need Settings; the others take only their arguments.
@@ -135,13 +136,10 @@ def _numeric_summary(parser) -> None:
 
 def _class_count(text: str) -> int:
     """An integer, or a power written ``2^20`` / ``2**20`` (no text is evaluated)."""
-    match = re.fullmatch(r"\s*(\d+)\s*(?:(?:\^|\*\*)\s*(\d+))?\s*", text)
-    if not match or (match.group(2) and int(match.group(2)) > 64):
-        raise argparse.ArgumentTypeError(f"not a number of classes: {text!r} (write e.g. 1000 or 2^20)")
-    value = int(match.group(1)) ** int(match.group(2) or 1)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"a number of classes must be at least 2, not {text!r}")
-    return value
+    try:
+        return class_count(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _looks_like_count(text: str) -> bool:

@@ -59,13 +59,24 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     """Longest tests first (LONGEST_FIRST); the tests that share a module-scoped fixture of their own module
     form one xdist group, so that under ``--dist loadgroup`` the fixture is built once, not on every worker."""
-    items.sort(key=_rank)   # stable: the order within a rank is the order of the files
+    grouped = set()
     for item in items:
         module = item.nodeid.split("::")[0]
         info = getattr(item, "_fixtureinfo", None)
         definitions = [d for ds in (info.name2fixturedefs.values() if info else ()) for d in ds]
         if any(d.scope == "module" and d.baseid == module for d in definitions):
             item.add_marker(pytest.mark.xdist_group(module))
+            grouped.add(module)
+    # A module whose tests share a module-scoped fixture keeps its tests together, at the rank of its longest:
+    # pytest tears a module's fixture down as soon as a test of another module runs, and builds it again for
+    # the next test of the module, so interleaving them would build it once per run of consecutive tests.
+    ranks = {}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        if module in grouped:
+            ranks[module] = min(ranks.get(module, len(LONGEST_FIRST)), _rank(item))
+    items.sort(key=lambda item: (ranks.get(item.nodeid.split("::")[0], _rank(item)),
+                                 item.nodeid.split("::")[0] if item.nodeid.split("::")[0] in grouped else ""))
 
 
 @pytest.fixture(scope="session")

@@ -93,7 +93,37 @@ def test_an_unknown_key_of_tool_derive_is_a_one_line_error_in_both(tmp_path):
     (tmp_path / "pyproject.toml").write_text('[tool.derive]\nproofs = ["proofs"]\nbudjet = 10\n')
     checked = derive_here("check", cwd=tmp_path)
     assert checked.returncode == 2
-    assert checked.stderr.strip().endswith("[tool.derive] has no setting 'budjet': the settings are proofs, accept")
+    assert checked.stderr.strip().endswith("[tool.derive] has no setting 'budjet': the settings are proofs, accept, "
+                                           "numeric-k")
     result = pytest_in(tmp_path)
     assert result.returncode != 0 and "has no setting 'budjet'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_numeric_k_of_tool_derive_sets_the_numbers_of_classes_in_both(tmp_path):
+    scratch_repository(tmp_path, **{"concluded.py": CONCLUDED})
+    (tmp_path / "pyproject.toml").write_text('[tool.derive]\nnumeric-k = [2, "3", "2^4"]\n')
+    checked = derive_here("check", "--json", "--no-cache", cwd=tmp_path)
+    (proof,) = json.loads(checked.stdout)["proofs"]
+    assert sorted({r["k"] for r in proof["numeric"]["rows"]}) == [2, 3, 16]
+    numeric = derive_here("numeric", "--json", cwd=tmp_path)
+    assert json.loads(numeric.stdout)["classes"] == [2, 3, 16]
+    assert json.loads(derive_here("numeric", "--json", "--k", "5", cwd=tmp_path).stdout)["classes"] == [5]  # --k wins
+    result = pytest_in(tmp_path, "-rA", "--derive-no-cache")
+    failure = re.search(r"_+ numeric::flipped _+\n(.*?)\n[_=-]", result.stdout, re.S).group(1)
+    assert "k=16," in failure and "k=1048576" not in failure
+
+
+def test_a_numeric_k_that_is_not_a_list_of_class_counts_is_a_one_line_error_in_both(tmp_path):
+    scratch_repository(tmp_path, **{"jacobian.py": JACOBIAN})
+    for value, reason in (("1000", "must be a list of numbers of classes"), ("[]", "must be a list"),
+                          ('[2, "2^x"]', "not a number of classes: '2^x'"), ("[1]", "at least 2, not 1"),
+                          ("[true]", "not a number of classes: True"), ('["2^99"]', "not a number of classes")):
+        (tmp_path / "pyproject.toml").write_text(f"[tool.derive]\nnumeric-k = {value}\n")
+        checked = derive_here("check", cwd=tmp_path)
+        assert checked.returncode == 2, value
+        (line,) = checked.stderr.strip().splitlines()
+        assert "pyproject.toml: [tool.derive] numeric-k" in line and reason in line, (value, line)
+        result = pytest_in(tmp_path)
+        assert result.returncode != 0 and "[tool.derive] numeric-k" in result.stderr, value
+        assert "Traceback" not in result.stderr

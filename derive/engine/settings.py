@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..cache.store import CACHE_DIR
 from ..core.defaults import DEFAULT_BUDGET, DEFAULT_MAX_CLASSES
-from ..io.config import AcceptError, Accepted, ConfigError, configured_accept, project_root
+from ..io.config import AcceptError, Accepted, ConfigError, configured_accept, configured_classes, project_root
 from ..numeric.rows import CLASS_COUNTS, NumericSettings
 
 __all__ = ["Settings", "SettingsError", "DEFAULT_JOBS"]
@@ -71,7 +71,8 @@ class Settings:
 
         ``--accept`` (or the deprecated ``--strict``), else ``[tool.derive] accept``;
         the cache under the project root unless ``--no-cache``; the numeric checks
-        for a command with ``--seed`` unless ``--no-numeric``.  Raises
+        for a command with ``--seed`` unless ``--no-numeric``, at ``--k`` (``derive
+        numeric``), else at ``[tool.derive] numeric-k``, else at the default numbers of classes.  Raises
         :class:`SettingsError` with a one-line message.
         """
         root = project_root(cwd)
@@ -91,7 +92,7 @@ class Settings:
         numeric = None
         if hasattr(args, "seed") and not getattr(args, "no_numeric", False):
             numeric = NumericSettings(seed=_given(args, "seed", NumericSettings.seed),
-                                      classes=tuple(_given(args, "classes", CLASS_COUNTS)))
+                                      classes=tuple(_given(args, "classes", _classes(root))))
         cached = hasattr(args, "no_cache") and not args.no_cache
         return cls(seconds, max_classes, accepted, numeric, root / CACHE_DIR if cached else None, jobs)
 
@@ -120,7 +121,7 @@ class Settings:
             raise SettingsError(f"derive accept: {error}") from None
         numeric = None
         if not config.getoption("derive_no_numeric"):
-            numeric = NumericSettings(seed=_option(config, "derive_seed", NumericSettings.seed))
+            numeric = NumericSettings(seed=_option(config, "derive_seed", NumericSettings.seed), classes=_classes(root))
         cache = None if config.getoption("derive_no_cache") else root / CACHE_DIR
         return cls(seconds, max_classes, accepted, numeric, cache, DEFAULT_JOBS)
 
@@ -134,7 +135,7 @@ class Settings:
             accepted = Accepted.parse(list(config.derive_accept) or ["none"])
         except AcceptError as error:
             raise SettingsError(f"derive_accept: {error}") from None
-        numeric = NumericSettings() if config.derive_numeric else None
+        numeric = NumericSettings(classes=_classes(Path(root))) if config.derive_numeric else None
         cache = Path(root) / CACHE_DIR if config.derive_cache else None
         return cls(seconds, max_classes, accepted, numeric, cache, DEFAULT_JOBS)
 
@@ -170,6 +171,14 @@ def _configured(root: Path) -> Accepted | None:
     """``[tool.derive] accept`` of the project, read (and its keys checked) whatever the options say."""
     try:
         return configured_accept(root)
+    except ConfigError as error:
+        raise SettingsError(str(error)) from None
+
+
+def _classes(root: Path) -> tuple[int, ...]:
+    """``[tool.derive] numeric-k`` of the project, else the default numbers of classes of the numeric checks."""
+    try:
+        return configured_classes(root) or CLASS_COUNTS
     except ConfigError as error:
         raise SettingsError(str(error)) from None
 

@@ -2,7 +2,9 @@
 
 ``proofs`` says where a project keeps its proofs (default ``proofs/``);
 ``accept`` says which verdicts weaker than PROVED pass for a step that should
-hold (default: none, so only PROVED passes); any other key is an error.  A
+hold (default: none, so only PROVED passes); ``numeric-k`` gives the numbers of
+classes of the numeric checks (default 2, 3, 10, 1000 and 2^20); any other key
+is an error.  A
 run's project root (:func:`project_root`) is the folder of the nearest
 ``pyproject.toml`` upward from the current directory: its settings are read
 there, and the result cache is kept there.  Everything here is read without
@@ -19,10 +21,11 @@ from pathlib import Path
 from ..model.accepted import ACCEPTABLE, AcceptError, Accepted
 
 __all__ = ["DEFAULT_FOLDERS", "ACCEPTABLE", "SETTINGS", "Accepted", "AcceptError", "ConfigError", "proof_folders",
-           "configured_accept", "resolve_accepted", "project_root"]
+           "class_count", "configured_accept", "configured_classes", "resolve_accepted", "project_root"]
 
 DEFAULT_FOLDERS = ("proofs",)
-SETTINGS = ("proofs", "accept")  # the keys of [tool.derive]
+SETTINGS = ("proofs", "accept", "numeric-k")  # the keys of [tool.derive]
+_LARGEST_POWER = 64   # 2^64 classes is already far beyond any array; a larger exponent is a typo
 
 
 class ConfigError(ValueError):
@@ -87,6 +90,44 @@ def configured_accept(root: Path) -> Accepted | None:
     try:
         return Accepted.parse(value)
     except AcceptError as error:
+        raise ConfigError(f"{where}: {error}") from None
+
+
+def class_count(text) -> int:
+    """A number of classes: an integer of at least 2, or the text of one, ``1000`` or a power ``2^20`` / ``2**20``.
+
+    Raises :class:`ValueError` with the reason.  The text is read digit by digit: nothing is evaluated.
+    """
+    if isinstance(text, bool):
+        raise ValueError(f"not a number of classes: {text!r} (write e.g. 1000 or 2^20)")
+    if isinstance(text, int):
+        value = text
+    else:
+        words = str(text).replace("**", "^").split("^")
+        words = [w.strip() for w in words]
+        if len(words) > 2 or not all(w.isascii() and w.isdigit() for w in words) \
+                or (len(words) == 2 and int(words[1]) > _LARGEST_POWER):
+            raise ValueError(f"not a number of classes: {text!r} (write e.g. 1000 or 2^20)")
+        value = int(words[0]) ** (int(words[1]) if len(words) == 2 else 1)
+    if value < 2:
+        raise ValueError(f"a number of classes must be at least 2, not {text!r}")
+    return value
+
+
+def configured_classes(root: Path) -> tuple[int, ...] | None:
+    """``[tool.derive] numeric-k`` of ``root/pyproject.toml``: the numbers of classes of the numeric checks,
+    or None when it is not set.  A value that is not a non-empty list of numbers of classes raises
+    :class:`ConfigError` naming the file and the setting."""
+    settings = _tool_settings(root, strict=True)
+    if "numeric-k" not in settings:
+        return None
+    value = settings["numeric-k"]
+    where = f"{root / 'pyproject.toml'}: [tool.derive] numeric-k"
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"{where} must be a list of numbers of classes, e.g. numeric-k = [2, 3, 10, 1000, \"2^20\"]")
+    try:
+        return tuple(class_count(v) for v in value)
+    except ValueError as error:
         raise ConfigError(f"{where}: {error}") from None
 
 
