@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import pickle
+import shutil
 import sys
 from pathlib import Path
 
@@ -77,6 +78,35 @@ def pytest_collection_modifyitems(config, items):
             ranks[module] = min(ranks.get(module, len(LONGEST_FIRST)), _rank(item))
     items.sort(key=lambda item: (ranks.get(item.nodeid.split("::")[0], _rank(item)),
                                  item.nodeid.split("::")[0] if item.nodeid.split("::")[0] in grouped else ""))
+
+
+@pytest.fixture(scope="session")
+def bundled_course(tmp_path_factory, request) -> Path:
+    """A scratch project holding a copy of the bundled proofs, whose cache one cold ``derive check`` filled.
+
+    Checking every bundled proof with its numeric checks takes about 20 s; the tests that read what
+    ``derive check`` and ``derive latex`` make of them (the notes, the library's reports, the numeric
+    rows) run in this project instead, so that they are answered from its cache, filled once per test
+    session by a cold run of this checkout.  Under pytest-xdist the workers share it: the first to come
+    fills it under a lock, the others wait for it.  What the cache changes (nothing, apart from the
+    timings) is tests/test_cache_runs.py's subject; the cold path itself is checked there and by the
+    golden outputs.
+    """
+    worker = getattr(request.config, "workerinput", None)
+    shared = tmp_path_factory.getbasetemp().parent if worker is not None else tmp_path_factory.getbasetemp()
+    course = shared / "bundled-course"
+    with open(shared / "bundled-course.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (course / "filled").exists():
+            shutil.rmtree(course, ignore_errors=True)
+            shutil.copytree(ROOT / "proofs", course / "proofs", ignore=shutil.ignore_patterns("__pycache__"))
+            (course / "pyproject.toml").write_text("[project]\nname = \"bundled-course\"\n", encoding="utf-8")
+            from commands import derive
+
+            result = derive("check", "--no-progress", cwd=course)
+            assert result.returncode == 0, result.stdout + result.stderr
+            (course / "filled").write_text("")
+    return course
 
 
 @pytest.fixture(scope="session")

@@ -38,10 +38,10 @@ def sympy_isms(text: str) -> list[str]:
     return [name for name, pattern in SYMPY_ISMS if pattern.search(text)]
 
 
-def _derive_latex(folder: Path, *arguments: str) -> str:
+def _derive_latex(folder: Path, course: Path, *arguments: str) -> str:
     output = folder / ("notes-" + "-".join(a.strip("-") for a in arguments) + ".out")
     cwd = os.getcwd()
-    os.chdir(ROOT)
+    os.chdir(course)
     try:
         assert main(["latex", *arguments, "-o", str(output)]) == 0
     finally:
@@ -50,11 +50,12 @@ def _derive_latex(folder: Path, *arguments: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def notes(tmp_path_factory):
-    """The standalone document, the fragment and the Markdown of every bundled proof, from the CLI."""
+def notes(tmp_path_factory, bundled_course):
+    """The standalone document, the fragment and the Markdown of every bundled proof, from the CLI (in a copy of
+    the bundled proofs whose cache a cold run filled: see tests/conftest.py)."""
     folder = tmp_path_factory.mktemp("notes")
-    return {"tex": _derive_latex(folder), "fragment": _derive_latex(folder, "--fragment"),
-            "md": _derive_latex(folder, "--markdown")}
+    return {"tex": _derive_latex(folder, bundled_course), "fragment": _derive_latex(folder, bundled_course, "--fragment"),
+            "md": _derive_latex(folder, bundled_course, "--markdown")}
 
 
 def _pdflatex() -> str:
@@ -157,14 +158,19 @@ def test_an_erratum_is_marked_refuted_with_its_counterexample_and_correction_aft
             assert tex.index(f"derive:{p.proof.id}:{fix.case.name}") > tex.index(label)
 
 
-def test_generating_again_in_another_process_with_another_hash_seed_gives_the_same_bytes(notes, tmp_path):
-    """The notes made in this process and in a fresh one, with string hashing seeded differently, agree."""
+def test_generating_again_in_another_process_with_another_hash_seed_gives_the_same_bytes(notes, tmp_path,
+                                                                                       bundled_course):
+    """The notes made in this process and in a fresh one, with string hashing seeded differently, agree.
+
+    Both render from the verdicts kept in the cache of ``bundled_course``; that checking itself gives the same
+    verdicts in processes with different hash seeds is tests/test_cache_runs.py's comparison of cold runs."""
     seed = "1" if os.environ.get("PYTHONHASHSEED") != "1" else "2"
     files = {"tex": tmp_path / "again.tex", "md": tmp_path / "again.md"}
     script = ("import sys; from derive.cli import main; "
               f"sys.exit(main(['latex', '-o', {str(files['tex'])!r}]) or main(['latex', '--markdown', '-o', "
               f"{str(files['md'])!r}]))")
-    subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=dict(os.environ, PYTHONHASHSEED=seed),
+    subprocess.run([sys.executable, "-c", script], cwd=bundled_course,
+                   env=dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(ROOT)),
                    check=True, timeout=900)
     for form, file in files.items():
         assert file.read_bytes() == notes[form].encode("utf-8"), form
@@ -180,9 +186,9 @@ def test_pdf_says_clearly_when_there_is_no_latex(tmp_path, monkeypatch, capsys):
     assert not (tmp_path / "notes.pdf").exists()
 
 
-def test_pdf_compiles_the_standalone_document(tmp_path, monkeypatch, capsys):
+def test_pdf_compiles_the_standalone_document(tmp_path, monkeypatch, capsys, bundled_course):
     _pdflatex()
-    monkeypatch.chdir(ROOT)
+    monkeypatch.chdir(bundled_course)
     output = tmp_path / "notes.pdf"
     assert main(["latex", "--pdf", "--no-numeric", "-o", str(output)]) == 0
     assert output.read_bytes().startswith(b"%PDF")

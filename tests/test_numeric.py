@@ -27,6 +27,8 @@ from derive.numeric.check import (CLASS_COUNTS, LOGIT_KINDS, METHOD_DIRECTIONAL,
 from derive.numeric.compare import FULL_UP_TO, MP_ALWAYS_UP_TO, MP_CLOSE, MP_WORKING_DIGITS
 from derive.numeric.compiled import Evaluator
 from derive.numeric.conclusions import is_general, prepare_general
+from derive.cache.store import CACHE_DIR, Cache
+from derive.engine.checking import CachedChecker
 
 n = classes("n")
 j, k, i, m = indices("j k i m")
@@ -59,8 +61,11 @@ DELTA = sp.KroneckerDelta(j, k)
 # --- the bundled proofs ---------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def bundled_rows(bundled_proofs):
-    return {proof.id: check_conclusions(proof.conclusions, NumericSettings(seed=0)) for proof in bundled_proofs}
+def bundled_rows(bundled_proofs, bundled_course):
+    """Every bundled conclusion's rows at the default class counts, as ``derive check`` found them: read from
+    the cache that a cold ``derive check`` of this checkout filled (tests/conftest.py), else computed here."""
+    checker = CachedChecker(Cache(bundled_course / CACHE_DIR))
+    return {proof.id: list(checker.numeric(proof.conclusions, NumericSettings(seed=0))) for proof in bundled_proofs}
 
 
 def test_both_source_documents_declare_conclusions(source_proofs):
